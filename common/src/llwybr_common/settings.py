@@ -1,0 +1,42 @@
+"""One validated Settings object for every service, read from `LLWYBR_*` environment variables.
+
+Local defaults point at the embedded stack that `llwybr up` starts; production sets the same
+variables to real Kafka, Temporal, PostgreSQL and an OTLP collector.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LLWYBR_", extra="ignore")
+
+    mode: str = Field("embedded", description="embedded | production")
+    home: Path = Field(Path(".llwybr"), description="state directory of the embedded stack")
+    service: str = Field("", description="the service this process runs (folder name)")
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    database_url: str = Field(
+        "", description="SQLAlchemy async URL, e.g. postgresql+asyncpg://user@host/llwybr"
+    )
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    otlp_endpoint: str = Field("", description="OTLP/HTTP endpoint; empty: spans to a file")
+    span_file: str = Field("", description="where spans go when no OTLP endpoint is set")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    outbox_poll_seconds: float = 0.2
+    outbox_retention_days: int = 14
+    max_delivery_attempts: int = 5
+    jwt_issuer: str = "llwybr-embedded"
+    jwks_url: str = ""
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
