@@ -1,8 +1,48 @@
-"""The `llwybr` command."""
+"""The `llwybr` command: one argparse tree, each command registered by its own module.
 
+A command module exposes `register(subparsers)`, which adds its parser and sets `func`
+(called with the parsed namespace, returning the exit status). Bad input exits with 2.
+"""
+
+import argparse
+import importlib
 import sys
+
+# Modules under `llwybr.` that register commands, in the order `--help` lists them.
+COMMAND_MODULES = (
+    "stack_cli",  # up, down, status
+    "clock_cli",  # clock, calendar
+    "replay_cli",  # replay
+    "contracts_cli",  # contracts (export, check)
+    "token_cli",  # dev-token
+    "serve_cli",  # serve (one service in the foreground)
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llwybr", description="Llwybr: the statutory ALN journey in Wales"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"llwybr.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"llwybr.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("llwybr: not yet", argv or sys.argv[1:])
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

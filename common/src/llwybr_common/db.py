@@ -1,0 +1,41 @@
+"""The async SQLModel engine and session of one service.
+
+Each service owns one PostgreSQL schema (its folder name, `-` as `_`); every connection's
+`search_path` is that schema, so a service cannot reach another's tables by accident and the
+common tables (outbox, inbox) exist once per service.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def schema_name(service: str) -> str:
+    return service.replace("-", "_")
+
+
+def make_engine(database_url: str, schema: str, **kwargs: object) -> AsyncEngine:
+    if not database_url.startswith("postgresql+asyncpg://"):
+        raise ValueError("LLWYBR_DATABASE_URL must be a postgresql+asyncpg:// URL")
+    return create_async_engine(
+        database_url,
+        connect_args={"server_settings": {"search_path": schema}},
+        pool_pre_ping=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def ensure_schema(engine: AsyncEngine, schema: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+
+@asynccontextmanager
+async def session_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits on success, rolls back on error."""
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        async with session.begin():
+            yield session

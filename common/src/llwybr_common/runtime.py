@@ -1,0 +1,202 @@
+"""A service process, composed once: settings, telemetry, database (migrated at start), Kafka
+broker with its idempotent consumers, the outbox relay and, when needed, a Temporal client.
+
+`build_app` gives every service the same lifecycle and the same `/healthz` and `/readyz`.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from llwybr_common.db import make_engine, schema_name, session_scope
+from llwybr_common.kafka import IdempotentConsumer, make_broker
+from llwybr_common.logs import setup_logging
+from llwybr_common.migrations import migrate
+from llwybr_common.outbox import OutboxRelay
+from llwybr_common.problems import install_problem_handlers, problem_response
+from llwybr_common.settings import Settings, get_settings
+from llwybr_common.telemetry import current_trace_id, setup_tracing
+from llwybr_common.temporal_client import connect_temporal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds; routes reach it as `request.app.state.runtime`."""
+
+    service: str
+    settings: Settings
+    engine: AsyncEngine
+    broker: KafkaBroker
+    relay: OutboxRelay
+    tracer_provider: TracerProvider
+    temporal: Client | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """CloudEvents `source` of this service's events."""
+        return f"/llwybr/{self.service}"
+
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return session_scope(self.engine)
+
+
+ConsumerFactory = Callable[[Runtime], Sequence[IdempotentConsumer]]
+
+
+def build_app(
+    service: str,
+    *,
+    migrations: Path,
+    routers: Sequence[APIRouter] = (),
+    consumers: ConsumerFactory | None = None,
+    needs_temporal: bool = False,
+    settings: Settings | None = None,
+    title: str | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = await start_runtime(
+            service,
+            settings,
+            migrations=migrations,
+            consumers=consumers,
+            needs_temporal=needs_temporal,
+        )
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            await stop_runtime(rt)
+
+    app = FastAPI(title=title or f"Llwybr {service}", version="1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        rt: Runtime = request.app.state.runtime
+        checks = await readiness(rt)
+        if all(v == "ok" for v in checks.values()):
+            return Response(
+                content=f'{{"status":"ok","checks":{_json(checks)}}}', media_type="application/json"
+            )
+        return problem_response(503, "Not ready", _json(checks), checks=checks)
+
+    @app.middleware("http")
+    async def trace_id_header(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        trace_id = current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response
+
+    provider = setup_tracing(settings, service)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls="healthz,readyz"
+    )
+    return app
+
+
+def _json(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj)
+
+
+async def start_runtime(
+    service: str,
+    settings: Settings,
+    *,
+    migrations: Path,
+    consumers: ConsumerFactory | None = None,
+    needs_temporal: bool = False,
+) -> Runtime:
+    setup_logging(service, settings.log_level)
+    provider = setup_tracing(settings, service)
+    schema = schema_name(service)
+    engine = make_engine(settings.database_url, schema)
+    await migrate(engine, migrations, schema)
+    broker = make_broker(settings.kafka_bootstrap, provider)
+    relay = OutboxRelay(
+        lambda: session_scope(engine),
+        broker,
+        schema=schema,
+        poll_seconds=settings.outbox_poll_seconds,
+        retention_days=settings.outbox_retention_days,
+    )
+    rt = Runtime(service, settings, engine, broker, relay, provider)
+    if needs_temporal:
+        rt.temporal = await connect_temporal(settings)
+    for consumer in consumers(rt) if consumers else ():
+        consumer.attach(broker)
+    await broker.start()
+    rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
+    log.info("service started", extra={"schema": schema})
+    return rt
+
+
+async def stop_runtime(rt: Runtime) -> None:
+    for task in rt.tasks:
+        task.cancel()
+    for task in rt.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await rt.broker.stop()
+    await rt.engine.dispose()
+    rt.tracer_provider.force_flush()
+
+
+async def readiness(rt: Runtime) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    try:
+        async with rt.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["postgres"] = "ok"
+    except Exception as exc:
+        checks["postgres"] = f"down: {type(exc).__name__}"
+    checks["kafka"] = "ok" if await rt.broker.ping(timeout=2.0) else "down"
+    if rt.temporal is not None:
+        try:
+            await rt.temporal.service_client.check_health()
+            checks["temporal"] = "ok"
+        except Exception as exc:
+            checks["temporal"] = f"down: {type(exc).__name__}"
+    return checks
+
+
+def serve(app: FastAPI, settings: Settings | None = None) -> None:
+    """Run one service in the foreground (what `python -m <service>` does)."""
+    import uvicorn
+
+    settings = settings or get_settings()
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port or 8000,
+        log_config=None,
+        access_log=False,
+    )

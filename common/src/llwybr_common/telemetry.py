@@ -1,0 +1,75 @@
+"""OpenTelemetry setup, once per process: OTLP/HTTP when an endpoint is configured, otherwise
+spans as JSON lines in a local file (so a developer can follow a case without a collector).
+
+Spans carry ids and codes only: never names, dates of birth or free text (DESIGN.md).
+"""
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from llwybr_common.settings import Settings
+
+_provider: TracerProvider | None = None
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Appends one compact JSON object per finished span to a file."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = [json.dumps(json.loads(s.to_json()), separators=(",", ":")) for s in spans]
+        with self._lock, self._path.open("a", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in lines))
+        return SpanExportResult.SUCCESS
+
+
+def setup_tracing(settings: Settings, service_name: str) -> TracerProvider:
+    """Install the process-wide tracer provider (idempotent)."""
+    global _provider
+    if _provider is not None:
+        return _provider
+    provider = TracerProvider(resource=Resource.create({"service.name": f"llwybr-{service_name}"}))
+    if settings.otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter: SpanExporter = OTLPSpanExporter(endpoint=settings.otlp_endpoint)
+    else:
+        path = Path(settings.span_file or settings.home / "logs" / "spans.jsonl")
+        exporter = JsonLinesSpanExporter(path)
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    trace.set_tracer_provider(provider)
+    _provider = provider
+    return provider
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the current span, for outbox rows and envelopes."""
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier)
+    return carrier.get("traceparent")
+
+
+def context_from_traceparent(traceparent: str | None) -> Context:
+    return propagate.extract({"traceparent": traceparent} if traceparent else {})
+
+
+def current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else None

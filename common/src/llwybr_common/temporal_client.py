@@ -1,0 +1,17 @@
+"""The Temporal client every caller uses: tracing on the client only (STYLE.md), and the
+pydantic data converter so workflow inputs are the contracts' typed models."""
+
+from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from llwybr_common.settings import Settings
+
+
+async def connect_temporal(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        interceptors=[TracingInterceptor()],
+        data_converter=pydantic_data_converter,
+    )
