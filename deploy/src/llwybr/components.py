@@ -1,0 +1,82 @@
+"""The one table of what `llwybr up` runs: infrastructure, services, worker and bridge.
+
+Every port has a fixed default and an offset; `--port-base N` puts every port at N + offset so
+tests can run whole stacks side by side on free ports.
+"""
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Kind = Literal["service", "workflow"]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A Python process of Llwybr, started as `python -m <module>` and health-checked over HTTP."""
+
+    name: str  # the key used everywhere: LLWYBR_SERVICE, log file name, status keys
+    module: str
+    kind: Kind
+
+
+def _service(name: str) -> Component:
+    # Service keys are the folder names under services/; the package swaps '-' for '_'.
+    return Component(name, name.replace("-", "_"), "service")
+
+
+SERVICES: Final = ("referral", "idp", "health-liaison", "notifications", "advocacy", "console")
+
+COMPONENTS: Final[tuple[Component, ...]] = (
+    *(_service(name) for name in SERVICES),
+    Component("worker", "llwybr_workflows.worker", "workflow"),
+    Component("bridge", "llwybr_workflows.bridge", "workflow"),
+)
+
+BY_NAME: Final[dict[str, Component]] = {c.name: c for c in COMPONENTS}
+
+# Infrastructure the embedded stack starts itself unless an environment variable points elsewhere.
+INFRA: Final = ("postgres", "temporal", "kafka", "smtp")
+
+# Which LLWYBR_* variable replaces which embedded part (production endpoints).
+EXTERNAL_ENV: Final[dict[str, str]] = {
+    "postgres": "LLWYBR_DATABASE_URL",
+    "temporal": "LLWYBR_TEMPORAL_ADDRESS",
+    "kafka": "LLWYBR_KAFKA_BOOTSTRAP",
+    "smtp": "LLWYBR_SMTP_HOST",
+}
+
+# Port name -> (default port, offset from --port-base). PostgreSQL listens on a Unix socket only.
+PORTS: Final[dict[str, tuple[int, int]]] = {
+    "temporal": (7233, 0),
+    "temporal_ui": (8233, 1),
+    "temporal_http": (7243, 2),
+    "temporal_metrics": (7244, 3),
+    "kafka": (9092, 4),
+    "smtp": (8025, 5),
+    "referral": (8101, 10),
+    "idp": (8102, 11),
+    "health-liaison": (8103, 12),
+    "notifications": (8104, 13),
+    "advocacy": (8105, 14),
+    "console": (8106, 15),
+    "worker": (8110, 16),
+    "bridge": (8111, 17),
+}
+
+# Ports used by each infrastructure part (checked before anything starts).
+INFRA_PORTS: Final[dict[str, tuple[str, ...]]] = {
+    "postgres": (),
+    "temporal": ("temporal", "temporal_ui", "temporal_http", "temporal_metrics"),
+    "kafka": ("kafka",),
+    "smtp": ("smtp",),
+}
+
+# How many consecutive ports a --port-base block needs.
+PORT_SPAN: Final = max(offset for _, offset in PORTS.values()) + 1
+
+
+def port_plan(port_base: int | None = None) -> dict[str, int]:
+    """Every port by name: the defaults, or `port_base` + offset."""
+    if port_base is None:
+        return {name: default for name, (default, _) in PORTS.items()}
+    return {name: port_base + offset for name, (_, offset) in PORTS.items()}

