@@ -1,0 +1,412 @@
+"""`llwybr clock` and `llwybr calendar`: the statutory clock from the command line.
+
+The contract reports and scripts rely on (issue 3): bad input prints a specific message to
+stderr and exits 2. "Today" is today in Wales (Europe/London), computed here, never in the clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from llwybr_clock import (
+    RULES,
+    ClockError,
+    ClockException,
+    Lift,
+    Pause,
+    ReasonCode,
+    StatutoryClock,
+    rule_for,
+)
+from llwybr_clock.calendar import bank_holiday_snapshot, build_snapshot
+from llwybr_clock.csv_import import is_illustrative
+from llwybr_clock.formats import guess_format, parse_calendar
+from llwybr_clock.shipped import authorities, find_authority
+from llwybr_clock.snapshot import CalendarSnapshot
+from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
+from llwybr_workflows.calendar_store import import_calendar, load_snapshot
+
+WALES = ZoneInfo("Europe/London")
+CLI_ACTOR = "cli"
+
+
+class BadInput(Exception):
+    """Bad command-line input: printed as is, exit status 2."""
+
+
+def today_in_wales() -> date:
+    return datetime.now(WALES).date()
+
+
+def _parse_date(value: str, what: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"malformed date for {what}: {value!r} (expected YYYY-MM-DD)") from None
+
+
+def _recorded_at(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=WALES)
+
+
+def _parse_pause(value: str, reason: ReasonCode) -> Pause:
+    if ":" not in value:
+        raise BadInput(
+            f"malformed pause {value!r} (expected FROM:TO, or FROM: for a pause still open)"
+        )
+    first, _, last = value.partition(":")
+    start = _parse_date(first, "--pause")
+    until = _parse_date(last, "--pause") if last else None
+    if until is not None and until < start:
+        raise BadInput(
+            f"pause {value} ends {until.isoformat()} before it starts {start.isoformat()}"
+        )
+    return Pause(start, until, reason, CLI_ACTOR, _recorded_at(start))
+
+
+def _reason(value: str) -> ReasonCode:
+    try:
+        return ReasonCode(value)
+    except ValueError:
+        valid = ", ".join(r.value for r in ReasonCode)
+        raise BadInput(f"unknown reason {value!r}; valid reasons: {valid}") from None
+
+
+def _calendar_from_file(path_text: str, authority: str | None, school: str | None):
+    path = Path(path_text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot read calendar file {path_text}: {exc.strerror}") from None
+    entries = parse_calendar(text, guess_format(path.name, text), school=None)
+    found = find_authority(authority) if authority else None
+    return build_snapshot(
+        entries,
+        label=found.name_en if found else path.name,
+        authority=found.ons_code if found else None,
+        school=school,
+        illustrative=is_illustrative(text),
+    )
+
+
+def _snapshot(args: argparse.Namespace, rule_id: str, start: date) -> CalendarSnapshot | None:
+    rule = rule_for(rule_id)
+    if rule.needs_school_calendar:
+        if args.calendar:
+            return _calendar_from_file(args.calendar, args.authority, args.school)
+        if not args.authority:
+            raise BadInput(
+                f"{rule.id} counts {rule.unit} on a school calendar: give --authority "
+                "CODE_OR_NAME or --calendar FILE"
+            )
+        return load_snapshot(args.authority, args.school)
+    if args.authority:
+        find_authority(args.authority)  # still reject an unknown authority
+    if rule.needs_bank_holidays:
+        # weeks rules need only Welsh bank holidays (Regs reg 2(4)), not term dates
+        return bank_holiday_snapshot(start.year, start.year + 3)
+    return None
+
+
+def _history(clock: StatutoryClock) -> list[ClockHistoryEntry]:
+    out = []
+    for entry in clock.history():
+        exc = entry.exception
+        if isinstance(exc, Pause):
+            first, last = exc.start, exc.until
+        else:
+            first, last = exc.on, None
+        out.append(
+            ClockHistoryEntry(
+                exception=exc.kind,  # type: ignore[arg-type]
+                reason=exc.reason.value,
+                first=first,
+                last=last,
+                due_before=entry.due_before,
+                due_after=entry.due_after,
+            )
+        )
+    return out
+
+
+def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswer:
+    explanation = clock.explain()
+    cal = clock.calendar
+    covers = [cal.first, cal.last] if cal and cal.first and cal.last else None
+    return ClockAnswer(
+        rule=clock.rule,
+        start=clock.start,
+        on=on,
+        due=clock.due(),
+        unit=clock.unit.value,  # type: ignore[arg-type]
+        count_unit=clock.spec.count_unit.value,  # type: ignore[arg-type]
+        status=clock.status(on).value,  # type: ignore[arg-type]
+        limit=clock.limit,
+        warnings=list(clock.warnings()),
+        citation=clock.citation,
+        basis=clock.basis.value,  # type: ignore[arg-type]
+        assumed_conventions=list(clock.assumed_conventions),
+        assumed=clock.assumed,
+        illustrative_calendar=bool(cal and cal.illustrative),
+        calendar_version=clock.calendar_version,
+        calendar=cal.label if cal else None,
+        calendar_covers=covers,  # type: ignore[arg-type]
+        authority=authority,
+        school=cal.school if cal else None,
+        disagreement_resolution=clock.disagreement_resolution,
+        who_acts=clock.spec.who_acts,
+        met_on=clock.met_on,
+        days_elapsed=clock.days_elapsed(on),
+        days_remaining=clock.days_remaining(on),
+        explanation=[
+            ClockDaySpan(
+                first=s.first,
+                last=s.last,
+                days=s.days,
+                counted=s.counted,
+                reason=s.reason.value if s.reason else None,  # type: ignore[arg-type]
+            )
+            for s in explanation.spans()
+        ],
+        steps=list(explanation.steps),
+        history=_history(clock),
+    )
+
+
+def _d(day: date | None) -> str:
+    return day.strftime("%a %d %b %Y") if day else "none"
+
+
+_REASON_TEXT = {
+    "weekend": "weekend",
+    "bank-holiday": "Welsh bank holiday",
+    "holiday": "school holiday",
+    "inset": "INSET (training) day",
+    "closure": "closure",
+    "outside-term": "not in a term",
+    "paused": "paused",
+    "roll-over": "rolled over to the next working day",
+}
+
+
+def render_text(a: ClockAnswer) -> str:
+    unit = a.unit.replace("-", " ")
+    lines = [
+        f"{a.rule}: {a.who_acts}",
+        f"  limit {a.limit} {unit} ({a.citation}; basis: {a.basis})",
+        f"  start {_d(a.start)}",
+        f"  due   {_d(a.due)}" + ("" if a.due else " (paused or lifted: no statutory date)"),
+        f"  status on {_d(a.on)}: {a.status}; {a.days_elapsed} {a.count_unit.replace('-', ' ')}"
+        " counted" + (f", {a.days_remaining} to go" if a.days_remaining is not None else ""),
+        "  warnings: " + (", ".join(_d(w) for w in a.warnings) or "none"),
+    ]
+    if a.calendar_version:
+        lines.append(f"  calendar: {a.calendar} ({a.calendar_version})")
+    if a.illustrative_calendar:
+        lines.append(
+            "  ILLUSTRATIVE calendar: not the authority's published term dates; import the "
+            "real calendar with `llwybr calendar import`"
+        )
+    if a.assumed:
+        conventions = ", ".join(a.assumed_conventions) or "none"
+        lines.append(f"  ASSUMED: basis {a.basis}; assumed conventions: {conventions}")
+    lines.append("How the date was reached:")
+    for step in a.steps:
+        lines.append(f"  - {step}")
+    for span in a.explanation:
+        when = span.first.isoformat()
+        if span.last != span.first:
+            when += f" to {span.last.isoformat()}"
+        what = "counted" if span.counted else f"skipped: {_REASON_TEXT.get(span.reason or '')}"
+        lines.append(f"    {when:<26} {span.days:>3} day(s) {what}")
+    for h in a.history:
+        lines.append(
+            f"  history: {h.exception} {h.first.isoformat()}"
+            + (f" to {h.last.isoformat()}" if h.last else "")
+            + f" ({h.reason}): due {h.due_before or 'none'} -> {h.due_after or 'none'}"
+        )
+    return "\n".join(lines)
+
+
+def _list_rules() -> str:
+    lines = []
+    for rule in RULES.values():
+        extra = f" (or {rule.extended_limit})" if rule.extended_limit else ""
+        lines.append(
+            f"{rule.id:<28} {rule.limit}{extra} {rule.unit:<12} [{rule.basis}] {rule.citation}"
+        )
+    return "\n".join(lines)
+
+
+def run_clock(args: argparse.Namespace) -> int:
+    if args.list:
+        print(_list_rules())
+        return 0
+    if not args.rule:
+        raise BadInput(f"give a RULE (or --list); valid rules: {', '.join(RULES)}")
+    rule_for(args.rule)
+    if not args.start:
+        raise BadInput("give --start YYYY-MM-DD (the date of the triggering event)")
+    start = _parse_date(args.start, "--start")
+    on = _parse_date(args.on, "--on") if args.on else today_in_wales()
+    reason = _reason(args.reason)
+    exceptions: list[ClockException] = [_parse_pause(p, reason) for p in args.pause or ()]
+    if args.lift:
+        lift_on = _parse_date(args.lift, "--lift")
+        exceptions.append(Lift(lift_on, reason, CLI_ACTOR, _recorded_at(lift_on)))
+    met_on = _parse_date(args.met, "--met") if args.met else None
+    calendar = _snapshot(args, args.rule, start)
+    clock = StatutoryClock(
+        rule=args.rule,
+        start=start,
+        calendar=calendar,
+        exceptions=tuple(exceptions),
+        disagreement_resolution=args.disagreement_resolution,
+        met_on=met_on,
+    )
+    clock.due()  # coverage and calendar errors surface here
+    authority = find_authority(args.authority).ons_code if args.authority else None
+    result = answer(clock, on, authority)
+    if args.json:
+        print(result.model_dump_json())
+    else:
+        print(render_text(result))
+    return 0
+
+
+def run_calendar_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot read calendar file {args.file}: {exc.strerror}") from None
+    snapshot = import_calendar(text, guess_format(path.name, text), args.authority, args.school)
+    scope = f" school {args.school}" if args.school else ""
+    print(
+        f"imported {path.name} for {snapshot.label}{scope}: version {snapshot.version}, "
+        f"covers {snapshot.covered_range()}, {len(snapshot.school_days)} school days"
+    )
+    return 0
+
+
+def _parse_year(value: str) -> tuple[date, date]:
+    try:
+        first, second = value.split("/")
+        y = int(first)
+        if len(first) != 4 or int(second) % 100 != (y + 1) % 100:
+            raise ValueError
+    except ValueError:
+        raise BadInput(f"malformed academic year {value!r} (expected e.g. 2026/27)") from None
+    return date(y, 9, 1), date(y + 1, 8, 31)
+
+
+def run_calendar_show(args: argparse.Namespace) -> int:
+    first, last = _parse_year(args.year)
+    snapshot = load_snapshot(args.authority, args.school)
+    assert snapshot.first is not None and snapshot.last is not None
+    if last < snapshot.first or first > snapshot.last:
+        raise BadInput(
+            f"no term dates for {snapshot.label} in {args.year} "
+            f"(the calendar covers {snapshot.covered_range()})"
+        )
+    first, last = max(first, snapshot.first), min(last, snapshot.last)
+    print(f"{snapshot.label} ({snapshot.authority}) {args.year}: calendar {snapshot.version}")
+    if snapshot.illustrative:
+        print("ILLUSTRATIVE calendar: not the authority's published term dates")
+    spans: list[list[Any]] = []  # [first, last, label, school days]
+    day = first
+    while day <= last:
+        ordinal = day.toordinal()
+        if snapshot.is_school_day(ordinal):
+            label = "school days"
+        else:
+            reason = snapshot.reason_not_school_day(ordinal).value
+            label = "weekend" if reason == "weekend" else _REASON_TEXT[reason]
+        if label == "weekend" and spans:
+            spans[-1][1] = day  # weekends belong to the span around them
+        elif spans and spans[-1][2] == label and (day - spans[-1][1]).days <= 3:
+            spans[-1][1] = day
+        else:
+            spans.append([day, day, label, 0])
+        if label == "school days":
+            spans[-1][3] += 1
+        day += timedelta(days=1)
+    total = 0
+    for a, b, label, n in spans:
+        count = f" ({n})" if n else ""
+        print(f"  {a.isoformat()} to {b.isoformat()}  {label}{count}")
+        total += n
+    print(f"  {total} school days")
+    return 0
+
+
+def run_calendar_authorities(args: argparse.Namespace) -> int:
+    for a in authorities():
+        print(f"{a.ons_code}  {a.name_en} / {a.name_cy}")
+    return 0
+
+
+def _guarded(func: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(func(args))
+        except (BadInput, ClockError) as exc:
+            print(f"llwybr {args.command}: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def register(subparsers: Any) -> None:
+    clock = subparsers.add_parser(
+        "clock",
+        help="a statutory clock: due date, status, warnings and why",
+        description="Compute a statutory ALN clock (ALN_RULES.md section 1).",
+    )
+    clock.add_argument("rule", nargs="?", metavar="RULE", help="rule id (see --list)")
+    clock.add_argument("--list", action="store_true", help="list the rules")
+    clock.add_argument("--start", metavar="YYYY-MM-DD", help="date of the triggering event")
+    clock.add_argument("--authority", metavar="CODE_OR_NAME", help="ONS code or name")
+    clock.add_argument("--school", metavar="REF", help="add this school's calendar rows")
+    clock.add_argument("--calendar", metavar="FILE", help="CSV or .ics calendar to use instead")
+    clock.add_argument(
+        "--pause",
+        action="append",
+        metavar="FROM:TO",
+        help="pause, both dates inclusive; FROM: is a pause still open (repeatable)",
+    )
+    clock.add_argument("--lift", metavar="YYYY-MM-DD", help="lift the limit from this date")
+    clock.add_argument(
+        "--reason", default="other", help="reason code for --pause/--lift (default other)"
+    )
+    clock.add_argument(
+        "--disagreement-resolution",
+        action="store_true",
+        help="tribunal-appeal: s.68 disagreement resolution used (8 weeks become 16)",
+    )
+    clock.add_argument("--met", metavar="YYYY-MM-DD", help="the duty was done on this date")
+    clock.add_argument("--on", metavar="YYYY-MM-DD", help="status on this date (default today)")
+    clock.add_argument("--json", action="store_true", help="print one JSON object")
+    clock.set_defaults(func=_guarded(run_clock))
+
+    calendar = subparsers.add_parser("calendar", help="school calendars: import, show")
+    sub = calendar.add_subparsers(dest="calendar_command", metavar="ACTION")
+    imp = sub.add_parser("import", help="import a CSV or .ics calendar for an authority")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--authority", required=True, metavar="CODE_OR_NAME")
+    imp.add_argument("--school", metavar="REF")
+    imp.set_defaults(func=_guarded(run_calendar_import))
+    show = sub.add_parser("show", help="show an authority's calendar for an academic year")
+    show.add_argument("--authority", required=True, metavar="CODE_OR_NAME")
+    show.add_argument("--year", required=True, metavar="YYYY/YY")
+    show.add_argument("--school", metavar="REF")
+    show.set_defaults(func=_guarded(run_calendar_show))
+    auth = sub.add_parser("authorities", help="list the 22 authorities and their ONS codes")
+    auth.set_defaults(func=_guarded(run_calendar_authorities))
