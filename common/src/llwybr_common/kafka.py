@@ -79,7 +79,6 @@ class IdempotentConsumer:
         async def consume(msg: KafkaMessage) -> None:
             await self.process(msg)
 
-        consume.__name__ = f"consume_{self.group_id}"
 
     async def process(self, msg: KafkaMessage) -> None:
         raw = msg.body if isinstance(msg.body, bytes) else bytes(msg.body)

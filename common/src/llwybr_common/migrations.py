@@ -27,9 +27,9 @@ async def migrate(engine: AsyncEngine, script_location: Path, schema: str) -> No
     """Bring `schema` to the newest revision in `script_location`."""
     lock_id = zlib.crc32(f"migrate:{schema}".encode())
     async with engine.connect() as conn:
-        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": lock_id})
         try:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
 
             def upgrade(sync_conn: Connection) -> None:
                 cfg = _config(script_location, schema)

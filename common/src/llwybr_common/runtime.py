@@ -7,7 +7,7 @@ broker with its idempotent consumers, the outbox relay and, when needed, a Tempo
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +58,7 @@ class Runtime:
 
 
 ConsumerFactory = Callable[[Runtime], Sequence[IdempotentConsumer]]
+StartHook = Callable[[Runtime], Awaitable[None]]
 
 
 def build_app(
@@ -69,6 +70,8 @@ def build_app(
     needs_temporal: bool = False,
     settings: Settings | None = None,
     title: str | None = None,
+    schema: str | None = None,
+    on_start: StartHook | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
 
@@ -80,8 +83,11 @@ def build_app(
             migrations=migrations,
             consumers=consumers,
             needs_temporal=needs_temporal,
+            schema=schema,
         )
         app.state.runtime = rt
+        if on_start is not None:
+            await on_start(rt)
         try:
             yield
         finally:
@@ -134,10 +140,11 @@ async def start_runtime(
     migrations: Path,
     consumers: ConsumerFactory | None = None,
     needs_temporal: bool = False,
+    schema: str | None = None,
 ) -> Runtime:
     setup_logging(service, settings.log_level)
     provider = setup_tracing(settings, service)
-    schema = schema_name(service)
+    schema = schema or schema_name(service)
     engine = make_engine(settings.database_url, schema)
     await migrate(engine, migrations, schema)
     broker = make_broker(settings.kafka_bootstrap, provider)

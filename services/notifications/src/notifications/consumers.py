@@ -1,0 +1,38 @@
+"""Kafka handlers of the notifications service: thin, they call the service."""
+
+from llwybr_common.kafka import IdempotentConsumer
+from llwybr_common.runtime import Runtime
+from llwybr_contracts import topics
+from llwybr_contracts.envelope import CloudEvent
+from llwybr_contracts.events import JourneyStarted
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notifications import service
+
+GROUP = "notifications"
+
+
+async def on_journey_started(
+    session: AsyncSession, envelope: CloudEvent, event: JourneyStarted
+) -> None:
+    await service.record_in_app(
+        session,
+        kind="journey-started",
+        case_id=event.case_id,
+        recipient_role="la-officer",
+        recipient_scope=f"la:{event.authority}" if event.authority else "la:unknown",
+        source_event_id=envelope.id,
+    )
+
+
+def consumers(rt: Runtime) -> list[IdempotentConsumer]:
+    return [
+        IdempotentConsumer(
+            topic=topics.JOURNEY,
+            group_id=GROUP,
+            engine=rt.engine,
+            broker=rt.broker,
+            handlers={JourneyStarted: on_journey_started},
+            max_attempts=rt.settings.max_delivery_attempts,
+        )
+    ]

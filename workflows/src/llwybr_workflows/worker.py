@@ -1,0 +1,44 @@
+"""The workflow worker process: runs `IdpJourney` and its activities on `aln-journey`, relays
+the journey outbox, and answers `/healthz` and `/readyz` like every service."""
+
+import asyncio
+from pathlib import Path
+
+from llwybr_common.runtime import Runtime, build_app, serve
+from llwybr_contracts.temporal import TASK_QUEUE
+from temporalio.worker import Worker
+
+from llwybr_workflows.journey.activities import JourneyActivities
+from llwybr_workflows.journey.workflows import IdpJourney
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+WORKFLOWS = [IdpJourney]
+
+
+def make_worker(rt: Runtime) -> Worker:
+    assert rt.temporal is not None
+    activities = JourneyActivities(rt)
+    return Worker(
+        rt.temporal,
+        task_queue=TASK_QUEUE,
+        workflows=WORKFLOWS,
+        activities=[activities.record_journey_event],
+    )
+
+
+async def _start_worker(rt: Runtime) -> None:
+    worker = make_worker(rt)
+    rt.tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
+
+
+app = build_app(
+    "worker",
+    schema="journey",
+    migrations=MIGRATIONS,
+    needs_temporal=True,
+    on_start=_start_worker,
+    title="Llwybr journey worker",
+)
+
+if __name__ == "__main__":
+    serve(app)
