@@ -119,7 +119,6 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"Llwybr is up ({time.monotonic() - began:.1f} s).")
     _print_summary(stack)
     if args.detach:
-        print(f"Stop it with: llwybr down --home {stack.home}")
         return 0
     print("Press Ctrl-C to stop everything.", flush=True)
     return _foreground(stack)

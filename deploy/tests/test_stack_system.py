@@ -1,0 +1,192 @@
+"""`llwybr up / status / down` on real processes, on free ports, in temporary homes.
+
+One detached stack is shared by the first tests of this module (its last test takes it down);
+the foreground and busy-port cases use stacks of their own. Every fixture stops, by the pids it
+recorded, whatever it started, even when a test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from llwybr.components import BY_NAME, PORTS, SERVICES
+from llwybr.stack import Stack, free_port_base
+
+pytestmark = pytest.mark.system
+
+LLWYBR = str(Path(sys.executable).parent / "llwybr")
+INFRA_HEALTH = ("temporal", "kafka", "postgres", "smtp")
+
+
+def _env() -> dict[str, str]:
+    # A developer's LLWYBR_* endpoints must never leak into a test stack.
+    return {k: v for k, v in os.environ.items() if not k.startswith("LLWYBR_")}
+
+
+def llwybr(*args: str | Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LLWYBR, *map(str, args)], env=_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _pids(home: Path) -> list[dict[str, Any]]:
+    record = json.loads((home / "stack.json").read_text())
+    return list(record["processes"].values())
+
+
+def _alive(entry: dict[str, Any]) -> bool:
+    try:
+        proc = psutil.Process(entry["pid"])
+        same = abs(proc.create_time() - entry["started"]) < 0.01
+        return same and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _cleanup(home: Path) -> None:
+    """Safety net after `down`: stop whatever the home still records (our pids only)."""
+    llwybr("down", "--home", home, timeout=90)
+    leftover = Stack.load(home)
+    if leftover is not None:
+        leftover.stop()
+
+
+@dataclass
+class Running:
+    home: Path
+    base: int
+    up: subprocess.CompletedProcess[str]
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    home = tmp_path_factory.mktemp("stack")
+    base = free_port_base()
+    began = time.monotonic()
+    try:
+        up = llwybr("up", "--detach", "--home", home, "--port-base", base)
+        seconds = time.monotonic() - began
+        assert up.returncode == 0, f"up failed:\n{up.stdout}\n{up.stderr}"
+        print(f"\n`llwybr up --detach` took {seconds:.1f} s")
+        yield Running(home, base, up, seconds)
+    finally:
+        _cleanup(home)
+
+
+def test_up_detach_prints_where_things_are(running: Running) -> None:
+    out = running.up.stdout
+    console = f"http://127.0.0.1:{running.base + PORTS['console'][1]}"
+    assert console in out
+    assert f"http://127.0.0.1:{running.base + PORTS['temporal_ui'][1]}" in out
+    assert f"127.0.0.1:{running.base + PORTS['kafka'][1]}" in out
+    assert str(running.home / "logs") in out
+    assert "llwybr down" in out
+
+
+def test_status_json_reports_every_component_ok(running: Running) -> None:
+    result = llwybr("status", "--json", "--home", running.home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    status = json.loads(result.stdout)
+    assert set(status["services"]) == set(SERVICES)
+    assert status["services"]["health-liaison"] == (
+        f"http://127.0.0.1:{running.base + PORTS['health-liaison'][1]}"
+    )
+    assert status["health"] == {name: "ok" for name in [*BY_NAME, *INFRA_HEALTH]}
+    assert status["temporal"] == f"127.0.0.1:{running.base}"
+    assert status["kafka"] == f"127.0.0.1:{running.base + PORTS['kafka'][1]}"
+    assert status["postgres"].startswith("postgresql+asyncpg://postgres@/llwybr?host=/")
+    assert status["smtp"] == f"127.0.0.1:{running.base + PORTS['smtp'][1]}"
+    assert status["temporal_ui"].startswith("http://127.0.0.1:")
+    assert status["logs"] == str(running.home / "logs")
+
+
+def test_smtp_sink_keeps_mail_on_disk(running: Running) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@llwybr.test", "b@x.test", "Prawf"
+    message.set_content("Helo")
+    with smtplib.SMTP("127.0.0.1", running.base + PORTS["smtp"][1], timeout=10) as smtp:
+        smtp.send_message(message)
+    files = list((running.home / "mail").glob("*.eml"))
+    assert len(files) == 1 and "Subject: Prawf" in files[0].read_text()
+
+
+def test_second_up_notices_the_running_stack(running: Running) -> None:
+    before = _pids(running.home)
+    again = llwybr("up", "--detach", "--home", running.home, "--port-base", running.base)
+    assert again.returncode == 0, again.stderr
+    assert "already running" in again.stdout
+    assert _pids(running.home) == before  # nothing new started, nothing replaced
+
+
+def test_down_stops_every_process_it_started(running: Running) -> None:
+    pids = _pids(running.home)
+    assert all(_alive(p) for p in pids)
+    result = llwybr("down", "--home", running.home)
+    assert result.returncode == 0, result.stderr
+    assert not (running.home / "stack.json").exists()
+    assert not any(_alive(p) for p in pids)
+    after = llwybr("status", "--json", "--home", running.home)
+    assert after.returncode != 0
+
+
+def test_up_with_a_busy_port_names_it_and_starts_nothing(tmp_path: Path) -> None:
+    base = free_port_base()
+    port = base + PORTS["notifications"][1]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        try:
+            result = llwybr("up", "--detach", "--home", tmp_path, "--port-base", base, timeout=60)
+        finally:
+            _cleanup(tmp_path)
+    assert result.returncode != 0
+    assert f"{port} (notifications)" in result.stderr
+    assert not (tmp_path / "stack.json").exists()
+    assert not (tmp_path / "postgres").exists()
+    procs = psutil.process_iter(["cmdline"])
+    assert not [p for p in procs if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
+
+
+def test_foreground_up_is_stopped_by_down(tmp_path: Path) -> None:
+    base = free_port_base()
+    log = (tmp_path / "up.out").open("w")
+    up = subprocess.Popen(
+        [LLWYBR, "up", "--home", str(tmp_path), "--port-base", str(base)],
+        env=_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and up.poll() is None:
+            record = Stack.load(tmp_path)
+            if record is not None and record.record["state"] == "running":
+                break
+            time.sleep(0.5)
+        assert up.poll() is None, (tmp_path / "up.out").read_text()
+        pids = _pids(tmp_path)
+        result = llwybr("down", "--home", tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert up.wait(timeout=60) == 0  # `up` itself stopped everything and exited cleanly
+        assert not any(_alive(p) for p in pids)
+        assert "Stopping Llwybr" in (tmp_path / "up.out").read_text()
+    finally:
+        if up.poll() is None:
+            up.terminate()
+            up.wait(timeout=60)
+        _cleanup(tmp_path)
+        log.close()
