@@ -231,6 +231,17 @@ class StatutoryClock:
         for exc in self.exceptions:
             if isinstance(exc, Lift):
                 steps.append(f"lifted from {exc.on.isoformat()} ({exc.reason})")
+        if result.reached is not None and result.due is not None and result.reached != result.due:
+            assert self.calendar is not None
+            end = date.fromordinal(result.reached)
+            why = self.calendar.bank_holiday_name(result.reached) or end.strftime("%A")
+            if self.spec.formula is Formula.DAYS_ROLL_OVER:
+                steps.append(
+                    f"the period ends {end.isoformat()} ({why}), not a working day: "
+                    "rolled over to the next working day"
+                )
+            else:
+                steps.append(f"the period ends {end.isoformat()} ({why}); next working day after")
         due = self.due()
         steps.append(f"due {due.isoformat()}" if due else "no due date")
         return Explanation(

@@ -95,7 +95,7 @@ def count(
     n = days_to_count(rule, start, limit)
     start_ord = start.toordinal()
     if rule.formula is Formula.SCHOOL_DAYS:
-        if snapshot is None or not snapshot.has_school_calendar:
+        if snapshot is None:
             raise ClockError(
                 f"{rule.id} counts {rule.unit}: it needs a school calendar "
                 "(an authority or a calendar file)"

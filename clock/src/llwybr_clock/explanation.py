@@ -90,7 +90,7 @@ def day_notes(
                 counted += 1
                 notes.append(DayNote(day, True))
         elif counted >= result.n:
-            # past the day the limit was reached: passed over to reach a working day
+            # past the day the limit was reached: moving on to the (next) working day
             assert snapshot is not None
             detail = snapshot.bank_holiday_name(ordinal) or day.strftime("%A")
             notes.append(DayNote(day, False, DayReason.ROLL_OVER, detail))
