@@ -75,10 +75,12 @@ class IdempotentConsumer:
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             max_workers=1,
+            title=f"{self.topic}:{self.group_id}",
+            description=f"Consumer group {self.group_id}: "
+            + ", ".join(sorted(cls.event_name() for cls in self._handlers)),
         )
         async def consume(msg: KafkaMessage) -> None:
             await self.process(msg)
-
 
     async def process(self, msg: KafkaMessage) -> None:
         raw = msg.body if isinstance(msg.body, bytes) else bytes(msg.body)

@@ -122,7 +122,10 @@ def build_app(
 
     provider = setup_tracing(settings, service)
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls="healthz,readyz"
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz",
+        exclude_spans=["receive", "send"],
     )
     return app
 

@@ -34,10 +34,31 @@ class JsonLinesSpanExporter(SpanExporter):
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = [json.dumps(json.loads(s.to_json()), separators=(",", ":")) for s in spans]
+        lines = [json.dumps(_as_dict(s), separators=(",", ":"), default=_plain) for s in spans]
         with self._lock, self._path.open("a", encoding="utf-8") as f:
             f.write("".join(line + "\n" for line in lines))
         return SpanExportResult.SUCCESS
+
+
+def _plain(value: object) -> str:
+    # Kafka keys arrive as bytes; they are case ids, never personal data.
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _as_dict(span: ReadableSpan) -> dict[str, object]:
+    ctx = span.context
+    return {
+        "name": span.name,
+        "service": span.resource.attributes.get("service.name"),
+        "kind": span.kind.name,
+        "trace_id": format(ctx.trace_id, "032x") if ctx else None,
+        "span_id": format(ctx.span_id, "016x") if ctx else None,
+        "parent_id": format(span.parent.span_id, "016x") if span.parent else None,
+        "start": span.start_time,
+        "end": span.end_time,
+        "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
+    }
 
 
 def setup_tracing(settings: Settings, service_name: str) -> TracerProvider:

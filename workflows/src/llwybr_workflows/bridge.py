@@ -7,6 +7,7 @@ signals in the journey's own issue.
 
 from pathlib import Path
 
+from fastapi import FastAPI
 from llwybr_common.journey import start_journey
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime, build_app, serve
@@ -51,14 +52,16 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
     ]
 
 
-app = build_app(
-    "bridge",
-    schema="journey",
-    migrations=MIGRATIONS,
-    needs_temporal=True,
-    consumers=consumers,
-    title="Llwybr journey bridge",
-)
+def create_app() -> FastAPI:
+    return build_app(
+        "bridge",
+        schema="journey",
+        migrations=MIGRATIONS,
+        needs_temporal=True,
+        consumers=consumers,
+        title="Llwybr journey bridge",
+    )
+
 
 if __name__ == "__main__":
-    serve(app)
+    serve(create_app())

@@ -4,6 +4,7 @@ the journey outbox, and answers `/healthz` and `/readyz` like every service."""
 import asyncio
 from pathlib import Path
 
+from fastapi import FastAPI
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts.temporal import TASK_QUEUE
 from temporalio.worker import Worker
@@ -31,14 +32,16 @@ async def _start_worker(rt: Runtime) -> None:
     rt.tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
 
 
-app = build_app(
-    "worker",
-    schema="journey",
-    migrations=MIGRATIONS,
-    needs_temporal=True,
-    on_start=_start_worker,
-    title="Llwybr journey worker",
-)
+def create_app() -> FastAPI:
+    return build_app(
+        "worker",
+        schema="journey",
+        migrations=MIGRATIONS,
+        needs_temporal=True,
+        on_start=_start_worker,
+        title="Llwybr journey worker",
+    )
+
 
 if __name__ == "__main__":
-    serve(app)
+    serve(create_app())
