@@ -329,8 +329,8 @@ def run_calendar_show(args: argparse.Namespace) -> int:
         else:
             reason = snapshot.reason_not_school_day(ordinal).value
             label = "weekend" if reason == "weekend" else _REASON_TEXT[reason]
-        if label == "weekend" and spans:
-            spans[-1][1] = day  # weekends belong to the span around them
+        if label == "weekend":
+            pass  # a span carries on across a weekend
         elif spans and spans[-1][2] == label and (day - spans[-1][1]).days <= 3:
             spans[-1][1] = day
         else:
