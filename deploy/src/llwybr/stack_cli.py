@@ -87,8 +87,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
 
-    # SIGTERM behaves like Ctrl-C, so `kill <up pid>` and `down` stop everything in order.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGTERM (and SIGHUP: the terminal closed) behave like Ctrl-C, so `kill <up pid>` and
+    # `down` stop everything in order; the servers live in their own sessions and would
+    # otherwise outlive `up`.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
     began = time.monotonic()
     try:
         if not args.detach:
@@ -190,13 +193,9 @@ def _foreground(stack: Stack) -> int:
 
 def _stop(stack: Stack) -> None:
     # A second Ctrl-C must not abandon half-stopped servers; every wait in stop() is bounded.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        stack.stop()
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    stack.stop()
 
 
 # --------------------------------------------------------------------------- down
