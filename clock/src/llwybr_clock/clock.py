@@ -7,10 +7,11 @@ randomness. Every answer follows ALN_RULES.md section 1; the snapshot supplies t
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from llwybr_clock import counting
 from llwybr_clock.errors import ClockError
@@ -26,6 +27,25 @@ from llwybr_clock.rules import (
     rule_for,
 )
 from llwybr_clock.snapshot import CalendarSnapshot
+
+T = TypeVar("T")
+
+
+class _once(Generic[T]):
+    """Compute an attribute on first use and keep it in the instance (a clock never changes).
+
+    functools.cached_property takes a lock on every first access in Python 3.11, which
+    dominates the cost of recomputing 100,000 clocks (bench/clock_recompute.py).
+    """
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, clock: Any, owner: Any = None) -> T:
+        value: T = self.compute(clock)
+        clock.__dict__[self.name] = value
+        return value
 
 
 class Status(StrEnum):
@@ -69,7 +89,7 @@ class StatutoryClock:
 
     # -- rule facts --------------------------------------------------------------------
 
-    @cached_property
+    @_once
     def spec(self) -> Rule:
         return rule_for(self.rule)
 
@@ -109,15 +129,15 @@ class StatutoryClock:
 
     # -- counting ----------------------------------------------------------------------
 
-    @cached_property
+    @_once
     def _plan(self) -> PausePlan:
         return plan_exceptions(self.exceptions, self.rule)
 
-    @cached_property
+    @_once
     def _count(self) -> counting.Count:
         return counting.count(self.spec, self.start, self.limit, self.calendar, self._plan)
 
-    @cached_property
+    @_once
     def _count_without_open_pause(self) -> counting.Count:
         plan = dataclasses.replace(self._plan, open_from=None)
         return counting.count(self.spec, self.start, self.limit, self.calendar, plan)
@@ -277,4 +297,13 @@ class StatutoryClock:
 
     def on_calendar(self, calendar: CalendarSnapshot) -> StatutoryClock:
         """The same clock recomputed on a changed calendar (e.g. a snow closure added)."""
-        return dataclasses.replace(self, calendar=calendar)
+        # direct construction: this runs for every open clock when an authority's calendar
+        # changes (bench/clock_recompute.py), and dataclasses.replace costs more than the count
+        return StatutoryClock(
+            self.rule,
+            self.start,
+            calendar,
+            self.exceptions,
+            self.disagreement_resolution,
+            self.met_on,
+        )

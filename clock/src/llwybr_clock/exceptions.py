@@ -87,12 +87,17 @@ class PausePlan:
     lifted_on: date | None
 
 
+NO_EXCEPTIONS = PausePlan(closed=(), open_from=None, lifted_on=None)
+
+
 def plan_exceptions(exceptions: tuple[ClockException, ...], rule_id: str) -> PausePlan:
     """Apply resumes to open pauses, check reason codes, merge overlapping pauses.
 
     Pause conventions [assumed] (ALN_RULES.md s.1): FROM:TO covers both dates; overlapping (or
     touching) pauses merge; an open pause swallows any pause that starts after it.
     """
+    if not exceptions:
+        return NO_EXCEPTIONS
     spans: list[tuple[int, int | None]] = []
     lifted_on: date | None = None
     for exc in exceptions:

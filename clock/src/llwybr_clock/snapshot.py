@@ -52,14 +52,25 @@ class CalendarSnapshot:
     illustrative: bool = False
     _bank_holiday_set: frozenset[int] = field(init=False, repr=False)
     _reasons: dict[int, DayReason] = field(init=False, repr=False)
+    _covered: tuple[int, int] = field(init=False, repr=False)  # ordinals of first, last
+    _bank_holiday_span: tuple[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_bank_holiday_set", frozenset(o for o, _ in self.bank_holidays))
         object.__setattr__(self, "_reasons", dict(self.non_school_days))
+        covered = (
+            (self.first.toordinal(), self.last.toordinal()) if self.first and self.last else (0, -1)
+        )
+        object.__setattr__(self, "_covered", covered)
+        first_year, last_year = self.bank_holiday_years
+        span = (date(first_year, 1, 1).toordinal(), date(last_year, 12, 31).toordinal())
+        object.__setattr__(self, "_bank_holiday_span", span)
 
     # -- working days (Regs reg 2(4): Monday to Friday, not a bank holiday in Wales) ----------
 
     def _check_bank_holiday_year(self, ordinal: int) -> None:
+        if self._bank_holiday_span[0] <= ordinal <= self._bank_holiday_span[1]:
+            return
         year = date.fromordinal(ordinal).year
         first, last = self.bank_holiday_years
         if year < first or year > last:
@@ -91,6 +102,8 @@ class CalendarSnapshot:
 
     def require_covered(self, day: date) -> None:
         """Raise unless `day` lies in the covered range (ALN_RULES.md s.1, "Coverage")."""
+        if self._covered[0] <= day.toordinal() <= self._covered[1]:
+            return
         if self.first is None or self.last is None:
             raise CoverageError(f"no term dates for {self.label}: it has no school calendar")
         if day < self.first:
