@@ -1,0 +1,90 @@
+"""Fixtures shared by every tier of the suite.
+
+`infra` starts the real embedded infrastructure (PostgreSQL, Temporal dev server, Tansu,
+SMTP sink) once per session on free ports under a temporary home, through the same code as
+`llwybr up`, and stops it afterwards. `temporal_env` gives workflow tests the time-skipping
+server, the dev server, or both (`--temporal-env`).
+"""
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from llwybr.stack import Endpoints, Stack, free_port_base
+
+BIN = Path(sys.executable).parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--temporal-env",
+        choices=["time-skipping", "dev", "both"],
+        default="both",
+        help="which Temporal server workflow tests run on (default: both)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "temporal_env_kind" in metafunc.fixturenames:
+        choice = metafunc.config.getoption("--temporal-env")
+        kinds = ["time-skipping", "dev"] if choice == "both" else [choice]
+        metafunc.parametrize("temporal_env_kind", kinds, scope="session")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "LLWYBR_DATABASE_URL",
+            "LLWYBR_KAFKA_BOOTSTRAP",
+            "LLWYBR_TEMPORAL_ADDRESS",
+            "LLWYBR_SMTP_HOST",
+        )
+    }
+    s = Stack(tmp_path_factory.mktemp("llwybr-home"), free_port_base(), environ=environ)
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def infra(stack: Stack) -> Endpoints:
+    return stack.start_infra()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal_env(temporal_env_kind: str) -> AsyncIterator[WorkflowEnvironment]:
+    if temporal_env_kind == "time-skipping":
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(BIN / "temporal-test-server"),
+            data_converter=pydantic_data_converter,
+        )
+    else:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(BIN / "temporal"),
+            port=None,  # a free port: start_local on a busy port silently shares (STACK.md)
+            ui=False,
+            data_converter=pydantic_data_converter,
+            dev_server_log_level="warn",
+        )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh reference for one test (no shared mutable state between tests)."""
+    return uuid.uuid4().hex[:10]

@@ -1,0 +1,50 @@
+"""Small helpers for tests on the real stack."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import idp
+from llwybr_common.db import make_engine
+from llwybr_common.migrations import migrate
+
+T = TypeVar("T")
+
+# A migrations folder with only the common tables (outbox, inbox, delivery attempts).
+COMMON_MIGRATIONS = Path(idp.__file__).parent / "migrations"
+
+
+async def fresh_schema(database_url: str, schema: str) -> AsyncEngine:
+    engine = make_engine(database_url, schema)
+    await migrate(engine, COMMON_MIGRATIONS, schema)
+    return engine
+
+
+async def create_topics(bootstrap: str, *names: str, partitions: int = 3) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+    finally:
+        await admin.close()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    done: Callable[[T], bool],
+    *,
+    timeout: float = 30.0,
+    every: float = 0.1,
+) -> T:
+    """Poll `probe` until `done(result)`, bounded by `timeout`; returns the last result."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if done(result) or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(every)
