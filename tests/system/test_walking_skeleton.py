@@ -1,0 +1,126 @@
+"""The walking skeleton on the whole embedded stack, every component its own process:
+a referral posted over HTTP becomes an in-app notification, under one trace id, and a
+broker restart followed by `llwybr replay` loses nothing."""
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from llwybr.stack import Endpoints, Stack, create_topics, tansu_bin
+from tests.integration.helpers import eventually
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture(scope="session")
+def running(stack: Stack, infra: Endpoints) -> Iterator[Stack]:
+    stack.start_components(["referral", "notifications", "worker", "bridge"])
+    yield stack
+
+
+def referral_body(authority: str = "Caerdydd") -> dict[str, Any]:
+    return {
+        "learner": {"given_name": "Cerys", "family_name": "Jones", "date_of_birth": "2019-05-01"},
+        "authority": authority,
+        "source": "parent",
+        "received_on": "2026-11-16",
+        "concern": "Speech and language",
+    }
+
+
+async def post_referral(stack: Stack) -> tuple[str, str]:
+    async with httpx.AsyncClient(base_url=stack.url_of("referral"), timeout=30) as http:
+        response = await http.post("/api/v1/referrals", json=referral_body())
+    assert response.status_code == 201, response.text
+    return response.json()["case_id"], response.headers["x-trace-id"]
+
+
+async def notifications_for(stack: Stack, case_id: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=stack.url_of("notifications"), timeout=10) as http:
+        response = await http.get("/api/v1/notifications", params={"case_id": case_id})
+    response.raise_for_status()
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def spans_of(stack: Stack, trace_id: str) -> list[dict[str, Any]]:
+    path = stack.logs / "spans.jsonl"
+    if not path.exists():
+        return []
+    spans = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [s for s in spans if s["trace_id"] == trace_id]
+
+
+async def test_referral_becomes_a_notification_under_one_trace(running: Stack) -> None:
+    case_id, trace_id = await post_referral(running)
+
+    items = await eventually(lambda: notifications_for(running, case_id), bool, timeout=60)
+    assert len(items) == 1
+    note = items[0]
+    assert note["kind"] == "journey-started"
+    assert note["recipient_scope"] == "la:W06000015"  # Caerdydd is Cardiff
+    assert case_id in note["text_cy"] and case_id in note["text_en"]
+    assert note["trace_id"] == trace_id
+
+    async def seen() -> set[tuple[str, str]]:
+        return {(s["service"], s["kind"]) for s in spans_of(running, trace_id)}
+
+    wanted = {
+        ("llwybr-referral", "SERVER"),  # HTTP
+        ("llwybr-referral", "PRODUCER"),  # Kafka, from the outbox relay
+        ("llwybr-bridge", "CONSUMER"),
+        ("llwybr-worker", "SERVER"),  # Temporal RunWorkflow / RunActivity
+        ("llwybr-worker", "PRODUCER"),  # the journey's outbox relay
+        ("llwybr-notifications", "CONSUMER"),
+    }
+    got = await eventually(seen, lambda s: wanted <= s, timeout=20)
+    assert wanted <= got
+    names = {s["name"] for s in spans_of(running, trace_id)}
+    assert {"RunWorkflow:IdpJourney", "POST /api/v1/referrals"} <= names
+
+
+def restart_broker(stack: Stack) -> None:
+    """Kill the dev broker we started (it forgets everything) and start a fresh one."""
+    kafka = stack.live_processes()["kafka"]
+    kafka.kill()
+    kafka.wait(10)
+    url = f"tcp://{stack.endpoints.kafka}"  # type: ignore[union-attr]
+    stack._spawn(
+        "kafka",
+        [str(tansu_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url],
+    )
+
+
+async def test_broker_restart_then_replay_loses_nothing(running: Stack) -> None:
+    before, _ = await post_referral(running)
+    await eventually(lambda: notifications_for(running, before), bool, timeout=60)
+
+    restart_broker(running)
+    during, _ = await post_referral(running)  # committed; its events wait in the outboxes
+    await eventually(lambda: _topics(running), bool, timeout=30)
+
+    replay = subprocess.run(
+        [sys.executable, "-m", "llwybr.cli", "replay", "--since", "1h", "--home", str(running.home)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert replay.returncode == 0, replay.stderr
+    assert "will be re-sent" in replay.stdout
+
+    items = await eventually(lambda: notifications_for(running, during), bool, timeout=90)
+    assert len(items) == 1
+    # Everything since an hour ago was sent again; inboxes kept every effect single.
+    assert len(await notifications_for(running, before)) == 1
+
+
+async def _topics(stack: Stack) -> list[str]:
+    try:
+        return await create_topics(stack.endpoints.kafka) or ["exists"]  # type: ignore[union-attr]
+    except Exception:
+        return []
