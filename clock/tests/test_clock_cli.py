@@ -226,3 +226,29 @@ def test_console_script_subprocess(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False, env={"LLWYBR_HOME": str(tmp_path)},
     )  # fmt: skip
     assert bad.returncode == 2 and "valid rules" in bad.stderr
+
+
+def test_ics_calendar_file_and_school_import(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ics = tmp_path / "ysgol.ics"
+    ics.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:t1\nSUMMARY:Autumn term\n"
+        "DTSTART;VALUE=DATE:20260902\nDTEND;VALUE=DATE:20261024\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:i1\nSUMMARY:INSET\nDTSTART;VALUE=DATE:20260902\nEND:VEVENT\n"
+        "END:VCALENDAR\n"
+    )
+    # Sep 3, 4, 7-11, 14-18, 21-25 ... the 20th school day after Sep 2 is Sep 30
+    a = clock_json(capsys, "fei-takeover-response", "--start", "2026-09-02", "--calendar",
+                   str(ics), "--on", "2026-09-02")  # fmt: skip
+    assert a["due"] == "2026-09-30" and a["unit"] == "term-days"
+    closure = tmp_path / "closure.csv"
+    closure.write_text("2026-09-14,2026-09-14,closure\n")
+    status, out, err = run(capsys, "calendar", "import", str(closure), "--authority", "Conwy",
+                           "--school", "ysgol-2")  # fmt: skip
+    assert status == 0, err and "school ysgol-2" in out
+    base = clock_json(capsys, "school-decision", "--start", "2026-09-10", "--authority", "Conwy",
+                      "--on", "2026-09-10")  # fmt: skip
+    school = clock_json(capsys, "school-decision", "--start", "2026-09-10", "--authority",
+                        "Conwy", "--school", "ysgol-2", "--on", "2026-09-10")  # fmt: skip
+    assert school["school"] == "ysgol-2" and school["due"] > base["due"]

@@ -15,7 +15,7 @@ from llwybr_clock.shipped import find_authority, shipped_calendar_text
 
 pytestmark = pytest.mark.unit
 
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=100, deadline=None)
 WEEKS_RULES = [r.id for r in RULES.values() if r.unit is Unit.WEEKS]
 CARDIFF = parse_csv(shipped_calendar_text(find_authority("Cardiff")))
 CARDIFF_SNAPSHOT = build_snapshot(CARDIFF, label="Cardiff", authority="W06000015")
