@@ -224,7 +224,12 @@ def render_text(a: ClockAnswer) -> str:
         when = span.first.isoformat()
         if span.last != span.first:
             when += f" to {span.last.isoformat()}"
-        what = "counted" if span.counted else f"skipped: {_REASON_TEXT.get(span.reason or '')}"
+        if span.counted:
+            what = "counted"
+        elif span.reason == "roll-over":
+            what = "after the period: on to the working day the clock is due"
+        else:
+            what = f"skipped: {_REASON_TEXT.get(span.reason or '')}"
         lines.append(f"    {when:<26} {span.days:>3} day(s) {what}")
     for h in a.history:
         lines.append(
