@@ -89,9 +89,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     # SIGTERM (and SIGHUP: the terminal closed) behave like Ctrl-C, so `kill <up pid>` and
     # `down` stop everything in order; the servers live in their own sessions and would
-    # otherwise outlive `up`.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.default_int_handler)
+    # otherwise outlive `up`. An inherited "ignore" (nohup; `&` for SIGINT) is respected.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.default_int_handler)
     began = time.monotonic()
     try:
         if not args.detach:
