@@ -36,7 +36,7 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("LLWYBR_")}
 
 
-def llwybr(*args: str | Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def llwybr(*args: object, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [LLWYBR, *map(str, args)], env=_env(), capture_output=True, text=True, timeout=timeout
     )
