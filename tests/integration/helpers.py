@@ -6,12 +6,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 import idp
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from llwybr_common.db import make_engine
 from llwybr_common.migrations import migrate
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 
@@ -38,11 +37,11 @@ async def eventually(
     probe: Callable[[], Awaitable[T]],
     done: Callable[[T], bool],
     *,
-    timeout: float = 30.0,
+    within: float = 30.0,
     every: float = 0.1,
 ) -> T:
-    """Poll `probe` until `done(result)`, bounded by `timeout`; returns the last result."""
-    deadline = time.monotonic() + timeout
+    """Poll `probe` until `done(result)`, for at most `within` seconds; returns the last result."""
+    deadline = time.monotonic() + within
     while True:
         result = await probe()
         if done(result) or time.monotonic() > deadline:

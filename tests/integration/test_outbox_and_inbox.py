@@ -7,9 +7,6 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaMessage
-from sqlalchemy import text
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from llwybr.stack import Endpoints
 from llwybr_common.db import session_scope
 from llwybr_common.kafka import (
@@ -24,6 +21,9 @@ from llwybr_contracts.envelope import CloudEvent, wrap
 from llwybr_contracts.events import CaseOpened
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.topics import dlq
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from tests.integration.helpers import create_topics, eventually, fresh_schema
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,9 @@ def opened(case_id: str) -> CaseOpened:
     )
 
 
-async def test_relay_publishes_in_order_marks_sent_and_replays(infra: Endpoints, unique: str) -> None:
+async def test_relay_publishes_in_order_marks_sent_and_replays(
+    infra: Endpoints, unique: str
+) -> None:
     schema, topic = f"t_{unique}", f"aln.test{unique}.v1"
     await create_topics(infra.kafka, topic, partitions=1)
     engine = await fresh_schema(infra.database_url, schema)
@@ -56,7 +58,11 @@ async def test_relay_publishes_in_order_marks_sent_and_replays(infra: Endpoints,
         async with session_scope(engine) as session:
             for i in range(5):
                 row = add_event(
-                    session, opened(f"c{i}"), event_id=f"{unique}-{i}", source="/t", subject="case-1"
+                    session,
+                    opened(f"c{i}"),
+                    event_id=f"{unique}-{i}",
+                    source="/t",
+                    subject="case-1",
                 )
                 row.topic = topic  # route the test's events to the test's own topic
         assert await relay.drain_once() == 5
@@ -120,7 +126,13 @@ async def test_consumer_dedupes_dead_letters_and_keeps_consuming(
     await broker.start()
     try:
         a = envelope("a", f"{unique}-a")
-        for raw in (a, a, b"{not json", envelope("poison", f"{unique}-p"), envelope("b", f"{unique}-b")):
+        for raw in (
+            a,
+            a,
+            b"{not json",
+            envelope("poison", f"{unique}-p"),
+            envelope("b", f"{unique}-b"),
+        ):
             await broker.publish(raw, topic, key=b"k")
 
         async def effects() -> list[tuple[str, str]]:
@@ -128,8 +140,8 @@ async def test_consumer_dedupes_dead_letters_and_keeps_consuming(
                 rows = await session.execute(text("SELECT case_id, event_id FROM effects"))
                 return [tuple(r) for r in rows]
 
-        rows = await eventually(effects, lambda r: len(r) >= 2, timeout=60)
-        await eventually(lambda: _copy(dead), lambda d: len(d) >= 2, timeout=30)
+        rows = await eventually(effects, lambda r: len(r) >= 2, within=60)
+        await eventually(lambda: _copy(dead), lambda d: len(d) >= 2, within=30)
         await asyncio.sleep(0.5)  # a late duplicate would show up now
         rows = await effects()
         assert sorted(rows) == [("a", f"{unique}-a"), ("b", f"{unique}-b")], "one effect per event"

@@ -2,6 +2,7 @@
 a referral posted over HTTP becomes an in-app notification, under one trace id, and a
 broker restart followed by `llwybr replay` loses nothing."""
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -10,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from llwybr.stack import Endpoints, Stack, create_topics, tansu_bin
+
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system
@@ -59,7 +60,7 @@ def spans_of(stack: Stack, trace_id: str) -> list[dict[str, Any]]:
 async def test_referral_becomes_a_notification_under_one_trace(running: Stack) -> None:
     case_id, trace_id = await post_referral(running)
 
-    items = await eventually(lambda: notifications_for(running, case_id), bool, timeout=60)
+    items = await eventually(lambda: notifications_for(running, case_id), bool, within=60)
     assert len(items) == 1
     note = items[0]
     assert note["kind"] == "journey-started"
@@ -78,7 +79,7 @@ async def test_referral_becomes_a_notification_under_one_trace(running: Stack) -
         ("llwybr-worker", "PRODUCER"),  # the journey's outbox relay
         ("llwybr-notifications", "CONSUMER"),
     }
-    got = await eventually(seen, lambda s: wanted <= s, timeout=20)
+    got = await eventually(seen, lambda s: wanted <= s, within=20)
     assert wanted <= got
     names = {s["name"] for s in spans_of(running, trace_id)}
     assert {"RunWorkflow:IdpJourney", "POST /api/v1/referrals"} <= names
@@ -98,14 +99,24 @@ def restart_broker(stack: Stack) -> None:
 
 async def test_broker_restart_then_replay_loses_nothing(running: Stack) -> None:
     before, _ = await post_referral(running)
-    await eventually(lambda: notifications_for(running, before), bool, timeout=60)
+    await eventually(lambda: notifications_for(running, before), bool, within=60)
 
     restart_broker(running)
     during, _ = await post_referral(running)  # committed; its events wait in the outboxes
-    await eventually(lambda: _topics(running), bool, timeout=30)
+    await eventually(lambda: _topics(running), bool, within=30)
 
-    replay = subprocess.run(
-        [sys.executable, "-m", "llwybr.cli", "replay", "--since", "1h", "--home", str(running.home)],
+    replay = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "llwybr.cli",
+            "replay",
+            "--since",
+            "1h",
+            "--home",
+            str(running.home),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -113,7 +124,7 @@ async def test_broker_restart_then_replay_loses_nothing(running: Stack) -> None:
     assert replay.returncode == 0, replay.stderr
     assert "will be re-sent" in replay.stdout
 
-    items = await eventually(lambda: notifications_for(running, during), bool, timeout=90)
+    items = await eventually(lambda: notifications_for(running, during), bool, within=90)
     assert len(items) == 1
     # Everything since an hour ago was sent again; inboxes kept every effect single.
     assert len(await notifications_for(running, before)) == 1

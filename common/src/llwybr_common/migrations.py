@@ -58,15 +58,22 @@ def create_tables(*tables: Any) -> None:
     """Create tables in the migrating schema, from their SQLModel definitions.
 
     Used by initial revisions only; later revisions alter tables with explicit `op` calls.
+    The audit log, when among them, gets its append-only trigger.
     """
     from alembic import op
 
+    from llwybr_common.audit import APPEND_ONLY_SQL, AuditRecord
+
     SQLModel.metadata.create_all(op.get_bind(), tables=[t.__table__ for t in tables])
+    if AuditRecord in tables:
+        for statement in APPEND_ONLY_SQL:
+            op.execute(statement)
 
 
 def common_tables() -> tuple[Any, ...]:
-    """The plumbing tables every service schema has: outbox, inbox and delivery attempts."""
+    """The plumbing tables every service schema has: outbox, inbox, delivery attempts, audit."""
+    from llwybr_common.audit import AuditRecord
     from llwybr_common.inbox import DeliveryAttempt, InboxMessage
     from llwybr_common.outbox import OutboxMessage
 
-    return (OutboxMessage, InboxMessage, DeliveryAttempt)
+    return (OutboxMessage, InboxMessage, DeliveryAttempt, AuditRecord)

@@ -33,7 +33,13 @@ class Settings(BaseSettings):
     outbox_retention_days: int = 14
     max_delivery_attempts: int = 5
     jwt_issuer: str = "llwybr-embedded"
-    jwks_url: str = ""
+    jwt_audience: str = "llwybr"
+    jwks_url: str = Field("", description="production: the OIDC provider's JWKS URL")
+    service_token: str = Field("", description="production: this service's client credential")
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description='other services\' base URLs for claim-check calls, JSON: {"referral": "http://..."}',
+    )
     log_level: str = "INFO"
 
 

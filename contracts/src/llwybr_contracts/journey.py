@@ -1,31 +1,148 @@
-"""What starts an `IdpJourney` and what its status query answers.
+"""The journey's interface: what starts an `IdpJourney`, the commands the case API sends as
+Temporal updates, and what its `status` query answers.
 
-Workflow inputs carry ids, codes and dates only: they sit in the Temporal history and UI.
+Everything here sits in Temporal histories and the UI: ids, codes and dates only, never names
+or free text (free text stays in the service that recorded it).
 """
 
 from datetime import date
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from llwybr_contracts.states import CaseState, DecidingBody
 
 JOURNEY_WORKFLOW = "IdpJourney"
+HEALTH_INPUT_WORKFLOW = "HealthInput"
+
+# Update names (the case API's commands; DESIGN.md "one path each").
+UPDATE_RECORD_CONSENT = "record_consent"
+UPDATE_RECORD_DECISION = "record_decision"
+UPDATE_REFER_TO_LA = "refer_to_la"
+UPDATE_REQUEST_HEALTH_INPUT = "request_health_input"
+UPDATE_WITHDRAW_HEALTH_INPUT = "withdraw_health_input"
+UPDATE_RECORD_EXCEPTION = "record_exception"
+UPDATE_REQUEST_REVIEW = "request_review"
+UPDATE_REQUEST_RECONSIDERATION = "request_reconsideration"
+QUERY_STATUS = "status"
+
+ReasonCode = Literal[
+    "learner-absent",
+    "family-unavailable",
+    "awaiting-nhs-response",
+    "awaiting-information-outside-control",
+    "school-closed-unexpectedly",
+    "nhs-impractical",
+    "other",
+]
 
 
-class JourneyInput(BaseModel):
+class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class JourneyInput(_Message):
     case_id: str
     child_ref: str
-    authority: str
-    received_on: date
+    authority: str = Field(description="home authority, ONS code")
+    received_on: date = Field(description="the date the matter came to attention")
     state: CaseState
     deciding_body: DecidingBody | None = None
     deciding_authority: str | None = None
     school_ref: str | None = None
+    first_rule: str | None = Field(
+        None, description="the clock routing chose, e.g. school-decision"
+    )
+    clock_start: date | None = Field(None, description="that clock's start (consent date for a YP)")
 
 
-class JourneyStatus(BaseModel):
+class Command(_Message):
+    """Base of every update payload: who asked (an id, never a name)."""
+
+    actor: str = Field(min_length=1, description="the caller's subject id")
+
+
+class RecordConsent(Command):
+    answer: Literal["given", "refused"]
+    on: date
+
+
+class RecordDecision(Command):
+    outcome: Literal["aln", "no-aln"]
+    decided_on: date
+    notice_given_on: date | None = Field(
+        None, description="the no-ALN notice date; an ALN decision is met by IdpIssued instead"
+    )
+
+
+class ReferToLa(Command):
+    referred_on: date
+    authority: str
+
+
+class RequestHealthInput(Command):
+    request_id: str
+    sent_on: date = Field(description="the NHS body receives it the day it is sent (Act s.88(6))")
+
+
+class WithdrawHealthInput(Command):
+    request_id: str
+    on: date
+
+
+class RecordException(Command):
+    exception_id: str
+    action: Literal["pause", "resume", "lift"]
+    rule: str
+    reason: ReasonCode
+    from_: date = Field(alias="from")
+    until: date | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RequestReview(Command):
+    requested_on: date
+    requested_by: Literal["family", "young-person", "nhs-body", "school", "local-authority"]
+
+
+class RequestReconsideration(Command):
+    request_id: str
+    kind: Literal["decision", "idp", "cease"]
+    received_on: date
+
+
+class CommandAccepted(_Message):
+    accepted: bool = True
+    state: CaseState
+    detail: str = ""
+
+
+class ClockView(_Message):
+    rule: str
+    start: date
+    due: date | None
+    status: str
+    warnings: list[date] = Field(default_factory=list)
+    paused_days: int = 0
+    met_on: date | None = None
+    calendar_version: str | None = None
+    assumed: bool = False
+    illustrative_calendar: bool = False
+    subject: str | None = Field(None, description="e.g. the health request id of its clock")
+
+
+class TimelineEntry(_Message):
+    on: date
+    kind: str
+    detail: str = Field("", description="codes and ids only")
+
+
+class JourneyStatus(_Message):
     case_id: str
     state: CaseState
-    events_published: int
+    deciding_body: DecidingBody | None = None
+    deciding_authority: str | None = None
+    clocks: list[ClockView] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    events_published: int = 0

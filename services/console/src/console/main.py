@@ -5,10 +5,13 @@ Placeholder for now: a bilingual landing page that links the services' API docum
 
 import html
 import os
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from llwybr_common import auth
 from llwybr_common.problems import install_problem_handlers
+from llwybr_common.settings import get_settings
 
 app = FastAPI(title="Llwybr console", version="1.0")
 install_problem_handlers(app)
@@ -24,6 +27,12 @@ async def healthz() -> dict[str, str]:
 @app.get("/readyz", include_in_schema=False)
 async def readyz() -> dict[str, str]:
     return {"status": "ok", "service": "console"}
+
+
+@app.get("/.well-known/jwks.json", include_in_schema=False)
+async def jwks() -> dict[str, Any]:
+    """The embedded signing key's public half; production points services at its IdP instead."""
+    return auth.jwks(get_settings())
 
 
 @app.get("/", response_class=HTMLResponse)
