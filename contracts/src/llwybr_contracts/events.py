@@ -115,6 +115,7 @@ class ClockEvent(CaseEvent):
     rule: str
     due: date | None
     calendar_version: str | None = None
+    request_id: str | None = Field(None, description="the s.20 request a health-response clock times")
 
 
 class ClockStarted(ClockEvent):
@@ -138,6 +139,7 @@ class DeadlineEvent(CaseEvent):
     abstract: ClassVar[bool] = True
     rule: str
     due: date
+    request_id: str | None = Field(None, description="the s.20 request a health-response clock times")
     escalation_level: int = 0
     alert_role: str = Field(description="role to alert, e.g. la-manager")
     alert_scope: str = Field(description="scope of that role, e.g. la:W06000015")
@@ -162,8 +164,9 @@ class DeadlineEscalated(DeadlineEvent):
 class HealthInputRequested(CaseEvent):
     topic: ClassVar[str] = topics.JOURNEY
     request_id: str
-    authority: OnsCode
+    authority: OnsCode = Field(description="the learner's home authority; its board answers")
     start: date = Field(description="receipt date by the NHS body (Act s.88(6))")
+    due: date | None = Field(None, description="the health-response due date the journey computed")
 
 
 class HealthInputWithdrawn(CaseEvent):
