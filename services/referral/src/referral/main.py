@@ -5,10 +5,12 @@ from pathlib import Path
 from llwybr_common.runtime import build_app
 
 from referral.api import router
+from referral.consumers import consumers
 
 app = build_app(
     "referral",
     migrations=Path(__file__).parent / "migrations",
     routers=[router],
+    consumers=consumers,
     needs_temporal=True,
 )

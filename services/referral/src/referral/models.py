@@ -1,53 +1,15 @@
-"""Tables and API schemas of the referral service (SQLModel families: Base, Create, table,
-Public). Identity and free text live here and only here; events carry the case id and the
-pseudonymous child reference."""
+"""Tables of the referral service. Identity and free text live here and only here; events
+and the journey carry the case id and the pseudonymous child reference."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
-from llwybr_contracts.states import CaseState, DecidingBody
-from pydantic import field_validator
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
-class ReferralSource(StrEnum):
-    PARENT = "parent"
-    SCHOOL = "school"
-    EARLY_YEARS_SETTING = "early-years-setting"
-    HEALTH_BODY = "health-body"
-    YOUNG_PERSON = "young-person"
-    SOCIAL_SERVICES = "social-services"
-    LOCAL_AUTHORITY = "local-authority"
-
-
-class Language(StrEnum):
-    CY = "cy"
-    EN = "en"
-    BOTH = "both"
-
-
-class Learner(SQLModel):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
-
-
-class ReferralCreate(SQLModel):
-    learner: Learner
-    authority: str = Field(min_length=2, description="home authority: ONS code or name")
-    school_ref: str | None = None
-    source: ReferralSource
-    preferred_language: Language = Language.EN
-    received_on: date
-    concern: str = Field(min_length=1, max_length=10_000)
-
-    @field_validator("received_on")
-    @classmethod
-    def _not_future(cls, value: date) -> date:
-        if value > date.today():
-            raise ValueError("received_on cannot be in the future")
-        return value
+def _ts() -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=False)
 
 
 class Child(SQLModel, table=True):
@@ -58,20 +20,37 @@ class Child(SQLModel, table=True):
     given_name: str
     family_name: str
     date_of_birth: date
-    preferred_language: str
+    upn: str | None = Field(default=None, index=True)
+    nhs_number: str | None = Field(default=None, index=True)
+    language_of_education: str | None = None
+    preferred_language: str = "en"
+    match_key: str = Field(index=True, description="casefolded names + date of birth")
 
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_next_due", "next_due", "id"),)
 
     id: str = Field(primary_key=True)
     child_id: str = Field(foreign_key="children.id", index=True)
-    authority: str = Field(index=True)
-    school_ref: str | None = None
-    state: str = Field(default=CaseState.DECISION_PENDING.value)
-    deciding_body: str | None = None
-    deciding_authority: str | None = None
-    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    authority: str = Field(index=True, description="home authority")
+    school_ref: str | None = Field(default=None, index=True)
+    school_name: str | None = None
+    looked_after: bool = False
+    looking_after_authority: str | None = None
+    dual_registered: bool = False
+    stage: str
+    state: str = Field(index=True)
+    deciding_body: str
+    deciding_authority: str | None = Field(default=None, index=True)
+    routing_reason: str
+    first_rule: str | None = None
+    clock_start: date | None = None
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    next_rule: str | None = None
+    next_due: date | None = None
+    opened_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
 
 
 class Referral(SQLModel, table=True):
@@ -80,14 +59,64 @@ class Referral(SQLModel, table=True):
     id: str = Field(primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)
     source: str
-    kind: str = "concern"
+    referral_type: str = "concern"
     received_on: date
     concern: str
+    referrer_name: str | None = None
+    referrer_role: str | None = None
+    submitted_by: str
+    attached: bool = False
+    created_at: datetime = Field(sa_column=_ts())
 
 
-class ReferralAccepted(SQLModel):
-    case_id: str
-    referral_id: str
-    deciding_body: DecidingBody
-    deciding_authority: str | None
-    state: CaseState
+class ConsentRecord(SQLModel, table=True):
+    __tablename__ = "consents"
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    status: str
+    on: date | None = None
+    recorded_by: str
+    recorded_at: datetime = Field(sa_column=_ts())
+
+
+class CaseNote(SQLModel, table=True):
+    """Free text that goes with a command (a decision, an exception, a health request)."""
+
+    __tablename__ = "case_notes"
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    command: str
+    subject_id: str | None = Field(default=None, description="request or exception id")
+    text: str
+    written_by: str
+    written_at: datetime = Field(sa_column=_ts())
+
+
+class CaseClock(SQLModel, table=True):
+    """Projection of the journey's clock events, for the case list."""
+
+    __tablename__ = "case_clocks"
+    __table_args__ = (UniqueConstraint("case_id", "rule", "subject"),)
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    rule: str
+    subject: str = Field(default="", description="request id for health-response, else ''")
+    start: date | None = None
+    due: date | None = None
+    status: str = "running"  # running | paused | lifted | met
+    met_on: date | None = None
+    calendar_version: str | None = None
+
+
+class TimelineEntry(SQLModel, table=True):
+    __tablename__ = "case_timeline"
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    at: datetime = Field(sa_column=_ts())
+    kind: str
+    detail: str = ""
+    event_id: str | None = None

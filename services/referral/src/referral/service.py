@@ -1,114 +1,408 @@
-"""Referral intake inside one transaction: the child, the case, the referral and the outbox
-rows are written together or not at all."""
+"""What the referral service does, each inside one transaction: the child, the case, the
+referral, its audit record and its outbox rows are written together or not at all."""
 
 import uuid
+import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from llwybr_clock.errors import UnknownAuthorityError
 from llwybr_clock.shipped import find_authority
+from llwybr_common.auth import Principal
 from llwybr_common.outbox import add_event
-from llwybr_contracts.events import CaseOpened, ReferralReceived
+from llwybr_common.problems import Problem
+from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
+from sqlalchemy import text
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral.models import Case, Child, Referral, ReferralAccepted, ReferralCreate
+from referral import routing
+from referral.identifiers import nhs_number_problem, upn_problem
+from referral.models import Case, CaseNote, Child, ConsentRecord, Referral, TimelineEntry
+from referral.schemas import ReferralIn
+from referral.schools import find_school
+
+WALES = ZoneInfo("Europe/London")
+
+
+def today_in_wales() -> date:
+    return datetime.now(WALES).date()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A referral whose every field has been validated, with what routing derived."""
+
+    body: ReferralIn
+    authority: str
+    looking_after_authority: str | None
+    stage: str
+    school_known: bool
+    school_maintained: bool
+    school_name: str | None
+    consent: str | None
+    consent_on: date | None
+    route: routing.Route
+    flags: tuple[str, ...]
+
+    @property
+    def clock_start(self) -> date | None:
+        if self.route.rule is None:
+            return None
+        # A young person's clock runs from consent (ALN_RULES.md section 1, `start`).
+        return self.consent_on if self.stage == "young-person" else self.body.received_on
+
+
+def check_referral(body: ReferralIn, *, today: date) -> Checked:
+    """Validate everything at once; a 422 names every bad field."""
+    errors: list[dict[str, str]] = []
+
+    def bad(field: str, reason: str) -> None:
+        errors.append({"field": field, "reason": reason})
+
+    learner = body.learner
+    authority = looking_after = None
+    try:
+        authority = find_authority(body.authority).ons_code
+    except UnknownAuthorityError as exc:
+        bad("authority", str(exc))
+    if learner.looking_after_authority:
+        try:
+            looking_after = find_authority(learner.looking_after_authority).ons_code
+        except UnknownAuthorityError as exc:
+            bad("learner.looking_after_authority", str(exc))
+    if learner.date_of_birth > today:
+        bad("learner.date_of_birth", "the date of birth is in the future")
+    if body.received_on > today:
+        bad("received_on", "the date the matter came to attention cannot be in the future")
+    if learner.date_of_birth > body.received_on:
+        bad("received_on", "the matter cannot come to attention before the learner was born")
+    if learner.upn and (why := upn_problem(learner.upn)):
+        bad("learner.upn", why)
+    if learner.nhs_number and (why := nhs_number_problem(learner.nhs_number)):
+        bad("learner.nhs_number", why)
+    stage = routing.stage(learner.date_of_birth, body.received_on)
+    consent = learner.consent
+    if stage == "young-person":
+        if consent is None:
+            bad("learner.consent", "a young person's referral needs a consent answer")
+        elif consent.status == "given" and consent.date is None:
+            bad("learner.consent.date", "give the date consent was given")
+        elif consent.date and consent.date > today:
+            bad("learner.consent.date", "the consent date is in the future")
+    if errors:
+        raise Problem(
+            422,
+            "The referral is not valid",
+            "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
+            type_="validation",
+            errors=errors,
+        )
+    assert authority is not None
+    school_ref = body.school.ref if body.school else None
+    school = find_school(school_ref) if school_ref else None
+    flags = []
+    if school_ref and school is None:
+        flags.append("unknown-school-ref")  # accepted with the authority given; an officer checks
+    consent_status = consent.status if stage == "young-person" and consent else None
+    facts = routing.Facts(
+        stage=stage,
+        home_authority=authority,
+        school_ref=school_ref,
+        school_known=school is not None,
+        school_maintained=bool(school and school.maintained),
+        looked_after=learner.looked_after,
+        looking_after_authority=looking_after,
+        dual_registered=learner.dual_registered,
+        referral_type=body.referral_type.value,
+        consent=consent_status,
+    )
+    return Checked(
+        body=body,
+        authority=authority,
+        looking_after_authority=looking_after,
+        stage=stage,
+        school_known=school is not None,
+        school_maintained=bool(school and school.maintained),
+        school_name=school.name if school else (body.school.name if body.school else None),
+        consent=consent_status,
+        consent_on=consent.date if consent_status == "given" and consent else None,
+        route=routing.route(facts),
+        flags=tuple(flags),
+    )
+
+
+def match_key(given_name: str, family_name: str, born: date) -> str:
+    return f"{given_name.strip().casefold()}|{family_name.strip().casefold()}|{born.isoformat()}"
+
+
+async def find_open_case(session: AsyncSession, checked: Checked) -> Case | None:
+    learner = checked.body.learner
+    key = match_key(learner.given_name, learner.family_name, learner.date_of_birth)
+    # Serialise intake per learner, so two simultaneous referrals cannot both open a case.
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())})
+    same = col(Child.match_key) == key
+    if learner.upn:
+        same = same | (col(Child.upn) == learner.upn)
+    if learner.nhs_number:
+        same = same | (col(Child.nhs_number) == learner.nhs_number.replace(" ", ""))
+    row = await session.exec(
+        select(Case)
+        .join(Child, col(Child.id) == col(Case.child_id))
+        .where(same, col(Case.state) != CaseState.CLOSED.value)
+        .order_by(col(Case.opened_at))
+    )
+    return row.first()
 
 
 @dataclass(frozen=True)
 class Intake:
-    accepted: ReferralAccepted
-    journey: JourneyInput
+    case: Case
+    referral: Referral
+    journey: JourneyInput | None  # None when the referral was attached to an open case
 
 
-def _route(body: ReferralCreate, authority: str) -> tuple[DecidingBody, str | None]:
-    # Skeleton routing (ALN_RULES.md section 4): a registered pupil's school decides,
-    # otherwise the home LA. The full rule table comes with the intake issue.
-    if body.school_ref:
-        return DecidingBody.SCHOOL, None
-    return DecidingBody.LOCAL_AUTHORITY, authority
+async def receive_referral(
+    session: AsyncSession, *, checked: Checked, principal: Principal, source: str
+) -> Intake:
+    """Open a case (or attach to the learner's open case when asked); raise 409 otherwise."""
+    body = checked.body
+    existing = await find_open_case(session, checked)
+    if existing is not None:
+        if not body.attach_to_open_case:
+            raise Problem(
+                409,
+                "The learner already has an open case",
+                f"case {existing.id} is open for this learner; send the referral again with "
+                '"attach_to_open_case": true to add it to that case as new information',
+                type_="duplicate-referral",
+                open_case={"case_id": existing.id, "href": f"/api/v1/cases/{existing.id}"},
+            )
+        referral = _referral(existing.id, checked, principal, attached=True)
+        session.add(referral)
+        child = await session.get(Child, existing.child_id)
+        assert child is not None
+        _timeline(session, existing.id, "referral-attached", referral.referral_type)
+        _received(session, existing, child, referral, source)
+        return Intake(case=existing, referral=referral, journey=None)
 
-
-async def receive_referral(session: AsyncSession, *, body: ReferralCreate, source: str) -> Intake:
-    authority = find_authority(body.authority).ons_code
-    deciding_body, deciding_authority = _route(body, authority)
+    learner = body.learner
     child = Child(
-        id=str(uuid.uuid4()),
-        child_ref=f"ch-{uuid.uuid4().hex[:12]}",
-        given_name=body.learner.given_name,
-        family_name=body.learner.family_name,
-        date_of_birth=body.learner.date_of_birth,
-        preferred_language=body.preferred_language.value,
+        id=_new_id(),
+        child_ref=f"ch-{uuid.uuid4().hex[:16]}",
+        given_name=learner.given_name.strip(),
+        family_name=learner.family_name.strip(),
+        date_of_birth=learner.date_of_birth,
+        upn=learner.upn,
+        nhs_number=learner.nhs_number.replace(" ", "") if learner.nhs_number else None,
+        language_of_education=learner.language_of_education,
+        preferred_language=learner.preferred_language,
+        match_key=match_key(learner.given_name, learner.family_name, learner.date_of_birth),
     )
-
+    route = checked.route
+    now = _now()
     case = Case(
-        id=str(uuid.uuid4()),
+        id=_new_id(),
         child_id=child.id,
-        authority=authority,
-        school_ref=body.school_ref,
-        state=CaseState.DECISION_PENDING.value,
-        deciding_body=deciding_body.value,
-        deciding_authority=deciding_authority,
-        opened_at=datetime.now(UTC),
-    )
-    referral = Referral(
-        id=str(uuid.uuid4()),
-        case_id=case.id,
-        source=body.source.value,
-        received_on=body.received_on,
-        concern=body.concern,
+        authority=checked.authority,
+        school_ref=body.school.ref if body.school else None,
+        school_name=checked.school_name,
+        looked_after=learner.looked_after,
+        looking_after_authority=checked.looking_after_authority,
+        dual_registered=learner.dual_registered,
+        stage=checked.stage,
+        state=route.state.value,
+        deciding_body=route.deciding_body.value,
+        deciding_authority=route.deciding_authority,
+        routing_reason=route.reason,
+        first_rule=route.rule,
+        clock_start=checked.clock_start,
+        flags=list(checked.flags),
+        opened_at=now,
+        updated_at=now,
     )
     session.add(child)
     await session.flush()
     session.add(case)
     await session.flush()
+    referral = _referral(case.id, checked, principal, attached=False)
     session.add(referral)
-    add_event(
+    if checked.consent:
+        session.add(
+            ConsentRecord(
+                id=_new_id(),
+                case_id=case.id,
+                status=checked.consent,
+                on=checked.consent_on,
+                recorded_by=principal.subject,
+                recorded_at=now,
+            )
+        )
+    _timeline(session, case.id, "case-opened", route.reason)
+    _received(session, case, child, referral, source)
+    _event(
+        session,
+        CaseOpened(
+            case_id=case.id,
+            child_ref=child.child_ref,
+            authority=case.authority,
+            received_on=referral.received_on,
+            state=route.state,
+            deciding_body=route.deciding_body,
+            deciding_authority=route.deciding_authority,
+            school_ref=case.school_ref,
+        ),
+        source,
+    )
+    _event(
+        session,
+        CaseRouted(
+            case_id=case.id,
+            deciding_body=route.deciding_body,
+            deciding_authority=route.deciding_authority,
+            school_ref=case.school_ref,
+            reason=route.reason,
+        ),
+        source,
+    )
+    if checked.consent:
+        _event(
+            session,
+            ConsentRecorded(case_id=case.id, answer=checked.consent, given_on=checked.consent_on),  # type: ignore[arg-type]
+            source,
+        )
+    return Intake(
+        case=case, referral=referral, journey=journey_input(case, child, referral.received_on)
+    )
+
+
+def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput | None:
+    """What the journey is started with: ids, codes and dates only."""
+    if case.state == CaseState.CLOSED.value:
+        return None  # a young person refused consent: nothing to run
+    return JourneyInput(
+        case_id=case.id,
+        child_ref=child.child_ref,
+        authority=case.authority,
+        received_on=received_on,
+        state=CaseState(case.state),
+        deciding_body=DecidingBody(case.deciding_body),
+        deciding_authority=case.deciding_authority,
+        school_ref=case.school_ref,
+        first_rule=case.first_rule,
+        clock_start=case.clock_start,
+    )
+
+
+def _referral(case_id: str, checked: Checked, principal: Principal, *, attached: bool) -> Referral:
+    body = checked.body
+    return Referral(
+        id=_new_id(),
+        case_id=case_id,
+        source=body.source.value,
+        referral_type=body.referral_type.value,
+        received_on=body.received_on,
+        concern=body.concern,
+        referrer_name=body.referrer.name if body.referrer else None,
+        referrer_role=body.referrer.role if body.referrer else None,
+        submitted_by=principal.subject,
+        attached=attached,
+        created_at=_now(),
+    )
+
+
+def _received(
+    session: AsyncSession, case: Case, child: Child, referral: Referral, source: str
+) -> None:
+    _event(
         session,
         ReferralReceived(
             case_id=case.id,
             referral_id=referral.id,
             child_ref=child.child_ref,
             source=referral.source,
-            kind=referral.kind,
+            kind=referral.referral_type,
             received_on=referral.received_on,
-            authority=authority,
+            authority=case.authority,
         ),
-        event_id=str(uuid.uuid4()),
-        source=source,
-        subject=case.id,
+        source,
     )
-    add_event(
-        session,
-        CaseOpened(
+
+
+def _event(
+    session: AsyncSession,
+    event: ReferralReceived | CaseOpened | CaseRouted | ConsentRecorded,
+    source: str,
+) -> None:
+    add_event(session, event, event_id=_new_id(), source=source, subject=event.case_id)
+
+
+def _timeline(
+    session: AsyncSession, case_id: str, kind: str, detail: str = "", event_id: str | None = None
+) -> None:
+    session.add(
+        TimelineEntry(
+            id=_new_id(), case_id=case_id, at=_now(), kind=kind, detail=detail, event_id=event_id
+        )
+    )
+
+
+def add_note(
+    session: AsyncSession,
+    *,
+    case_id: str,
+    command: str,
+    text_: str | None,
+    principal: Principal,
+    subject_id: str | None = None,
+) -> None:
+    if text_:
+        session.add(
+            CaseNote(
+                id=_new_id(),
+                case_id=case_id,
+                command=command,
+                subject_id=subject_id,
+                text=text_,
+                written_by=principal.subject,
+                written_at=_now(),
+            )
+        )
+
+
+async def record_consent(
+    session: AsyncSession,
+    *,
+    case: Case,
+    status: str,
+    on: date,
+    principal: Principal,
+    source: str,
+) -> None:
+    session.add(
+        ConsentRecord(
+            id=_new_id(),
             case_id=case.id,
-            child_ref=child.child_ref,
-            authority=authority,
-            received_on=body.received_on,
-            state=CaseState.DECISION_PENDING,
-            deciding_body=deciding_body,
-            deciding_authority=deciding_authority,
-            school_ref=body.school_ref,
-        ),
-        event_id=str(uuid.uuid4()),
-        source=source,
-        subject=case.id,
+            status=status,
+            on=on,
+            recorded_by=principal.subject,
+            recorded_at=_now(),
+        )
     )
-    journey = JourneyInput(
-        case_id=case.id,
-        child_ref=child.child_ref,
-        authority=authority,
-        received_on=body.received_on,
-        state=CaseState.DECISION_PENDING,
-        deciding_body=deciding_body,
-        deciding_authority=deciding_authority,
-        school_ref=body.school_ref,
+    _timeline(session, case.id, "consent-recorded", status)
+    _event(
+        session,
+        ConsentRecorded(case_id=case.id, answer=status, given_on=on if status == "given" else None),  # type: ignore[arg-type]
+        source,
     )
-    accepted = ReferralAccepted(
-        case_id=case.id,
-        referral_id=referral.id,
-        deciding_body=deciding_body,
-        deciding_authority=deciding_authority,
-        state=CaseState.DECISION_PENDING,
-    )
-    return Intake(accepted=accepted, journey=journey)

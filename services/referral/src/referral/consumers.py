@@ -1,0 +1,54 @@
+"""Kafka handlers of the referral service: the case list's projection of journey events."""
+
+from llwybr_common.kafka import IdempotentConsumer
+from llwybr_common.runtime import Runtime
+from llwybr_contracts import topics
+from llwybr_contracts.events import (
+    AlnDecided,
+    AppealWindowOpened,
+    CaseClosed,
+    ClockChanged,
+    ClockMet,
+    ClockStarted,
+    DeadlineAtRisk,
+    DeadlineBreached,
+    DeadlineDue,
+    DeadlineEscalated,
+    HealthInputRequested,
+    HealthInputWithdrawn,
+    ReferredToLa,
+    StateChanged,
+)
+
+from referral import projection
+
+GROUP = "referral-case-projection"
+PROJECTED = (
+    StateChanged,
+    ClockStarted,
+    ClockChanged,
+    ClockMet,
+    AlnDecided,
+    ReferredToLa,
+    HealthInputRequested,
+    HealthInputWithdrawn,
+    AppealWindowOpened,
+    CaseClosed,
+    DeadlineAtRisk,
+    DeadlineDue,
+    DeadlineBreached,
+    DeadlineEscalated,
+)
+
+
+def consumers(rt: Runtime) -> list[IdempotentConsumer]:
+    return [
+        IdempotentConsumer(
+            topic=topics.JOURNEY,
+            group_id=GROUP,
+            engine=rt.engine,
+            broker=rt.broker,
+            handlers=dict.fromkeys(PROJECTED, projection.apply),
+            max_attempts=rt.settings.max_delivery_attempts,
+        )
+    ]

@@ -1,0 +1,125 @@
+"""The case list's projection of the journey's events (`ClockStarted`, `ClockChanged`,
+`ClockMet`, `StateChanged`, and the rest for the timeline). The journey stays the authority;
+this is what lets the list sort and filter by due date without asking every workflow."""
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from llwybr_contracts.envelope import CloudEvent
+from llwybr_contracts.events import (
+    AlnDecided,
+    AppealWindowOpened,
+    CaseClosed,
+    ClockChanged,
+    ClockMet,
+    ClockStarted,
+    DeadlineEvent,
+    Event,
+    HealthInputRequested,
+    HealthInputWithdrawn,
+    ReferredToLa,
+    StateChanged,
+)
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from referral.models import Case, CaseClock, TimelineEntry
+
+log = logging.getLogger(__name__)
+
+CLOCK_CHANGE_STATUS = {
+    "paused": "paused",
+    "resumed": "running",
+    "lifted": "lifted",
+    "recomputed": None,
+}
+
+
+async def apply(session: AsyncSession, envelope: CloudEvent, event: Event) -> None:
+    case_id = getattr(event, "case_id", None)
+    case = await session.get(Case, case_id) if case_id else None
+    if case is None:
+        log.warning(
+            "journey event for a case this service does not hold", extra={"type": envelope.type}
+        )
+        return
+    if isinstance(event, StateChanged):
+        case.state = event.state.value
+    elif isinstance(event, ClockStarted | ClockChanged | ClockMet):
+        await _clock(session, case, event)
+    session.add(
+        TimelineEntry(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            at=envelope.time,
+            kind=event.event_name(),
+            detail=_detail(event),
+            event_id=envelope.id,
+        )
+    )
+    case.updated_at = datetime.now(UTC)
+    session.add(case)
+
+
+async def _clock(
+    session: AsyncSession, case: Case, event: ClockStarted | ClockChanged | ClockMet
+) -> None:
+    subject = event.request_id or ""
+    row = (
+        await session.exec(
+            select(CaseClock).where(
+                CaseClock.case_id == case.id,
+                CaseClock.rule == event.rule,
+                CaseClock.subject == subject,
+            )
+        )
+    ).first()
+    if row is None:
+        row = CaseClock(id=str(uuid.uuid4()), case_id=case.id, rule=event.rule, subject=subject)
+    row.due = event.due
+    row.calendar_version = event.calendar_version or row.calendar_version
+    if isinstance(event, ClockStarted):
+        row.start, row.status, row.met_on = event.start, "running", None
+    elif isinstance(event, ClockChanged):
+        row.status = CLOCK_CHANGE_STATUS[event.change] or row.status
+        if event.change == "paused":
+            row.due = None  # unknown while the pause is open (ALN_RULES.md section 1)
+    else:
+        row.status, row.met_on = "met", event.met_on
+    session.add(row)
+    await session.flush()
+    running = (
+        await session.exec(
+            select(CaseClock)
+            .where(CaseClock.case_id == case.id, CaseClock.status == "running")
+            .where(col(CaseClock.due).is_not(None))
+            .order_by(col(CaseClock.due))
+        )
+    ).first()
+    case.next_rule = running.rule if running else None
+    case.next_due = running.due if running else None
+
+
+def _detail(event: Event) -> str:
+    """Codes and dates for the timeline, never free text."""
+    if isinstance(event, StateChanged):
+        return f"{event.previous or '-'} -> {event.state}"
+    if isinstance(event, ClockStarted | ClockChanged | ClockMet):
+        change = f" {event.change}" if isinstance(event, ClockChanged) else ""
+        return f"{event.rule}{change} due {event.due or 'none'}"
+    if isinstance(event, DeadlineEvent):
+        return f"{event.rule} due {event.due}, level {event.escalation_level}, alert {event.alert_role} of {event.alert_scope}"
+    if isinstance(event, AlnDecided):
+        return (
+            f"{'ALN' if event.has_aln else 'no ALN'} by {event.deciding_body} on {event.decided_on}"
+        )
+    if isinstance(event, ReferredToLa):
+        return f"to {event.authority} on {event.referred_on}"
+    if isinstance(event, HealthInputRequested | HealthInputWithdrawn):
+        return f"request {event.request_id}"
+    if isinstance(event, AppealWindowOpened):
+        return f"notice {event.notice_given_on}, appeal by {event.due}"
+    if isinstance(event, CaseClosed):
+        return f"{event.reason} on {event.closed_on}"
+    return ""

@@ -1,0 +1,211 @@
+"""Request and response bodies of the case API (the contract in issue 4)."""
+
+import datetime as dt
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from llwybr_contracts.journey import ClockView, ReasonCode
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Source(StrEnum):
+    PARENT = "parent"
+    SCHOOL = "school"
+    EARLY_YEARS_SETTING = "early-years-setting"
+    HEALTH_BODY = "health-body"
+    YOUNG_PERSON = "young-person"
+    SOCIAL_SERVICES = "social-services"
+    LOCAL_AUTHORITY = "local-authority"
+
+
+class ReferralType(StrEnum):
+    CONCERN = "concern"
+    SCHOOL_REFERRAL_TO_LA = "school-referral-to-la"
+    DIRECT_REQUEST = "direct-request"
+    HEALTH_NOTICE_S64 = "health-notice-s64"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Consent(Strict):
+    status: Literal["given", "refused", "pending"]
+    date: dt.date | None = Field(None, description="required when status is given")
+
+
+class LearnerIn(Strict):
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: date
+    upn: str | None = Field(None, description="Unique Pupil Number, with its check letter")
+    nhs_number: str | None = Field(None, description="10 digits, with its check digit")
+    language_of_education: Literal["welsh", "english", "bilingual"] | None = None
+    preferred_language: Literal["cy", "en", "both"] = "en"
+    looked_after: bool = False
+    looking_after_authority: str | None = Field(None, description="ONS code or name")
+    dual_registered: bool = False
+    consent: Consent | None = Field(None, description="required for a young person")
+
+
+class SchoolIn(Strict):
+    ref: str | None = Field(None, min_length=1, max_length=32)
+    name: str | None = Field(None, max_length=200)
+
+
+class ReferrerIn(Strict):
+    name: str | None = Field(None, max_length=200)
+    role: str | None = Field(None, max_length=100)
+
+
+class ReferralIn(Strict):
+    source: Source
+    referral_type: ReferralType = ReferralType.CONCERN
+    received_on: date = Field(description="when the matter came to attention; may be in the past")
+    learner: LearnerIn
+    authority: str = Field(min_length=2, description="home authority: ONS code or name")
+    school: SchoolIn | None = None
+    concern: str = Field(min_length=1, max_length=20_000)
+    referrer: ReferrerIn | None = None
+    attach_to_open_case: bool = Field(
+        False, description="attach to the learner's open case as new information"
+    )
+
+
+class FirstClock(BaseModel):
+    rule: str | None
+    due: date | None
+    why_null: str | None = None
+
+
+class ReferralOut(BaseModel):
+    case_id: str
+    referral_id: str
+    attached: bool = False
+    state: str
+    deciding_body: str
+    deciding_authority: str | None
+    routing_reason: str
+    flags: list[str]
+    clock: FirstClock
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    child_ref: str
+    authority: str
+    school_ref: str | None
+    state: str
+    deciding_body: str
+    deciding_authority: str | None
+    next_rule: str | None
+    next_due: date | None
+    overdue: bool
+    flags: list[str]
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    next: str | None
+
+
+class LearnerOut(BaseModel):
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    upn: str | None
+    nhs_number: str | None
+    language_of_education: str | None
+    preferred_language: str
+
+
+class TimelineOut(BaseModel):
+    at: str
+    kind: str
+    detail: str
+
+
+class CaseDetail(CaseSummary):
+    learner: LearnerOut
+    looked_after: bool
+    looking_after_authority: str | None
+    dual_registered: bool
+    routing_reason: str
+    clocks: list[ClockView]
+    clocks_source: Literal["journey", "projection"]
+    timeline: list[TimelineOut]
+
+
+class LearnerClaim(BaseModel):
+    """What another service may fetch with its own credentials (claim-check)."""
+
+    case_id: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    nhs_number: str | None
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+class DecisionIn(Strict):
+    outcome: Literal["aln", "no-aln"]
+    decided_on: date
+    notice_given_on: date | None = None
+    note: str | None = Field(None, max_length=20_000)
+
+
+class ReferralToLaIn(Strict):
+    referred_on: date
+    note: str | None = Field(None, max_length=20_000)
+
+
+class HealthRequestIn(Strict):
+    reason: str = Field(min_length=1, max_length=20_000)
+
+
+class HealthRequestAccepted(BaseModel):
+    request_id: str
+
+
+class WithdrawIn(Strict):
+    on: date | None = None
+    note: str | None = Field(None, max_length=20_000)
+
+
+class ExceptionIn(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    action: Literal["pause", "resume", "lift"]
+    rule: str
+    reason: ReasonCode
+    from_: date = Field(alias="from")
+    until: date | None = None
+    note: str | None = Field(None, max_length=20_000)
+
+
+class ConsentIn(Strict):
+    status: Literal["given", "refused"]
+    date: dt.date
+
+
+class ReviewRequestIn(Strict):
+    requested_on: date
+    requested_by: Literal["family", "young-person", "nhs-body", "school", "local-authority"]
+    note: str | None = Field(None, max_length=20_000)
+
+
+class ReconsiderationIn(Strict):
+    kind: Literal["decision", "idp", "cease"]
+    received_on: date
+    note: str | None = Field(None, max_length=20_000)
+
+
+class CommandOut(BaseModel):
+    case_id: str
+    accepted: bool = True
+    state: str
+    detail: str = ""
+    request_id: str | None = None
