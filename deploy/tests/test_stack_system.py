@@ -58,10 +58,13 @@ def _alive(entry: dict[str, Any]) -> bool:
 
 def _cleanup(home: Path) -> None:
     """Safety net after `down`: stop whatever the home still records (our pids only)."""
-    llwybr("down", "--home", home, timeout=90)
-    leftover = Stack.load(home)
-    if leftover is not None:
-        leftover.stop()
+    try:
+        llwybr("down", "--home", home, timeout=90)
+    finally:
+        # Even when the CLI itself cannot run, the recorded pids are stopped in-process.
+        leftover = Stack.load(home)
+        if leftover is not None:
+            leftover.stop()
 
 
 @dataclass

@@ -809,24 +809,43 @@ class Stack:
     # ----- stopping
 
     def stop(self) -> None:
-        """Stop what this stack started: components first, then infrastructure, PostgreSQL last
-        (properly, with pg_ctl). Only recorded pids whose start time matches are signalled."""
+        """Stop what this stack started: components first, then infrastructure, with PostgreSQL
+        stopped properly by pg_ctl. Only recorded pids whose start time matches are signalled.
+        A failure in one step never skips the others; the record is kept if anything survived."""
         processes = self.record["processes"]
         components = [n for n in processes if n in BY_NAME]
         infra = [n for n in processes if n not in BY_NAME and n != "postgres"]
-        _terminate(p for n in components if (p := _process(processes[n])) is not None)
+        errors: list[str] = []
+
+        def stop_all(names: list[str]) -> None:
+            try:
+                _terminate(p for n in names if (p := _process(processes[n])) is not None)
+            except Exception as exc:
+                errors.append(f"stopping {', '.join(names)}: {exc}")
+
+        stop_all(components)
         # Once no service is left, PostgreSQL stops beside the rest (Temporal alone takes ~3 s).
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pg: concurrent.futures.Future[None] | None = None
             if "postgres" in processes:
                 pg = pool.submit(self._stop_postgres, processes["postgres"])
-            _terminate(p for n in infra if (p := _process(processes[n])) is not None)
-            if "postgres" in processes:
-                pg.result()
+            stop_all(infra)
+            try:
+                if pg is not None:
+                    pg.result()
+            except Exception as exc:
+                errors.append(f"stopping postgres: {exc}")
         for child in self._children.values():  # reap our own children
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=1)
         self._children.clear()
+        survivors = sorted(self.live_processes())
+        if survivors:
+            self._save()  # keep the record so `llwybr down` can try again
+            raise StackError(f"still running after stop: {survivors}; {'; '.join(errors)}")
         self.forget()
+        if errors:
+            self.say("; ".join(errors))
 
     def _stop_postgres(self, entry: Mapping[str, Any]) -> None:
         postmaster = _process(entry)

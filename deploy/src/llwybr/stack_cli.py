@@ -196,7 +196,10 @@ def _stop(stack: Stack) -> None:
     # A second Ctrl-C must not abandon half-stopped servers; every wait in stop() is bounded.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
-    stack.stop()
+    try:
+        stack.stop()
+    except StackError as exc:
+        _err(f"{exc}; try `llwybr down --home {stack.home}`")
 
 
 # --------------------------------------------------------------------------- down
@@ -218,7 +221,12 @@ def cmd_down(args: argparse.Namespace) -> int:
             print("Stopped.")
             return 0
         _err(f"`llwybr up` (pid {owner.pid}) did not stop in time; stopping by recorded pids")
-    stack.stop()
+        stack = Stack.load(args.home) or stack
+    try:
+        stack.stop()
+    except StackError as exc:
+        _err(str(exc))
+        return 1
     print("Stopped.")
     return 0
 
