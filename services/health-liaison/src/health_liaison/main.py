@@ -1,7 +1,16 @@
-"""Composition of the health-liaison service. Placeholder: its own issue builds the domain."""
+"""Composition of the health-liaison service: the DECLO inbox, the board timeliness view and
+the FHIR R4 endpoint, fed by the journey's health events."""
 
 from pathlib import Path
 
 from llwybr_common.runtime import build_app
 
-app = build_app("health-liaison", migrations=Path(__file__).parent / "migrations")
+from health_liaison.api import router
+from health_liaison.consumers import consumers
+
+app = build_app(
+    "health-liaison",
+    migrations=Path(__file__).parent / "migrations",
+    routers=[router],
+    consumers=consumers,
+)

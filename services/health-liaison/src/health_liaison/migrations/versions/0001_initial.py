@@ -1,4 +1,4 @@
-"""Initial schema: the common outbox, inbox and delivery-attempt tables."""
+"""Initial schema: the common outbox, inbox, delivery-attempt and audit tables."""
 
 from llwybr_common.migrations import common_tables, create_tables
 

@@ -1,0 +1,223 @@
+"""HTTP routes of the health-liaison service: the DECLO inbox (issue 6, Contract).
+
+Handlers are thin: who is asking, one call to the service in one transaction, the view.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from llwybr_common.audit import audit
+from llwybr_common.auth import CurrentPrincipal
+from llwybr_common.problems import Problem
+from llwybr_common.runtime import Runtime
+
+from health_liaison import nhs_number, service, views
+from health_liaison.access import (
+    ASSIGNERS,
+    IMPRACTICAL_RECORDERS,
+    RESPONDERS,
+    require_health_role,
+    viewer_of,
+)
+from health_liaison.models import (
+    AssignBody,
+    ImpracticalBody,
+    InboxPage,
+    RequestStatus,
+    ResponseBody,
+)
+from health_liaison.referral_client import ReferralDirectory
+from health_liaison.timeliness import TimelinessReport, timeliness
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1", tags=["health requests"])
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def today(request: Request) -> date:
+    """Today in Wales; tests may set `app.state.today` to a callable."""
+    override: Callable[[], date] | None = getattr(request.app.state, "today", None)
+    return override() if override else service.wales_today()
+
+
+def referral_directory(request: Request) -> ReferralDirectory:
+    directory: ReferralDirectory | None = getattr(request.app.state, "referral", None)
+    if directory is None:
+        directory = ReferralDirectory(runtime(request).settings)
+        request.app.state.referral = directory
+    return directory
+
+
+Rt = Annotated[Runtime, Depends(runtime)]
+Today = Annotated[date, Depends(today)]
+
+
+def invalid(errors: list[dict[str, str]]) -> Problem:
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return Problem(422, "The request is not valid", detail, type_="validation", errors=errors)
+
+
+@router.get("/health-requests", response_model=InboxPage)
+async def list_health_requests(
+    rt: Rt,
+    principal: CurrentPrincipal,
+    on: Today,
+    status: Annotated[list[RequestStatus] | None, Query()] = None,
+    due_before: date | None = None,
+    overdue: bool | None = None,
+    assigned_to: str | None = None,
+    board: str | None = None,
+    authority: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> InboxPage:
+    viewer = viewer_of(principal)
+    filters = service.InboxFilter(
+        status=tuple(status or ()),
+        due_before=due_before,
+        overdue=overdue,
+        assigned_to=assigned_to,
+        board=board,
+        authority=authority,
+    )
+    async with rt.session() as session:
+        rows, next_cursor = await service.list_inbox(
+            session, viewer=viewer, filters=filters, today=on, limit=limit, cursor=cursor
+        )
+    return InboxPage(items=[views.inbox_item(r, on) for r in rows], next=next_cursor)
+
+
+@router.get("/health-requests/timeliness", response_model=TimelinessReport)
+async def board_timeliness(
+    rt: Rt,
+    principal: CurrentPrincipal,
+    on: Today,
+    period_from: Annotated[date | None, Query(alias="from")] = None,
+    period_to: Annotated[date | None, Query(alias="to")] = None,
+) -> TimelinessReport:
+    viewer = viewer_of(principal)
+    period_to = period_to or on
+    period_from = period_from or period_to - timedelta(days=365)
+    if period_from > period_to:
+        raise invalid([{"field": "from", "reason": "the period starts after it ends"}])
+    async with rt.session() as session:
+        return await timeliness(
+            session, viewer=viewer, period_from=period_from, period_to=period_to, today=on
+        )
+
+
+@router.get("/health-requests/{request_id}")
+async def get_health_request(
+    request_id: str,
+    rt: Rt,
+    principal: CurrentPrincipal,
+    on: Today,
+    directory: Annotated[ReferralDirectory, Depends(referral_directory)],
+) -> dict[str, Any]:
+    viewer = viewer_of(principal)
+    purpose = f"GET /api/v1/health-requests/{request_id}"
+    async with rt.session() as session:
+        found = await service.read_request(
+            session, viewer=viewer, request_id=request_id, purpose=purpose
+        )
+        if not viewer.is_health:
+            return views.for_la(found, on)
+        learner = await service.stored_learner(session, case_id=found.case_id)
+    # Claim-check outside any transaction of ours (DESIGN.md: never call another service to
+    # finish our own transaction); an unreachable referral service leaves the details out.
+    fetched = None if learner is not None else await directory.learner(found.case_id)
+    reason = await directory.referral_reason(found.case_id, found.request_id)
+    async with rt.session() as session:
+        if fetched is not None:
+            number = fetched.nhs_number
+            if number and not nhs_number.is_valid(number):
+                log.warning(
+                    "referral gave an NHS number failing its check",
+                    extra={"request_id": request_id},
+                )
+                number = None
+            learner = await service.keep_learner(
+                session,
+                principal=principal,
+                case_id=found.case_id,
+                given_name=fetched.given_name,
+                family_name=fetched.family_name,
+                date_of_birth=fetched.date_of_birth,
+                nhs_number=nhs_number.normalise(number) if number else None,
+                source="referral",
+                purpose=f"claim-check for {purpose}",
+            )
+        audit(
+            session,
+            principal,
+            action="read",
+            resource="learner",
+            resource_id=found.case_id,
+            case_id=found.case_id,
+            purpose=f"{purpose} (health sharing agreement)",
+            outcome="ok" if learner is not None else "unavailable",
+        )
+    return views.for_health(found, on, learner=learner, reason=reason, with_claim_check=True)
+
+
+@router.post("/health-requests/{request_id}/assign")
+async def assign_health_request(
+    request_id: str, body: AssignBody, rt: Rt, principal: CurrentPrincipal, on: Today
+) -> dict[str, Any]:
+    viewer = viewer_of(principal)
+    require_health_role(viewer, ASSIGNERS, "assigning a request")
+    async with rt.session() as session:
+        found = await service.assign(
+            session,
+            viewer=viewer,
+            request_id=request_id,
+            kind=body.kind,
+            assignee=body.assignee,
+            today=on,
+        )
+    return views.for_health(found, on)
+
+
+@router.post("/health-requests/{request_id}/response")
+async def respond_to_health_request(
+    request_id: str, body: ResponseBody, rt: Rt, principal: CurrentPrincipal, on: Today
+) -> dict[str, Any]:
+    viewer = viewer_of(principal)
+    require_health_role(viewer, RESPONDERS, "answering a request")
+    if errors := body.field_errors():
+        raise invalid(errors)
+    async with rt.session() as session:
+        found = await service.respond(
+            session, viewer=viewer, request_id=request_id, answer=body, today=on, source=rt.source
+        )
+    rt.relay.wake()
+    return views.for_health(found, on)
+
+
+@router.post("/health-requests/{request_id}/impractical")
+async def record_impractical(
+    request_id: str, body: ImpracticalBody, rt: Rt, principal: CurrentPrincipal, on: Today
+) -> dict[str, Any]:
+    viewer = viewer_of(principal)
+    require_health_role(viewer, IMPRACTICAL_RECORDERS, "recording the 6 weeks as impractical")
+    if not body.reason.strip():
+        raise invalid([{"field": "reason", "reason": "say why (Regs reg 11(3))"}])
+    async with rt.session() as session:
+        found = await service.record_impractical(
+            session,
+            viewer=viewer,
+            request_id=request_id,
+            reason=body.reason.strip(),
+            today=on,
+            source=rt.source,
+        )
+    rt.relay.wake()
+    return views.for_health(found, on)
