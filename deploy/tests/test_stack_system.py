@@ -164,32 +164,41 @@ def test_up_with_a_busy_port_names_it_and_starts_nothing(tmp_path: Path) -> None
     assert not [p for p in procs if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
 
 
-def test_foreground_up_is_stopped_by_down(tmp_path: Path) -> None:
+def test_down_stops_a_foreground_up_even_while_it_starts(tmp_path: Path) -> None:
+    """`down` asks the foreground `up` (recorded as owner) to stop; `up` handles it like Ctrl-C,
+    here mid-start, the hardest moment: whatever was started so far is stopped, nothing leaks.
+    (Stopping it once it is fully up takes the same path; a second full stack would double the
+    module's runtime.)"""
     base = free_port_base()
-    log = (tmp_path / "up.out").open("w")
-    up = subprocess.Popen(
-        [LLWYBR, "up", "--home", str(tmp_path), "--port-base", str(base)],
-        env=_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    out = tmp_path / "up.out"
+    with out.open("w") as log:
+        up = subprocess.Popen(
+            [LLWYBR, "up", "--home", str(tmp_path), "--port-base", str(base)],
+            env=_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and up.poll() is None:
-            record = Stack.load(tmp_path)
-            if record is not None and record.record["state"] == "running":
+            stack = Stack.load(tmp_path)
+            if stack and stack.owner() and {"postgres", "temporal"} <= set(stack.live_processes()):
                 break
-            time.sleep(0.5)
-        assert up.poll() is None, (tmp_path / "up.out").read_text()
+            time.sleep(0.1)
+        assert up.poll() is None, out.read_text()
         pids = _pids(tmp_path)
         result = llwybr("down", "--home", tmp_path)
         assert result.returncode == 0, result.stderr
-        assert up.wait(timeout=60) == 0  # `up` itself stopped everything and exited cleanly
-        assert not any(_alive(p) for p in pids)
-        assert "Stopping Llwybr" in (tmp_path / "up.out").read_text()
+        assert up.wait(timeout=60) in (0, 130)  # 130: interrupted while starting
+        assert not any(_alive(p) for p in [*pids, *_pids_if_any(tmp_path)])
+        assert not (tmp_path / "stack.json").exists()
+        assert "stopping what was started" in out.read_text() or "Stopping" in out.read_text()
     finally:
         if up.poll() is None:
             up.terminate()
             up.wait(timeout=60)
         _cleanup(tmp_path)
-        log.close()
+
+
+def _pids_if_any(home: Path) -> list[dict[str, Any]]:
+    return _pids(home) if (home / "stack.json").exists() else []

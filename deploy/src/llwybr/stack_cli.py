@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from llwybr.stack import (
@@ -90,9 +91,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     # SIGTERM (and SIGHUP: the terminal closed) behave like Ctrl-C, so `kill <up pid>` and
     # `down` stop everything in order; the servers live in their own sessions and would
     # otherwise outlive `up`. An inherited "ignore" (nohup; `&` for SIGINT) is respected.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _like_ctrl_c)
     if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        signal.signal(signal.SIGHUP, signal.default_int_handler)
+        signal.signal(signal.SIGHUP, _like_ctrl_c)
     began = time.monotonic()
     try:
         if not args.detach:
@@ -126,6 +127,16 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 0
     print("Press Ctrl-C to stop everything.", flush=True)
     return _foreground(stack)
+
+
+def _like_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    # Inside asyncio.run the SIGINT handler is asyncio's, which cancels the running waits
+    # cleanly before KeyboardInterrupt; raising it from here would tear through the loop.
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler) and handler is not signal.default_int_handler:
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
 
 
 def _existing_stack(existing: Stack) -> int | None:
