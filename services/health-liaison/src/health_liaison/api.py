@@ -4,15 +4,17 @@ Handlers are thin: who is asking, one call to the service in one transaction, th
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from llwybr_common.audit import audit
-from llwybr_common.auth import CurrentPrincipal
+from llwybr_common.auth import CurrentPrincipal, Principal
 from llwybr_common.problems import Problem
 from llwybr_common.runtime import Runtime
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from health_liaison import nhs_number, service, views
 from health_liaison.access import (
@@ -57,6 +59,32 @@ def referral_directory(request: Request) -> ReferralDirectory:
 
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+
+@asynccontextmanager
+async def unit_of_work(
+    rt: Runtime, principal: Principal, purpose: str
+) -> AsyncIterator[AsyncSession]:
+    """One transaction; a request the caller may not see becomes 404, its denial audited in a
+    transaction of its own (the failed one rolls back)."""
+    try:
+        async with rt.session() as session:
+            yield session
+    except service.NotVisible as exc:
+        async with rt.session() as session:
+            audit(
+                session,
+                principal,
+                action="denied",
+                resource=exc.resource,
+                resource_id=exc.resource_id,
+                case_id=exc.case_id,
+                purpose=purpose,
+                outcome="not-found-or-out-of-scope",
+            )
+        raise Problem(404, "Not found", str(exc), type_="not-found") from exc
+
+
 Today = Annotated[date, Depends(today)]
 
 
@@ -124,7 +152,7 @@ async def get_health_request(
 ) -> dict[str, Any]:
     viewer = viewer_of(principal)
     purpose = f"GET /api/v1/health-requests/{request_id}"
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, purpose) as session:
         found = await service.read_request(
             session, viewer=viewer, request_id=request_id, purpose=purpose
         )
@@ -174,7 +202,7 @@ async def assign_health_request(
 ) -> dict[str, Any]:
     viewer = viewer_of(principal)
     require_health_role(viewer, ASSIGNERS, "assigning a request")
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, f"POST {request_id}/assign") as session:
         found = await service.assign(
             session,
             viewer=viewer,
@@ -194,7 +222,7 @@ async def respond_to_health_request(
     require_health_role(viewer, RESPONDERS, "answering a request")
     if errors := body.field_errors():
         raise invalid(errors)
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, f"POST {request_id}/response") as session:
         found = await service.respond(
             session, viewer=viewer, request_id=request_id, answer=body, today=on, source=rt.source
         )
@@ -210,7 +238,7 @@ async def record_impractical(
     require_health_role(viewer, IMPRACTICAL_RECORDERS, "recording the 6 weeks as impractical")
     if not body.reason.strip():
         raise invalid([{"field": "reason", "reason": "say why (Regs reg 11(3))"}])
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, f"POST {request_id}/impractical") as session:
         found = await service.record_impractical(
             session,
             viewer=viewer,

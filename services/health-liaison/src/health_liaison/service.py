@@ -226,24 +226,25 @@ async def list_inbox(
     return page, (encode_cursor(page[-1]) if more and page else None)
 
 
+class NotVisible(Exception):
+    """No such request, or not the caller's to see: answered 404 (existence is not disclosed),
+    and audited as a denied read in a transaction of its own."""
+
+    def __init__(self, *, resource: str, resource_id: str, case_id: str | None) -> None:
+        super().__init__(f"no {resource} {resource_id} for you")
+        self.resource, self.resource_id, self.case_id = resource, resource_id, case_id
+
+
 async def read_request(
     session: AsyncSession, *, viewer: Viewer, request_id: str, purpose: str
 ) -> HealthInputRequest:
-    """One request the viewer may see, audited; 404 otherwise (existence is not disclosed)."""
+    """One request the viewer may see, its read audited."""
     request = await session.get(HealthInputRequest, request_id)
     if request is None or not viewer.may_see(request):
-        audit(
-            session,
-            viewer.principal,
-            action="denied",
+        raise NotVisible(
             resource="health-request",
             resource_id=request_id,
             case_id=request.case_id if request else None,
-            purpose=purpose,
-            outcome="not-found-or-out-of-scope",
-        )
-        raise Problem(
-            404, "Not found", f"no health request {request_id} for you", type_="not-found"
         )
     audit(
         session,
@@ -255,6 +256,25 @@ async def read_request(
         purpose=purpose,
     )
     return request
+
+
+async def request_of_case(
+    session: AsyncSession, *, viewer: Viewer, case_id: str
+) -> HealthInputRequest:
+    """A board reaches a learner only through a request of its own for that case."""
+    found = (
+        await session.exec(
+            select(HealthInputRequest)
+            .where(
+                HealthInputRequest.case_id == case_id,
+                col(HealthInputRequest.board).in_(sorted(viewer.boards)),
+            )
+            .limit(1)
+        )
+    ).first()
+    if found is None or not viewer.is_health:
+        raise NotVisible(resource="learner", resource_id=case_id, case_id=None)
+    return found
 
 
 async def stored_learner(session: AsyncSession, *, case_id: str) -> LearnerDetails | None:
