@@ -7,17 +7,18 @@ server, the dev server, or both (`--temporal-env`).
 """
 
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from llwybr.stack import Endpoints, Stack, free_port_base
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-
-from llwybr.stack import Endpoints, Stack, free_port_base
 
 BIN = Path(sys.executable).parent
 
@@ -39,7 +40,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack() -> Iterator[Stack]:
     environ = {
         k: v
         for k, v in os.environ.items()
@@ -51,11 +52,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "LLWYBR_SMTP_HOST",
         )
     }
-    s = Stack(tmp_path_factory.mktemp("llwybr-home"), free_port_base(), environ=environ)
+    # Not under pytest's basetemp: another pytest run on this machine may prune that while
+    # PostgreSQL still lives in it.
+    home = Path(tempfile.mkdtemp(prefix="llwybr-test-"))
+    s = Stack(home, free_port_base(), environ=environ)
     try:
         yield s
     finally:
         s.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,13 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from llwybr.stack import Endpoints, Stack, create_topics, tansu_bin
+from llwybr.stack import Stack, create_topics, tansu_bin
 
 from tests.integration.helpers import eventually
 
@@ -19,14 +20,18 @@ pytestmark = pytest.mark.system
 
 
 @pytest.fixture(scope="session")
-def running(stack: Stack, infra: Endpoints) -> Iterator[Stack]:
-    stack.start_components(["referral", "notifications", "worker", "bridge"])
-    yield stack
+def officer(token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token('la-officer', 'la:W06000015')}"}
 
 
 def referral_body(authority: str = "Caerdydd") -> dict[str, Any]:
     return {
-        "learner": {"given_name": "Cerys", "family_name": "Jones", "date_of_birth": "2019-05-01"},
+        # A new learner each time: a second referral for the same learner is refused (409).
+        "learner": {
+            "given_name": "Cerys",
+            "family_name": f"Jones-{uuid.uuid4().hex[:8]}",
+            "date_of_birth": "2019-05-01",
+        },
         "authority": authority,
         "source": "parent",
         "received_on": "2026-11-16",
@@ -34,8 +39,10 @@ def referral_body(authority: str = "Caerdydd") -> dict[str, Any]:
     }
 
 
-async def post_referral(stack: Stack) -> tuple[str, str]:
-    async with httpx.AsyncClient(base_url=stack.url_of("referral"), timeout=30) as http:
+async def post_referral(stack: Stack, headers: dict[str, str]) -> tuple[str, str]:
+    async with httpx.AsyncClient(
+        base_url=stack.url_of("referral"), timeout=30, headers=headers
+    ) as http:
         response = await http.post("/api/v1/referrals", json=referral_body())
     assert response.status_code == 201, response.text
     return response.json()["case_id"], response.headers["x-trace-id"]
@@ -57,8 +64,10 @@ def spans_of(stack: Stack, trace_id: str) -> list[dict[str, Any]]:
     return [s for s in spans if s["trace_id"] == trace_id]
 
 
-async def test_referral_becomes_a_notification_under_one_trace(running: Stack) -> None:
-    case_id, trace_id = await post_referral(running)
+async def test_referral_becomes_a_notification_under_one_trace(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    case_id, trace_id = await post_referral(running, officer)
 
     items = await eventually(lambda: notifications_for(running, case_id), bool, within=60)
     assert len(items) == 1
@@ -97,12 +106,14 @@ def restart_broker(stack: Stack) -> None:
     )
 
 
-async def test_broker_restart_then_replay_loses_nothing(running: Stack) -> None:
-    before, _ = await post_referral(running)
+async def test_broker_restart_then_replay_loses_nothing(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    before, _ = await post_referral(running, officer)
     await eventually(lambda: notifications_for(running, before), bool, within=60)
 
     restart_broker(running)
-    during, _ = await post_referral(running)  # committed; its events wait in the outboxes
+    during, _ = await post_referral(running, officer)  # committed; its events wait in the outboxes
     await eventually(lambda: _topics(running), bool, within=30)
 
     replay = await asyncio.to_thread(
