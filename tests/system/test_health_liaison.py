@@ -1,0 +1,159 @@
+"""health-liaison on the real stack (real PostgreSQL, Tansu, the service as its own process):
+a s.20 request published by the journey lands in the right board's inbox and no other's, due
+6 weeks after receipt rolled to a working day (Regs reg 11), and the board's answer leaves on
+`aln.health.v1` with the outcome code only."""
+
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from llwybr.stack import Endpoints, Stack, probe_http
+from llwybr_common.auth import mint_token
+from llwybr_common.settings import Settings
+from llwybr_contracts import topics
+from llwybr_contracts.envelope import wrap
+from llwybr_contracts.events import HealthInputRequested
+
+from tests.integration.helpers import eventually
+
+pytestmark = pytest.mark.system
+
+CARDIFF, CARDIFF_AND_VALE = "W06000015", "W11000029"
+OTHER_BOARDS = ("W11000023", "W11000024", "W11000025", "W11000028", "W11000030", "W11000031")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def liaison(stack: Stack, infra: Endpoints) -> Iterator[str]:
+    """The health-liaison service as its own process: the stack's, when another test already
+    started every component, otherwise one of our own for this module."""
+    if "health-liaison" in stack.live_processes():
+        yield stack.url_of("health-liaison")
+        return
+    port = _free_port()
+    env = {**stack.component_env("health-liaison"), "LLWYBR_HTTP_PORT": str(port)}
+    log = (stack.logs / "health-liaison-system-test.log").open("ab")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "health_liaison"], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        import asyncio
+
+        async def ready() -> None:
+            for _ in range(300):
+                if child.poll() is not None:
+                    raise RuntimeError(f"health-liaison exited; see {log.name}")
+                if await probe_http(url) == "ok":
+                    return
+                await asyncio.sleep(0.1)
+            raise TimeoutError("health-liaison did not answer /healthz")
+
+        asyncio.run(ready())
+        yield url
+    finally:
+        child.terminate()
+        child.wait(15)
+        log.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def producer(infra: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
+    p = AIOKafkaProducer(bootstrap_servers=infra.kafka)
+    await p.start()
+    try:
+        yield p
+    finally:
+        await p.stop()
+
+
+def bearer(stack: Stack, role: str, scope: str) -> dict[str, str]:
+    token = mint_token(
+        Settings(home=stack.home), subject=f"test-{role}", roles=[role], scopes=[scope]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def inbox(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        response = await http.get("/api/v1/health-requests", headers=headers, params={"limit": 200})
+    response.raise_for_status()
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_a_cardiff_request_reaches_cardiff_and_vale_and_its_answer_is_published(
+    stack: Stack, infra: Endpoints, liaison: str, producer: AIOKafkaProducer
+) -> None:
+    request_id, case_id = f"hr-{uuid.uuid4().hex[:12]}", f"case-{uuid.uuid4().hex[:12]}"
+    event = HealthInputRequested(
+        case_id=case_id, request_id=request_id, authority=CARDIFF, start=date(2026, 11, 16)
+    )
+    envelope = wrap(
+        event, event_id=f"{request_id}-requested", source="/llwybr/test", subject=case_id
+    )
+    await producer.send_and_wait(
+        topics.JOURNEY,
+        json.dumps(envelope.model_dump(mode="json")).encode(),
+        key=case_id.encode(),
+    )
+
+    declo = bearer(stack, "declo", f"board:{CARDIFF_AND_VALE}")
+
+    async def mine() -> list[dict[str, Any]]:
+        return [i for i in await inbox(liaison, declo) if i["request_id"] == request_id]
+
+    [item] = await eventually(mine, bool, within=30)
+    assert item["board"] == CARDIFF_AND_VALE and item["status"] == "open"
+    assert item["received_on"] == "2026-11-16"
+    # 16 Nov + 42 days = Mon 28 Dec 2026, the Boxing Day substitute bank holiday: Tue 29 Dec.
+    assert item["due"] == "2026-12-29"
+    for board in OTHER_BOARDS:
+        others = await inbox(liaison, bearer(stack, "health-liaison", f"board:{board}"))
+        assert request_id not in {i["request_id"] for i in others}, board
+
+    async with httpx.AsyncClient(base_url=liaison, timeout=10) as http:
+        answered = await http.post(
+            f"/api/v1/health-requests/{request_id}/response",
+            json={"outcome": "no-service", "notes": "No NHS service fits; school SLT advice."},
+            headers=declo,
+        )
+    assert answered.status_code == 200, answered.text
+
+    consumer = AIOKafkaConsumer(
+        topics.HEALTH,
+        bootstrap_servers=infra.kafka,
+        group_id=None,  # no group to join: read every partition from the start
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        found: dict[str, Any] | None = None
+        for _ in range(60):
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    body = json.loads(record.value)
+                    if body["data"].get("request_id") == request_id:
+                        found = body
+            if found:
+                break
+    finally:
+        await consumer.stop()
+    assert found is not None, "HealthInputReceived did not reach aln.health.v1"
+    assert found["type"] == "wales.aln.health.health-input-received.v1"
+    assert found["data"]["outcome"] == "no-service" and "notes" not in found["data"]
