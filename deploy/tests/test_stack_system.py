@@ -27,7 +27,9 @@ from llwybr.stack import Stack, free_port_base
 
 pytestmark = pytest.mark.system
 
-LLWYBR = str(Path(sys.executable).parent / "llwybr")
+# The CLI's own module rather than the console script: `./llwybr` re-syncs .venv when the lock
+# changes, and the script file briefly disappears while another run of the suite reinstalls.
+LLWYBR = [sys.executable, "-m", "llwybr.cli"]
 INFRA_HEALTH = ("temporal", "kafka", "postgres", "smtp")
 
 
@@ -38,7 +40,7 @@ def _env() -> dict[str, str]:
 
 def llwybr(*args: object, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [LLWYBR, *map(str, args)], env=_env(), capture_output=True, text=True, timeout=timeout
+        [*LLWYBR, *map(str, args)], env=_env(), capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -173,7 +175,7 @@ def test_down_stops_a_foreground_up_even_while_it_starts(tmp_path: Path) -> None
     out = tmp_path / "up.out"
     with out.open("w") as log:
         up = subprocess.Popen(
-            [LLWYBR, "up", "--home", str(tmp_path), "--port-base", str(base)],
+            [*LLWYBR, "up", "--home", str(tmp_path), "--port-base", str(base)],
             env=_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
