@@ -305,3 +305,56 @@ async def test_timeliness_per_board_and_authority(desk: Desk) -> None:
     assert set(by_authority) == {CARDIFF, "W06000014"}
     assert by_authority[CARDIFF]["overdue"] == 1
     assert by_authority["W06000014"]["answered_in_period"] == 1
+
+
+async def test_a_paused_clock_has_no_due_date_and_sorts_last(desk: Desk) -> None:
+    desk.set_today(date(2026, 12, 1))
+    await send(desk, requested("c1"))
+    await send(desk, requested("c2", start=date(2026, 11, 20)))
+    await send(
+        desk,
+        ClockChanged(
+            case_id="case-c1",
+            rule="health-response",
+            due=None,
+            request_id="c1",
+            change="paused",
+            previous_due=date(2026, 12, 29),
+        ),
+    )
+    items = (await inbox(desk, desk.declo()))["items"]
+    assert [(i["request_id"], i["due"], i["days_remaining"]) for i in items] == [
+        ("c2", "2027-01-04", 34),  # 20 Nov + 42 = Fri 1 Jan 2027, a bank holiday: Mon 4 Jan
+        ("c1", None, None),
+    ]
+    assert (await stored(desk, "c1")).clock_state == "paused"  # type: ignore[union-attr]
+
+
+async def test_an_answer_given_stands_when_the_request_is_withdrawn(desk: Desk) -> None:
+    desk.set_today(date(2026, 12, 1))
+    await send(desk, requested("x1"))
+    response = await desk.http.post(
+        "/api/v1/health-requests/x1/response", json={"outcome": "no-service"}, headers=desk.declo()
+    )
+    assert response.status_code == 200
+    await send(
+        desk,
+        HealthInputWithdrawn(case_id="case-x1", request_id="x1", withdrawn_on=date(2026, 12, 2)),
+    )
+    request = await stored(desk, "x1")
+    assert request is not None
+    assert (request.status, request.withdrawn_on) == ("responded", date(2026, 12, 2))
+
+
+async def test_a_read_outside_the_board_is_refused_and_audited(desk: Desk) -> None:
+    await send(desk, requested("o1"))
+    response = await desk.http.get("/api/v1/health-requests/o1", headers=desk.declo(SWANSEA_BAY))
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    async for session in desk.session():
+        denied = (
+            await session.exec(select(AuditRecord).where(AuditRecord.resource_id == "o1"))
+        ).all()
+    assert [(a.action, a.actor, a.case_id) for a in denied] == [
+        ("denied", f"declo-{SWANSEA_BAY}", "case-o1")
+    ]
