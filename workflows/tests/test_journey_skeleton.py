@@ -5,17 +5,16 @@ import uuid
 from datetime import date
 
 import pytest
-from temporalio import activity
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
-
 from llwybr_common.journey import start_journey
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.temporal import TASK_QUEUE, journey_workflow_id
-from llwybr_workflows.journey.activities import journey_event_id
+from llwybr_workflows.journey.activities import journey_event_id, load_case_setup
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.workflows import IdpJourney
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 pytestmark = pytest.mark.service
 
@@ -30,7 +29,8 @@ def journey(case_id: str) -> JourneyInput:
     )
 
 
-async def test_journey_publishes_journey_started_once(temporal_env: WorkflowEnvironment) -> None:
+async def test_journey_publishes_journey_started_once(journey_env: WorkflowEnvironment) -> None:
+    temporal_env = journey_env
     published: list[PublishJourneyEvent] = []
 
     @activity.defn(name="record_journey_event")
@@ -40,7 +40,10 @@ async def test_journey_publishes_journey_started_once(temporal_env: WorkflowEnvi
 
     case_id = uuid.uuid4().hex
     async with Worker(
-        temporal_env.client, task_queue=TASK_QUEUE, workflows=[IdpJourney], activities=[record]
+        temporal_env.client,
+        task_queue=TASK_QUEUE,
+        workflows=[IdpJourney],
+        activities=[record, load_case_setup],
     ):
         assert await start_journey(temporal_env.client, journey(case_id)) is True
         # The bridge's later start from CaseOpened is a no-op.
@@ -54,7 +57,8 @@ async def test_journey_publishes_journey_started_once(temporal_env: WorkflowEnvi
         assert status.state == CaseState.DECISION_PENDING
         await handle.terminate("test over")
 
-    assert [p.event_type for p in published] == ["wales.aln.journey.journey-started.v1"]
+    # JourneyStarted first (then the clock routing chose)
+    assert published[0].event_type == "wales.aln.journey.journey-started.v1"
     assert published[0].subject == case_id
     assert published[0].payload["workflow_id"] == f"case-{case_id}"
     # The id is derived from workflow id and sequence: a retry writes the same id.

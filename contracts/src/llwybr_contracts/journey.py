@@ -146,3 +146,90 @@ class JourneyStatus(_Message):
     clocks: list[ClockView] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     events_published: int = 0
+
+
+# --- Signals: facts from other contexts, through the journey bridge (DESIGN.md "one path each").
+# Each carries the fact's event id, so the journey ignores one it has already seen (a bounded
+# set carried across continue-as-new).
+SIGNAL_IDP_ISSUED = "idp_issued"
+SIGNAL_IDP_REVIEWED = "idp_reviewed"
+SIGNAL_IDP_TRANSFERRED = "idp_transferred"
+SIGNAL_IDP_CEASED = "idp_ceased"
+SIGNAL_HEALTH_INPUT_RECEIVED = "health_input_received"  # to the HealthInput child
+SIGNAL_HEALTH_INPUT_IMPRACTICAL = "health_input_impractical"  # to the HealthInput child
+SIGNAL_HEALTH_INPUT_OUTCOME = "health_input_outcome"  # child -> parent journey
+SIGNAL_DISAGREEMENT_RAISED = "disagreement_raised"
+SIGNAL_APPEAL_LODGED = "appeal_lodged"
+SIGNAL_APPEAL_DECIDED = "appeal_decided"
+SIGNAL_CALENDAR_CHANGED = "calendar_changed"
+SIGNAL_WITHDRAW_HEALTH_INPUT = "withdraw"  # parent -> HealthInput child
+
+
+class Fact(_Message):
+    """Base of every signal payload: the id of the event that carried the fact."""
+
+    event_id: str = Field(min_length=1)
+
+
+class IdpIssuedFact(Fact):
+    idp_id: str
+    on: date = Field(description="the date the IDP copies were given (meets the decision clock)")
+
+
+class IdpReviewedFact(Fact):
+    idp_id: str
+    on: date = Field(description="revised plan or no-revision notice given")
+    revised: bool = False
+
+
+class IdpTransferredFact(Fact):
+    idp_id: str
+    on: date
+    to_body: str = Field(description="code of the new body, e.g. school:<ref> or la:<ONS code>")
+
+
+class IdpCeasedFact(Fact):
+    idp_id: str
+    on: date = Field(description="the s.31 notices given (the later date if different)")
+    reason: str = Field(description="a code: left, no-longer-aln, looked-after, not-necessary")
+
+
+class HealthInputReceivedFact(Fact):
+    request_id: str
+    outcome: Literal["service-identified", "no-service"]
+    welsh_delivery: bool | None = None
+    answered_on: date
+
+
+class HealthInputImpracticalFact(Fact):
+    request_id: str
+    recorded_on: date
+
+
+class HealthInputOutcome(_Message):
+    """What a HealthInput child tells its journey when it ends."""
+
+    request_id: str
+    outcome: Literal["service-identified", "no-service", "impractical", "withdrawn"]
+    on: date
+    welsh_delivery: bool | None = None
+
+
+class DisagreementRaisedFact(Fact):
+    raised_on: date
+    disagreement_resolution: bool = True
+
+
+class AppealLodgedFact(Fact):
+    lodged_on: date
+
+
+class AppealDecidedFact(Fact):
+    decided_on: date
+    outcome: str = Field(description="a code")
+
+
+class CalendarChangedFact(Fact):
+    authority: str
+    school_ref: str | None = None
+    calendar_version: str

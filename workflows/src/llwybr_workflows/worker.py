@@ -9,11 +9,12 @@ from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts.temporal import TASK_QUEUE
 from temporalio.worker import Worker
 
-from llwybr_workflows.journey.activities import JourneyActivities
+from llwybr_workflows.journey.activities import JourneyActivities, load_case_setup
+from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-WORKFLOWS = [IdpJourney]
+WORKFLOWS = [IdpJourney, HealthInput]
 
 
 def make_worker(rt: Runtime) -> Worker:
@@ -23,7 +24,7 @@ def make_worker(rt: Runtime) -> Worker:
         rt.temporal,
         task_queue=TASK_QUEUE,
         workflows=WORKFLOWS,
-        activities=[activities.record_journey_event],
+        activities=[activities.record_journey_event, load_case_setup],
     )
 
 

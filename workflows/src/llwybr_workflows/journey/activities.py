@@ -6,13 +6,19 @@ The journey publishes through its own outbox (schema `journey`), like every serv
 
 import uuid
 
+from llwybr_clock.calendar import bank_holiday_snapshot
+from llwybr_clock.errors import CalendarError
+from llwybr_clock.rules import RULE_IDS
+from llwybr_clock.shipped import find_authority
 from llwybr_common.outbox import add_event
 from llwybr_common.runtime import Runtime
 from llwybr_contracts.events import payload_class
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
-from llwybr_workflows.journey.contracts import PublishJourneyEvent
+from llwybr_workflows.calendar_store import load_snapshot
+from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, PublishJourneyEvent
+from llwybr_workflows.journey.ladder import ladders_for
 
 # Stable namespace for journey event ids: uuid5(namespace, "<workflow id>/<seq>").
 JOURNEY_EVENT_NAMESPACE = uuid.UUID("6f1c3b2a-7d4e-5a10-9b8c-0e2f4a6d8c11")
@@ -46,3 +52,27 @@ class JourneyActivities:
             pass  # written by an earlier attempt of this activity: nothing more to do
         self._rt.relay.wake()
         return event_id
+
+
+# Years of Welsh bank holidays a journey's snapshot covers from its start (a continue-as-new
+# loads a fresh one, so a 12-month review cycle never runs off the end).
+BANK_HOLIDAY_YEARS = 4
+
+
+@activity.defn(name="load_case_setup")
+async def load_case_setup(request: CaseSetupRequest) -> CaseSetup:
+    """The authority's calendar snapshot (school-day rules), a bank-holiday snapshot (weeks and
+    days rules, Regs reg 2(4) roll-over), the health board and the escalation ladders."""
+    authority = find_authority(request.authority)
+    try:
+        school = load_snapshot(authority.ons_code, request.school_ref).to_dict()
+    except CalendarError:
+        # an unknown school file name: the authority's own calendar still applies
+        school = load_snapshot(authority.ons_code).to_dict()
+    bank = bank_holiday_snapshot(request.year - 1, request.year + BANK_HOLIDAY_YEARS)
+    return CaseSetup(
+        school_calendar=school,
+        bank_holidays=bank.to_dict(),
+        board=authority.health_board_ons_code,
+        ladders=ladders_for(authority.ons_code, tuple(RULE_IDS)),
+    )

@@ -1,0 +1,241 @@
+"""The clocks one workflow runs, their alarms and the deadline events those alarms raise.
+
+Pure and deterministic (no I/O, no wall clock): the workflow passes `workflow.now()` in. Every
+clock is a `ClockRecord` (plain data carried across continue-as-new) rebuilt into a
+`StatutoryClock` from the recorded calendar snapshots; a recorded exception or a changed
+calendar changes the record, and the next alarm follows from it (the "updatable timer").
+
+Alarm times (ALN_RULES.md s.1, "Time zone"): each warning date and the due date at 09:00
+Europe/London; breached from 00:00 the day after the due date; escalation rungs at 00:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from llwybr_clock import CalendarSnapshot, Lift, Pause, ReasonCode, Resume, StatutoryClock
+from llwybr_clock.rules import rule_for
+from llwybr_contracts.events import (
+    DeadlineAtRisk,
+    DeadlineBreached,
+    DeadlineDue,
+    DeadlineEscalated,
+    DeadlineEvent,
+)
+from llwybr_contracts.journey import ClockView
+
+from llwybr_workflows.journey.contracts import CaseSetup, ClockRecord, LadderStep
+
+WALES = ZoneInfo("Europe/London")
+WARNING_HOUR = time(9, 0)
+_EVENT = {
+    "at-risk": DeadlineAtRisk,
+    "due": DeadlineDue,
+    "breached": DeadlineBreached,
+    "escalated": DeadlineEscalated,
+}
+_LEVEL = {"at-risk": 0, "due": 1, "breached": 2}
+MAX_FIRED = 64  # fired alarm keys kept per clock (oldest dropped)
+
+
+def wales_date(now: datetime) -> date:
+    return now.astimezone(WALES).date()
+
+
+def local(day: date, at: time = time(0, 0)) -> datetime:
+    return datetime.combine(day, at, tzinfo=WALES)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    key: str
+    when: datetime
+    step: LadderStep
+    level: int
+
+
+@dataclass(frozen=True)
+class Fired:
+    record: ClockRecord
+    stage: str
+    events: tuple[DeadlineEvent, ...]
+
+
+# (role key) -> (alert_role, alert_scope)
+Resolver = Callable[[str, ClockRecord], tuple[str, str]]
+
+
+class ClockBook:
+    def __init__(self, setup: CaseSetup, case_id: str, resolve: Resolver) -> None:
+        self.setup = setup
+        self.case_id = case_id
+        self.resolve = resolve
+        self.school = (
+            CalendarSnapshot.from_dict(setup.school_calendar) if setup.school_calendar else None
+        )
+        self.bank = CalendarSnapshot.from_dict(setup.bank_holidays)
+        self.records: dict[str, ClockRecord] = {}
+
+    # -- clocks ------------------------------------------------------------------------------
+
+    def calendar_for(self, rule: str) -> CalendarSnapshot | None:
+        spec = rule_for(rule)
+        if spec.needs_school_calendar:
+            return self.school
+        if spec.needs_bank_holidays:
+            return self.bank
+        return None  # idp-review, tribunal-review-application: no calendar (clock/README.md)
+
+    def clock(self, record: ClockRecord) -> StatutoryClock:
+        exceptions: list[Pause | Resume | Lift] = []
+        for e in record.exceptions:
+            reason = ReasonCode(e.reason)
+            if e.action == "pause":
+                exceptions.append(Pause(e.from_, e.until, reason, e.actor, e.recorded_at))
+            elif e.action == "resume":
+                exceptions.append(Resume(e.from_, reason, e.actor, e.recorded_at))
+            else:
+                exceptions.append(Lift(e.from_, reason, e.actor, e.recorded_at))
+        return StatutoryClock(
+            rule=record.rule,
+            start=record.start,
+            calendar=self.calendar_for(record.rule),
+            exceptions=tuple(exceptions),
+            disagreement_resolution=record.disagreement_resolution,
+            met_on=record.met_on,
+        )
+
+    def put(self, record: ClockRecord) -> ClockRecord:
+        """Store a record with its current due date (raises the clock's errors unchanged)."""
+        record = record.model_copy(update={"last_due": self.clock(record).due()})
+        self.records[record.key] = record
+        return record
+
+    def get(self, key: str) -> ClockRecord | None:
+        return self.records.get(key)
+
+    def is_open(self, record: ClockRecord) -> bool:
+        if record.met_on is not None:
+            return False
+        return not any(e.action == "lift" for e in record.exceptions)
+
+    def open_records(self) -> list[ClockRecord]:
+        return [r for r in self.records.values() if self.is_open(r)]
+
+    # -- alarms ------------------------------------------------------------------------------
+
+    def alarms(self, record: ClockRecord) -> list[Alarm]:
+        if not record.alarms or not self.is_open(record):
+            return []
+        clock = self.clock(record)
+        due = clock.due()
+        if due is None:  # paused (open pause) or lifted: no timer runs
+            return []
+        found: list[Alarm] = []
+        breach = local(due + timedelta(days=1))
+        for step in self.setup.ladders.get(record.rule, ()):
+            if step.stage == "at-risk":
+                for w in clock.warnings():
+                    found.append(Alarm(f"at-risk:{w}", local(w, WARNING_HOUR), step, 0))
+            elif step.stage == "due":
+                found.append(Alarm(f"due:{due}", local(due, WARNING_HOUR), step, 1))
+            elif step.stage == "breached":
+                found.append(Alarm(f"breached:{due}", breach, step, 2))
+        rungs = [s for s in self.setup.ladders.get(record.rule, ()) if s.stage == "escalated"]
+        for i, step in enumerate(rungs):
+            first = breach + timedelta(days=step.after_breach_days)
+            found.append(Alarm(f"escalated:{due}:{i}:0", first, step, 3 + i))
+        return found
+
+    def _pending(self, record: ClockRecord, now: datetime) -> list[Alarm]:
+        """Alarms not yet fired; a repeating rung yields its next occurrence after `now`'s."""
+        pending: list[Alarm] = []
+        fired = set(record.fired)
+        for alarm in self.alarms(record):
+            step = alarm.step
+            if step.repeat_days and alarm.key.endswith(":0"):
+                base = alarm.key[:-2]
+                k = 0
+                when = alarm.when
+                period = timedelta(days=step.repeat_days)
+                if now > when:  # jump to the latest occurrence already due
+                    k = int((now - when) / period)
+                    when = when + k * period
+                while f"{base}:{k}" in fired:
+                    k += 1
+                    when = alarm.when + k * period
+                level = alarm.level + k
+                pending.append(Alarm(f"{base}:{k}", when, step, level))
+            elif alarm.key not in fired:
+                pending.append(alarm)
+        return pending
+
+    def next_alarm(self, now: datetime) -> datetime | None:
+        times = [a.when for r in self.records.values() for a in self._pending(r, now)]
+        return min(times) if times else None
+
+    def fire(self, now: datetime) -> list[Fired]:
+        """Fire what is due at `now`. When several alarms of one clock are past (a worker that
+        was down, a back-dated start) only the most advanced one is announced [assumed]: a
+        breach is news, a stale warning is noise."""
+        out: list[Fired] = []
+        for key in list(self.records):
+            record = self.records[key]
+            past = [a for a in self._pending(record, now) if a.when <= now]
+            if not past:
+                continue
+            past.sort(key=lambda a: (a.when, a.level))
+            latest = past[-1]
+            fired = (*record.fired, *(a.key for a in past))[-MAX_FIRED:]
+            record = record.model_copy(update={"fired": fired})
+            self.records[key] = record
+            due = self.clock(record).due()
+            assert due is not None
+            events = tuple(
+                _EVENT[latest.step.stage](
+                    case_id=self.case_id,
+                    rule=record.rule,
+                    due=due,
+                    request_id=record.subject,
+                    escalation_level=latest.level,
+                    alert_role=role,
+                    alert_scope=scope,
+                )
+                for role, scope in (self.resolve(r, record) for r in latest.step.roles)
+            )
+            out.append(Fired(record, latest.step.stage, events))
+        return out
+
+    # -- views -------------------------------------------------------------------------------
+
+    def next_due(self) -> date | None:
+        dues = [
+            d for r in self.open_records() if r.alarms and (d := self.clock(r).due()) is not None
+        ]
+        return min(dues) if dues else None
+
+    def view(self, record: ClockRecord, today: date) -> ClockView:
+        clock = self.clock(record)
+        paused = 0
+        for e in record.exceptions:
+            if e.action == "pause":
+                end = e.until or today
+                if end >= e.from_:
+                    paused += (min(end, today) - e.from_).days + 1 if today >= e.from_ else 0
+        calendar = clock.calendar
+        return ClockView(
+            rule=record.rule,
+            start=record.start,
+            due=clock.due(),
+            status=str(clock.status(today)),
+            warnings=list(clock.warnings()),
+            paused_days=paused,
+            met_on=record.met_on,
+            calendar_version=clock.calendar_version,
+            assumed=clock.assumed,
+            illustrative_calendar=bool(calendar and calendar.illustrative),
+            subject=record.subject,
+        )

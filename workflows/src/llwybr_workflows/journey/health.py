@@ -1,0 +1,212 @@
+"""`HealthInput`: one per section 20 request (id `health-<request id>`), a child of the case's
+journey started with ParentClosePolicy.ABANDON, so the journey's continue-as-new never ends it.
+
+Publishes `HealthInputRequested` (the health-liaison service routes it to the board's DECLO),
+runs the `health-response` clock (Regs reg 11: 6 weeks from receipt, the day it is sent, Act
+s.88(6)) with its escalation ladder, and ends on `HealthInputReceived`, `HealthInputImpractical`
+(the clock is lifted, reason nhs-impractical, Regs reg 11(3)) or a withdrawal by the journey
+(`HealthInputWithdrawn`). It tells the journey the outcome by signalling `case-<case id>`.
+"""
+
+from datetime import date, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from llwybr_contracts import journey as j
+    from llwybr_contracts.events import (
+        ClockChanged,
+        ClockMet,
+        ClockStarted,
+        Event,
+        HealthInputRequested,
+        HealthInputWithdrawn,
+    )
+    from llwybr_contracts.journey import ClockView
+    from llwybr_contracts.temporal import journey_workflow_id
+
+    from llwybr_workflows.journey.clockbook import ClockBook, wales_date
+    from llwybr_workflows.journey.contracts import (
+        ClockRecord,
+        ExceptionRecord,
+        HealthInputStart,
+        PublishJourneyEvent,
+    )
+    from llwybr_workflows.journey.ladder import alert_target
+
+RULE = "health-response"
+SEEN_LIMIT = 100
+
+
+@workflow.defn(name=j.HEALTH_INPUT_WORKFLOW)
+class HealthInput:
+    def __init__(self) -> None:
+        self._seq = 0
+        self._start: HealthInputStart | None = None
+        self._book: ClockBook | None = None
+        self._outcome: j.HealthInputOutcome | None = None
+        self._withdrawn: j.WithdrawHealthInput | None = None
+        self._seen: list[str] = []
+        self._wake = False
+
+    @workflow.run
+    async def run(self, start: HealthInputStart) -> j.HealthInputOutcome:
+        self._start = start
+        book = ClockBook(start.setup, start.case_id, self._resolve)
+        self._book = book
+        record = book.put(
+            ClockRecord(key=RULE, rule=RULE, start=start.sent_on, subject=start.request_id)
+        )
+        await self._publish(
+            HealthInputRequested(
+                case_id=start.case_id,
+                request_id=start.request_id,
+                authority=start.authority,
+                start=start.sent_on,
+                due=record.last_due,
+            )
+        )
+        await self._publish(
+            ClockStarted(
+                case_id=start.case_id,
+                rule=RULE,
+                start=start.sent_on,
+                due=record.last_due,
+                calendar_version=book.clock(record).calendar_version,
+                request_id=start.request_id,
+            )
+        )
+        while self._outcome is None and self._withdrawn is None:
+            now = workflow.now()
+            nxt = book.next_alarm(now)
+            timeout = None if nxt is None else nxt - now
+            if timeout is None or timeout > timedelta(0):
+                try:
+                    await workflow.wait_condition(
+                        lambda: self._outcome is not None or self._withdrawn is not None,
+                        timeout=timeout,
+                    )
+                except TimeoutError:
+                    pass
+            if self._outcome is None and self._withdrawn is None:
+                for fired in book.fire(workflow.now()):
+                    for event in fired.events:
+                        await self._publish(event)
+        return await self._finish()
+
+    async def _finish(self) -> j.HealthInputOutcome:
+        start, book = self._require()
+        record = book.records[RULE]
+        due = book.clock(record).due()
+        if self._withdrawn is not None:
+            on = self._withdrawn.on
+            await self._publish(
+                HealthInputWithdrawn(
+                    case_id=start.case_id, request_id=start.request_id, withdrawn_on=on
+                )
+            )
+            return j.HealthInputOutcome(request_id=start.request_id, outcome="withdrawn", on=on)
+        outcome = self._outcome
+        assert outcome is not None
+        if outcome.outcome == "impractical":
+            lift = ExceptionRecord(
+                exception_id=f"{start.request_id}-impractical",
+                action="lift",
+                reason="nhs-impractical",  # Regs reg 11(3)
+                from_=outcome.on,
+                actor="nhs-body",
+                recorded_at=workflow.now(),
+            )
+            book.put(record.model_copy(update={"exceptions": (*record.exceptions, lift)}))
+            await self._publish(
+                ClockChanged(
+                    case_id=start.case_id,
+                    rule=RULE,
+                    due=None,
+                    calendar_version=book.bank.version,
+                    change="lifted",
+                    reason="nhs-impractical",
+                    previous_due=due,
+                    request_id=start.request_id,
+                )
+            )
+        else:
+            book.put(record.model_copy(update={"met_on": outcome.on}))
+            await self._publish(
+                ClockMet(
+                    case_id=start.case_id,
+                    rule=RULE,
+                    due=due,
+                    calendar_version=book.bank.version,
+                    request_id=start.request_id,
+                    met_on=outcome.on,
+                )
+            )
+        parent = workflow.get_external_workflow_handle(journey_workflow_id(start.case_id))
+        await parent.signal(j.SIGNAL_HEALTH_INPUT_OUTCOME, outcome)
+        return outcome
+
+    def _require(self) -> tuple[HealthInputStart, ClockBook]:
+        assert self._start is not None and self._book is not None
+        return self._start, self._book
+
+    def _resolve(self, role: str, record: ClockRecord) -> tuple[str, str]:
+        start, book = self._require()
+        return alert_target(
+            role, la=start.la, board=book.setup.board, school_ref=None, school_body=False
+        )
+
+    def _today(self) -> date:
+        return wales_date(workflow.now())
+
+    def _seen_before(self, event_id: str) -> bool:
+        if event_id in self._seen:
+            return True
+        self._seen = [*self._seen, event_id][-SEEN_LIMIT:]
+        return False
+
+    async def _publish(self, event: Event) -> None:
+        start, _ = self._require()
+        self._seq += 1
+        await workflow.execute_activity(
+            "record_journey_event",
+            PublishJourneyEvent(
+                workflow_id=workflow.info().workflow_id,
+                seq=self._seq,
+                subject=start.case_id,
+                event_type=event.cloudevent_type(),
+                payload=event.model_dump(mode="json"),
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+
+    # -- signals -------------------------------------------------------------------------------
+
+    @workflow.signal(name=j.SIGNAL_HEALTH_INPUT_RECEIVED)
+    def received(self, fact: j.HealthInputReceivedFact) -> None:
+        if self._seen_before(fact.event_id) or self._outcome or self._withdrawn:
+            return
+        self._outcome = j.HealthInputOutcome(
+            request_id=fact.request_id,
+            outcome=fact.outcome,
+            on=fact.answered_on,
+            welsh_delivery=fact.welsh_delivery,
+        )
+
+    @workflow.signal(name=j.SIGNAL_HEALTH_INPUT_IMPRACTICAL)
+    def impractical(self, fact: j.HealthInputImpracticalFact) -> None:
+        if self._seen_before(fact.event_id) or self._outcome or self._withdrawn:
+            return
+        self._outcome = j.HealthInputOutcome(
+            request_id=fact.request_id, outcome="impractical", on=fact.recorded_on
+        )
+
+    @workflow.signal(name=j.SIGNAL_WITHDRAW_HEALTH_INPUT)
+    def withdraw(self, cmd: j.WithdrawHealthInput) -> None:
+        if self._outcome is None and self._withdrawn is None:
+            self._withdrawn = cmd
+
+    @workflow.query(name=j.QUERY_STATUS)
+    def status(self) -> ClockView:
+        _, book = self._require()
+        return book.view(book.records[RULE], self._today())
