@@ -23,7 +23,11 @@ PRODUCERS = {
     topics.NOTIFICATIONS: "notifications",
 }
 # The real consumer factories of each process, attached here to a documentation broker.
-CONSUMER_FACTORIES = ("llwybr_workflows.bridge:consumers", "notifications.consumers:consumers")
+CONSUMER_FACTORIES = (
+    "llwybr_workflows.bridge:consumers",
+    "notifications.consumers:consumers",
+    "health_liaison.consumers:consumers",
+)
 
 
 def build() -> dict[str, Any]:
