@@ -730,6 +730,8 @@ class Stack:
             "LLWYBR_HTTP_PORT": str(self.ports[name]),
             "LLWYBR_HOME": str(self.home),
             "LLWYBR_SPAN_FILE": str(self.logs / "spans.jsonl"),
+            # Where the other services answer, for claim-check calls with service credentials.
+            "LLWYBR_SERVICE_URLS": json.dumps({s: self.url_of(s) for s in SERVICES}),
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -4,7 +4,6 @@ Placeholder for now: a bilingual landing page that links the services' API docum
 """
 
 import html
-import os
 from typing import Any
 
 from fastapi import FastAPI
@@ -38,8 +37,9 @@ async def jwks() -> dict[str, Any]:
 @app.get("/", response_class=HTMLResponse)
 async def home() -> str:
     links = []
+    urls = get_settings().service_urls
     for name in SERVICES:
-        url = os.environ.get(f"LLWYBR_URL_{name.upper().replace('-', '_')}", "")
+        url = urls.get(name, "")
         if url:
             href = html.escape(url + "/docs")
             links.append(f'<li><a href="{href}">{html.escape(name)}</a></li>')
