@@ -6,6 +6,7 @@ A command module exposes `register(subparsers)`, which adds its parser and sets 
 
 import argparse
 import importlib
+import os
 import sys
 
 # Modules under `llwybr.` that register commands, in the order `--help` lists them.
@@ -41,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # `llwybr status --json | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
