@@ -18,7 +18,7 @@ from llwybr_contracts.events import (
     HealthInputReceived,
     HealthInputRequested,
 )
-from sqlalchemy import func
+from sqlalchemy import func, literal_column
 from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -179,7 +179,8 @@ async def list_inbox(
     cursor: str | None,
 ) -> tuple[list[HealthInputRequest], str | None]:
     """A board's (or an authority's) requests, soonest due first; every one listed is audited."""
-    sort_due = func.coalesce(col(HealthInputRequest.due), NO_DUE)
+    # The same expression as the inbox indexes (migration 0003), so they serve the order.
+    sort_due = func.coalesce(col(HealthInputRequest.due), literal_column("DATE '9999-12-31'"))
     query = select(HealthInputRequest)
     if viewer.is_health:
         query = query.where(col(HealthInputRequest.board).in_(sorted(viewer.boards)))
