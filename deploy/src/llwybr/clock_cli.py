@@ -7,6 +7,7 @@ stderr and exits 2. "Today" is today in Wales (Europe/London), computed here, ne
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -30,6 +31,8 @@ from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
 from llwybr_workflows.calendar_store import import_calendar, load_snapshot
+
+from llwybr.calendar_events import announce
 
 WALES = ZoneInfo("Europe/London")
 CLI_ACTOR = "cli"
@@ -298,6 +301,22 @@ def run_calendar_import(args: argparse.Namespace) -> int:
         f"imported {path.name} for {snapshot.label}{scope}: version {snapshot.version}, "
         f"covers {snapshot.covered_range()}, {len(snapshot.school_days)} school days"
     )
+    home = Path(os.environ.get("LLWYBR_HOME", ".llwybr"))
+    event_id = announce(
+        home,
+        authority=snapshot.authority or args.authority,
+        school=args.school,
+        version=snapshot.version,
+    )
+    if event_id:
+        print(
+            f"CalendarChanged {event_id} queued: open clocks of {snapshot.label} will be recomputed"
+        )
+    else:
+        print(
+            "no running stack, so CalendarChanged was not sent: import again with the stack up "
+            "to recompute open clocks"
+        )
     return 0
 
 
