@@ -3,8 +3,11 @@
 import os
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 import pytest_asyncio
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 _HERE = os.path.dirname(__file__)
@@ -20,3 +23,20 @@ async def journey_env(
 ) -> AsyncIterator[WorkflowEnvironment]:
     await register_search_attributes(temporal_env.client)
     yield temporal_env
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def skipping(temporal_env_kind: str) -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh time-skipping server per timing test: each starts at today's date, so skipped
+    years in one test never push the next past the shipped calendars."""
+    if temporal_env_kind != "time-skipping":
+        pytest.skip("timing paths run on the time-skipping server")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        await register_search_attributes(env.client)
+        yield env
+    finally:
+        await env.shutdown()

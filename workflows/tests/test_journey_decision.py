@@ -28,13 +28,6 @@ from temporalio.testing import WorkflowEnvironment
 pytestmark = pytest.mark.service
 
 
-@pytest.fixture
-def skipping(journey_env: WorkflowEnvironment, temporal_env_kind: str) -> WorkflowEnvironment:
-    if temporal_env_kind != "time-skipping":
-        pytest.skip("timing paths run on the time-skipping server")
-    return journey_env
-
-
 async def test_school_case_decided_in_time(skipping: WorkflowEnvironment) -> None:
     env = skipping
     async with journey_worker(env) as outbox:

@@ -298,12 +298,22 @@ class IdpJourney:
 
     def _start_clock(
         self, rule: str, start: date, *, subject: str | None = None, alarms: bool = True
-    ) -> ClockRecord:
+    ) -> ClockRecord | None:
         book = self._require_book()
         key = rule if subject is None else f"{rule}:{subject}"
-        record = book.put(
-            ClockRecord(key=key, rule=rule, start=start, subject=subject, alarms=alarms)
-        )
+        try:
+            record = book.put(
+                ClockRecord(key=key, rule=rule, start=start, subject=subject, alarms=alarms)
+            )
+        except ClockError as exc:
+            # e.g. a school-day clock past the calendar's coverage (ALN_RULES.md s.1: never fall
+            # back to weekdays): shown on the timeline for an officer to fix (import a calendar)
+            self._timeline.append(
+                TimelineEntry(
+                    on=self._today(), kind="ClockError", detail=f"rule={rule} {type(exc).__name__}"
+                )
+            )
+            return None
         if alarms:
             self._queue.append(
                 ClockStarted(
@@ -352,7 +362,8 @@ class IdpJourney:
         # s.70, ETW Regs reg 10: an LA decision opens the tribunal-appeal window from its notice
         self._appeal_lodged = False
         record = self._start_clock("tribunal-appeal", notice_given_on)
-        assert record.last_due is not None
+        if record is None or record.last_due is None:
+            return
         self._queue.append(
             AppealWindowOpened(
                 case_id=self._case_id, notice_given_on=notice_given_on, due=record.last_due
