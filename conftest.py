@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from llwybr.stack import Endpoints, Stack, free_port_base
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+
+from llwybr.stack import Endpoints, Stack, free_port_base
 
 BIN = Path(sys.executable).parent
 

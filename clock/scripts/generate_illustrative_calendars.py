@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dateutil.easter import easter
+
 from llwybr_clock.bank_holidays import welsh_bank_holidays
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "llwybr_clock" / "data"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from clock_helpers import d, fixture_text, sir_enghraifft
+
 from llwybr_clock import CalendarError, CoverageError, StatutoryClock
 from llwybr_clock.calendar import CalendarEntry, Kind, build_snapshot
 from llwybr_clock.csv_import import parse_csv

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from clock_helpers import d, fixture_text
+
 from llwybr_clock import CalendarError
 from llwybr_workflows.calendar_store import calendars_home, import_calendar, load_snapshot
 

@@ -10,6 +10,7 @@ from typing import Any, get_args
 
 import pytest
 from clock_helpers import FIXTURES
+
 from llwybr import clock_cli
 from llwybr.cli import main
 from llwybr_clock import RULE_IDS, Basis, Status, Unit

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from clock_helpers import bank_holidays, d, pause, sir_enghraifft
+
 from llwybr_clock import CoverageError, StatutoryClock, rule_for
 
 pytestmark = pytest.mark.unit

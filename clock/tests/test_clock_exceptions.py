@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from clock_helpers import bank_holidays, d, lift, pause, resume, sir_enghraifft
+
 from llwybr_clock import ExceptionRecordError, ReasonCode, Status, StatutoryClock
 
 pytestmark = pytest.mark.unit

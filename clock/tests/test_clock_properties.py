@@ -8,6 +8,7 @@ import pytest
 from clock_helpers import RECORDED, bank_holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from llwybr_clock import RULES, Pause, ReasonCode, StatutoryClock, Unit
 from llwybr_clock.calendar import CalendarEntry, Kind, build_snapshot
 from llwybr_clock.csv_import import parse_csv

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from clock_helpers import d
+
 from llwybr_clock import StatutoryClock, UnknownAuthorityError
 from llwybr_clock.shipped import authorities, find_authority, health_boards, shipped_snapshot
 

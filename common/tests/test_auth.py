@@ -4,6 +4,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+
 from llwybr_common.auth import mint_token, parse_scope, verify
 from llwybr_common.settings import Settings
 

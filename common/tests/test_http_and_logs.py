@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from llwybr_common.auth import CurrentPrincipal
-from llwybr_common.logs import JsonFormatter
-from llwybr_common.problems import Problem, install_problem_handlers
-from llwybr_common.telemetry import JsonLinesSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pydantic import BaseModel
+
+from llwybr_common.auth import CurrentPrincipal
+from llwybr_common.logs import JsonFormatter
+from llwybr_common.problems import Problem, install_problem_handlers
+from llwybr_common.telemetry import JsonLinesSpanExporter
 
 pytestmark = pytest.mark.unit
 

@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import EnvelopeError, unwrap, wrap
 from llwybr_contracts.events import CATALOGUE, CaseOpened, JourneyStarted

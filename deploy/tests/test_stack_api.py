@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from llwybr.components import PORTS
 from llwybr.stack import Stack, free_port_base, port_free
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import psutil
 import pytest
+
 from llwybr.components import BY_NAME, PORTS, SERVICES
 from llwybr.stack import Stack, free_port_base
 

@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-import idp
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import idp
 from llwybr_common.db import make_engine
 from llwybr_common.migrations import migrate
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 

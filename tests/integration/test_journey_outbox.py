@@ -3,8 +3,11 @@
 from pathlib import Path
 from types import SimpleNamespace
 
-import llwybr_workflows
 import pytest
+from sqlalchemy import text
+from temporalio.testing import ActivityEnvironment
+
+import llwybr_workflows
 from llwybr.stack import Endpoints
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.migrations import migrate
@@ -12,8 +15,6 @@ from llwybr_contracts.events import JourneyStarted
 from llwybr_contracts.states import CaseState
 from llwybr_workflows.journey.activities import JourneyActivities, journey_event_id
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
-from sqlalchemy import text
-from temporalio.testing import ActivityEnvironment
 
 pytestmark = pytest.mark.integration
 

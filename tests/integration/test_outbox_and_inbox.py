@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaMessage
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from llwybr.stack import Endpoints
 from llwybr_common.db import session_scope
 from llwybr_common.kafka import (
@@ -21,9 +24,6 @@ from llwybr_contracts.envelope import CloudEvent, wrap
 from llwybr_contracts.events import CaseOpened
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.topics import dlq
-from sqlalchemy import text
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from tests.integration.helpers import create_topics, eventually, fresh_schema
 
 pytestmark = pytest.mark.integration

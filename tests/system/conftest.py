@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterator
 
 import pytest
+
 from llwybr.stack import Endpoints, Stack
 from llwybr_common.auth import mint_token
 from llwybr_common.settings import Settings

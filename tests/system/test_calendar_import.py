@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+
 from llwybr.stack import Stack
 from llwybr_contracts import topics
 

@@ -12,9 +12,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from llwybr.stack import Stack
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from llwybr.stack import Stack
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from llwybr.stack import Stack, create_topics, tansu_bin
 
+from llwybr.stack import Stack, create_topics, tansu_bin
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system

@@ -2,11 +2,12 @@
 from the journey bridge (reliable path, from `CaseOpened`). The workflow id makes the second
 start a no-op, even after the journey has finished."""
 
-from llwybr_contracts.journey import JOURNEY_WORKFLOW, JourneyInput
-from llwybr_contracts.temporal import TASK_QUEUE, journey_workflow_id
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from llwybr_contracts.journey import JOURNEY_WORKFLOW, JourneyInput
+from llwybr_contracts.temporal import TASK_QUEUE, journey_workflow_id
 
 
 async def start_journey(client: Client, journey: JourneyInput) -> bool:

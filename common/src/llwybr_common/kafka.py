@@ -13,15 +13,15 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from llwybr_contracts.envelope import CloudEvent, EnvelopeError, unwrap
-from llwybr_contracts.events import Event
-from llwybr_contracts.topics import dlq
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_common import inbox
 from llwybr_common.db import session_scope
+from llwybr_contracts.envelope import CloudEvent, EnvelopeError, unwrap
+from llwybr_contracts.events import Event
+from llwybr_contracts.topics import dlq
 
 log = logging.getLogger(__name__)
 

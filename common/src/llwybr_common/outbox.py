@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from llwybr_contracts.envelope import wrap
-from llwybr_contracts.events import Event
 from opentelemetry import context as otel_context
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, text, update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -22,6 +20,8 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_common.telemetry import context_from_traceparent, current_traceparent
+from llwybr_contracts.envelope import wrap
+from llwybr_contracts.events import Event
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+
 from llwybr_common.settings import Settings
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent

@@ -6,11 +6,10 @@ import os
 import uuid
 from pathlib import Path
 
+from llwybr.stack import Stack, run_sync
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.outbox import add_event
 from llwybr_contracts.events import CalendarChanged
-
-from llwybr.stack import Stack, run_sync
 
 
 def database_url(home: Path) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from llwybr.calendar_events import announce
 from llwybr_clock import (
     RULES,
     ClockError,
@@ -31,8 +32,6 @@ from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
 from llwybr_workflows.calendar_store import import_calendar, load_snapshot
-
-from llwybr.calendar_events import announce
 
 WALES = ZoneInfo("Europe/London")
 CLI_ACTOR = "cli"

@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import llwybr_contracts
-from llwybr_contracts import schemas
-
 from llwybr import asyncapi
+from llwybr_contracts import schemas
 
 CONTRACTS_DIR = Path(llwybr_contracts.__file__).resolve().parents[2]
 SCHEMA_DIR = CONTRACTS_DIR / "schemas"

@@ -8,9 +8,10 @@ service's relay, in the original order. Consumers' inboxes make the replay harml
 import re
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
+
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.outbox import mark_for_replay
-from sqlalchemy import text
 
 # Every schema with an outbox: the services (folder names, `-` as `_`) and the journey.
 OUTBOX_SCHEMAS = (

@@ -298,13 +298,14 @@ def tansu_bin() -> Path:
 
 async def register_search_attributes(address: str, namespace: str) -> list[str]:
     """Add the journey's custom search attributes that are missing; returns those added."""
-    from llwybr_contracts.temporal import SEARCH_ATTRIBUTES
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import (
         AddSearchAttributesRequest,
         ListSearchAttributesRequest,
     )
     from temporalio.client import Client
+
+    from llwybr_contracts.temporal import SEARCH_ATTRIBUTES
 
     client = await Client.connect(address, namespace=namespace)
     ops = client.operator_service
@@ -329,6 +330,7 @@ def _snake(camel: str) -> str:
 async def create_topics(bootstrap: str) -> list[str]:
     """Create every topic of the catalogue that does not exist yet; returns those created."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
     from llwybr_contracts.topics import all_topics
 
     wanted = all_topics()

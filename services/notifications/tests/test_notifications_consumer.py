@@ -4,9 +4,10 @@ PostgreSQL: a journey event becomes one bilingual in-app notification, however o
 from pathlib import Path
 from types import SimpleNamespace
 
-import notifications
 import pytest
 from faststream.kafka import KafkaMessage, TestKafkaBroker
+
+import notifications
 from llwybr.stack import Endpoints
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.kafka import DLQ_ERROR, make_broker

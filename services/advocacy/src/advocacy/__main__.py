@@ -1,7 +1,6 @@
 """`python -m advocacy`: run the advocacy service."""
 
-from llwybr_common.runtime import serve
-
 from advocacy.main import app
+from llwybr_common.runtime import serve
 
 serve(app)

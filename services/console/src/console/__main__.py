@@ -1,7 +1,6 @@
 """`python -m console`: run the console (settings from LLWYBR_* environment variables)."""
 
-from llwybr_common.runtime import serve
-
 from console.main import app
+from llwybr_common.runtime import serve
 
 serve(app)

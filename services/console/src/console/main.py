@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+
 from llwybr_common import auth
 from llwybr_common.problems import install_problem_handlers
 from llwybr_common.settings import get_settings

@@ -1,7 +1,6 @@
 """`python -m idp`: run the idp service."""
 
-from llwybr_common.runtime import serve
-
 from idp.main import app
+from llwybr_common.runtime import serve
 
 serve(app)

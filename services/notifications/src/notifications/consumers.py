@@ -1,12 +1,12 @@
 """Kafka handlers of the notifications service: thin, they call the service."""
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
 from llwybr_contracts.events import JourneyStarted
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from notifications import service
 
 GROUP = "notifications"

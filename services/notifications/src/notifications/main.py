@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from llwybr_common.runtime import build_app
-
 from notifications.api import router
 from notifications.consumers import consumers
 

@@ -3,10 +3,10 @@
 import uuid
 from datetime import UTC, datetime
 
-from llwybr_common.telemetry import current_trace_id
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from llwybr_common.telemetry import current_trace_id
 from notifications.models import Notification
 from notifications.templates import TEMPLATES
 

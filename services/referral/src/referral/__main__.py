@@ -1,7 +1,6 @@
 """`python -m referral`: run the referral service."""
 
 from llwybr_common.runtime import serve
-
 from referral.main import app
 
 serve(app)

@@ -5,7 +5,6 @@ children, DESIGN.md); LA roles see their authorities' cases, a school's ALNCo it
 """
 
 from llwybr_common.auth import LA_ROLES, Principal
-
 from referral.models import Case
 
 

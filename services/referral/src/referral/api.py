@@ -7,6 +7,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlmodel import col, select
+
 from llwybr_common.audit import audit
 from llwybr_common.auth import CurrentPrincipal, Principal, forbid
 from llwybr_common.journey import start_journey
@@ -14,9 +17,6 @@ from llwybr_common.problems import Problem
 from llwybr_common.runtime import Runtime
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
-from pydantic import BaseModel
-from sqlmodel import col, select
-
 from referral import access, journey_client, service
 from referral.models import Case, CaseClock, Child, TimelineEntry
 from referral.queries import list_cases

@@ -19,7 +19,6 @@ from llwybr_contracts.events import (
     ReferredToLa,
     StateChanged,
 )
-
 from referral import projection
 
 GROUP = "referral-case-projection"

@@ -7,9 +7,6 @@ before the journey exists (or while Temporal is unreachable) answers 503 with Re
 import asyncio
 from typing import Any
 
-from llwybr_common.problems import Problem
-from llwybr_contracts.journey import QUERY_STATUS, CommandAccepted, JourneyStatus
-from llwybr_contracts.temporal import journey_workflow_id
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
@@ -18,6 +15,10 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.service import RPCStatusCode
+
+from llwybr_common.problems import Problem
+from llwybr_contracts.journey import QUERY_STATUS, CommandAccepted, JourneyStatus
+from llwybr_contracts.temporal import journey_workflow_id
 
 RETRY_AFTER_SECONDS = "5"
 

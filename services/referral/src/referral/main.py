@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from llwybr_common.runtime import build_app
-
 from referral.api import router
 from referral.consumers import consumers
 

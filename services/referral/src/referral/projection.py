@@ -6,6 +6,9 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from llwybr_contracts.envelope import CloudEvent
 from llwybr_contracts.events import (
     AlnDecided,
@@ -21,9 +24,6 @@ from llwybr_contracts.events import (
     ReferredToLa,
     StateChanged,
 )
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from referral.models import Case, CaseClock, TimelineEntry
 
 log = logging.getLogger(__name__)

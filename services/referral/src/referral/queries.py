@@ -4,11 +4,11 @@ import base64
 import json
 from datetime import date
 
-from llwybr_common.problems import Problem
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from llwybr_common.problems import Problem
 from referral.models import Case, Child
 
 

@@ -5,8 +5,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from llwybr_contracts.journey import ClockView, ReasonCode
 from pydantic import BaseModel, ConfigDict, Field
+
+from llwybr_contracts.journey import ClockView, ReasonCode
 
 
 class Source(StrEnum):

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from llwybr_clock.errors import UnknownAuthorityError
 from llwybr_clock.shipped import find_authority
 from llwybr_common.auth import Principal
@@ -15,10 +19,6 @@ from llwybr_common.problems import Problem
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
-from sqlalchemy import text
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from referral import routing
 from referral.identifiers import nhs_number_problem, upn_problem
 from referral.models import Case, CaseNote, Child, ConsentRecord, Referral, TimelineEntry

@@ -1,7 +1,6 @@
 """Initial schema: common tables and in-app notifications."""
 
 from llwybr_common.migrations import common_tables, create_tables
-
 from notifications.models import Notification
 
 revision = "0001"

@@ -1,7 +1,6 @@
 """Initial schema: common tables, children, cases, referrals, consents, notes, projections."""
 
 from llwybr_common.migrations import common_tables, create_tables
-
 from referral.models import (
     Case,
     CaseClock,
