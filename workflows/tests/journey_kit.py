@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from temporalio import activity
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
 from llwybr_clock import StatutoryClock
 from llwybr_clock.calendar import bank_holiday_snapshot
 from llwybr_contracts.journey import JourneyInput
@@ -22,12 +29,6 @@ from llwybr_workflows.journey.clockbook import WALES
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
-from temporalio import activity
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 AUTHORITY = "W06000015"  # Cardiff (board W11000029, Cardiff and Vale)
 BOARD = "W11000029"
@@ -166,3 +167,14 @@ def clock_of(st: Any, rule: str, subject: str | None = None) -> Any:
     found = [c for c in st.clocks if c.rule == rule and c.subject == subject]
     assert found, f"no clock {rule} in {[c.rule for c in st.clocks]}"
     return found[0]
+
+
+async def next_run(handle: WorkflowHandle[Any, Any], old: str | None) -> str:
+    """The run id after a continue-as-new (waits for it)."""
+    for _ in range(200):
+        run_id = (await handle.describe()).run_id
+        if run_id != old:
+            assert run_id is not None
+            return run_id
+        await asyncio.sleep(0.05)
+    raise AssertionError("no continue-as-new")

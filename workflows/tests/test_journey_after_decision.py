@@ -14,10 +14,14 @@ from journey_kit import (
     expected,
     journey_worker,
     new_case,
+    next_run,
     start_case,
     status,
     today,
 )
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
 from llwybr_contracts.journey import (
     DisagreementRaisedFact,
     IdpCeasedFact,
@@ -30,8 +34,6 @@ from llwybr_contracts.journey import (
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import journey_workflow_id
 from llwybr_workflows.journey.workflows import IdpJourney
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
 
 pytestmark = pytest.mark.service
 
@@ -159,10 +161,7 @@ async def test_idp_two_reviews_across_continue_as_new_and_a_transfer(
         )
         latest = env.client.get_workflow_handle_for(IdpJourney.run, wid)
         await eventually(lambda: len(outbox.of(wid, "ClockStarted")) == 3)
-        for _ in range(100):
-            if (await latest.describe()).run_id != first.result_run_id:
-                break
-        run2 = (await latest.describe()).run_id
+        run2 = await next_run(latest, first.result_run_id)
         assert run2 != first.result_run_id
         st = await status(latest)
         assert st.state == CaseState.IDP_ACTIVE
@@ -190,9 +189,7 @@ async def test_idp_two_reviews_across_continue_as_new_and_a_transfer(
             IdpJourney.idp_reviewed, IdpReviewedFact(event_id="r-2", idp_id="p-1", on=held2)
         )
         await eventually(lambda: len(outbox.of(wid, "ClockStarted")) == 4)
-        for _ in range(100):
-            if (await latest.describe()).run_id != run2:
-                break
+        await next_run(latest, run2)
         st = await status(latest)
         assert clock_of(st, "idp-review").due == expected("idp-review", held2).due()
         assert [e["met_on"] for e in outbox.of(wid, "ClockMet")] == [

@@ -18,12 +18,13 @@ from journey_kit import (
     status,
     today,
 )
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
 from llwybr_contracts.journey import IdpIssuedFact, RecordDecision, RecordException, ReferToLa
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import journey_workflow_id
 from llwybr_workflows.journey.workflows import IdpJourney
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
 
 pytestmark = pytest.mark.service
 
@@ -201,6 +202,7 @@ async def test_pause_moves_the_breach_exactly(skipping: WorkflowEnvironment) -> 
         assert new_due is not None and new_due > old_due
         st = await status(handle)
         assert clock_of(st, "la-decision").due == new_due
+        await eventually(lambda: len(outbox.of(wid, "ClockChanged")) == 1)
         changed = outbox.of(wid, "ClockChanged")
         assert [(c["change"], c["previous_due"], c["due"]) for c in changed] == [
             ("paused", old_due.isoformat(), new_due.isoformat())

@@ -19,6 +19,9 @@ from journey_kit import (
     status,
     today,
 )
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
 from llwybr_contracts.journey import (
     HealthInputReceivedFact,
     RequestHealthInput,
@@ -28,8 +31,6 @@ from llwybr_contracts.states import DecidingBody
 from llwybr_contracts.temporal import health_workflow_id
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
 
 pytestmark = pytest.mark.service
 

@@ -5,6 +5,10 @@ import uuid
 from datetime import date
 
 import pytest
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
 from llwybr_common.journey import start_journey
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState
@@ -12,9 +16,6 @@ from llwybr_contracts.temporal import TASK_QUEUE, journey_workflow_id
 from llwybr_workflows.journey.activities import journey_event_id, load_case_setup
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.workflows import IdpJourney
-from temporalio import activity
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 pytestmark = pytest.mark.service
 
