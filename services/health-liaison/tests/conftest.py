@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import health_liaison
 import httpx
 import pytest_asyncio
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from opentelemetry.sdk.trace import TracerProvider
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import health_liaison
 from health_liaison.api import router
 from health_liaison.consumers import consumers
 from health_liaison.fhir import router as fhir_router
@@ -25,9 +29,6 @@ from llwybr_common.settings import Settings
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import wrap
 from llwybr_contracts.events import Event
-from opentelemetry.sdk.trace import TracerProvider
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(health_liaison.__file__).parent / "migrations"
 CARDIFF, CARDIFF_AND_VALE = "W06000015", "W11000029"

@@ -7,12 +7,13 @@ from datetime import date
 
 import httpx
 import pytest
+from sqlmodel import select
+
 from health_liaison.models import LearnerDetails
 from health_liaison.referral_client import ReferralDirectory
 from llwybr_common.audit import AuditRecord
 from llwybr_common.auth import verify
 from llwybr_contracts.events import HealthInputRequested
-from sqlmodel import select
 
 from .conftest import CARDIFF, Desk
 

@@ -10,6 +10,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
+
 from health_liaison import fhir_resources as fr
 from llwybr_contracts.events import HealthInputRequested
 
@@ -106,8 +107,15 @@ async def test_round_trip_of_a_request_and_its_answer(desk: Desk) -> None:
 
     await desk.relay()
     assert [e["data"]["outcome"] for e in desk.published] == ["service-identified"]
-    again = await desk.http.put("/fhir/R4/Task/f1", json=answered(task), headers=desk.declo())
-    assert again.status_code == 409
+    retry = await desk.http.put("/fhir/R4/Task/f1", json=answered(task), headers=desk.declo())
+    assert retry.status_code == 200  # PUT is idempotent: the same answer again changes nothing
+    await desk.relay()
+    assert len(desk.published) == 1
+    changed = await desk.http.put(
+        "/fhir/R4/Task/f1", json=answered(task, welsh=False), headers=desk.declo()
+    )
+    assert changed.status_code == 409
+    assert "answered on 2026-12-01" in changed.json()["detail"]
 
 
 async def test_bad_resources_are_refused_naming_the_field(desk: Desk) -> None:

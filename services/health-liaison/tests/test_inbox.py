@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
+
 from health_liaison.models import HealthInputRequest
 from llwybr_common.audit import AuditRecord
 from llwybr_common.outbox import OutboxMessage
@@ -13,7 +15,6 @@ from llwybr_contracts.events import (
     HealthInputRequested,
     HealthInputWithdrawn,
 )
-from sqlmodel import col, select
 
 from .conftest import CARDIFF, CARDIFF_AND_VALE, SWANSEA, SWANSEA_BAY, Desk
 

@@ -1,6 +1,7 @@
 """NHS number check digits (modulus 11)."""
 
 import pytest
+
 from health_liaison.nhs_number import check_digit, is_valid, why_invalid
 
 pytestmark = pytest.mark.unit

@@ -7,9 +7,8 @@ Nobody else sees anything here.
 
 from dataclasses import dataclass
 
-from llwybr_common.auth import HEALTH_ROLES, LA_ROLES, Principal, forbid
-
 from health_liaison.models import HealthInputRequest
+from llwybr_common.auth import HEALTH_ROLES, LA_ROLES, Principal, forbid
 
 # Who may do what on a request (always within their own board).
 ASSIGNERS = ("declo", "health-liaison", "board-aln-lead")

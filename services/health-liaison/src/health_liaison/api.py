@@ -10,10 +10,6 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from llwybr_common.audit import audit
-from llwybr_common.auth import CurrentPrincipal, Principal
-from llwybr_common.problems import Problem
-from llwybr_common.runtime import Runtime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from health_liaison import nhs_number, service, views
@@ -33,6 +29,10 @@ from health_liaison.models import (
 )
 from health_liaison.referral_client import ReferralDirectory
 from health_liaison.timeliness import TimelinessReport, timeliness
+from llwybr_common.audit import audit
+from llwybr_common.auth import CurrentPrincipal, Principal
+from llwybr_common.problems import Problem
+from llwybr_common.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

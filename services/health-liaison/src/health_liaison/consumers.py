@@ -4,6 +4,10 @@ Consumes the journey's `HealthInputRequested`, `HealthInputWithdrawn`, and `Cloc
 deadline events of the `health-response` clock (DESIGN.md, bounded contexts).
 """
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from health_liaison import service
+from health_liaison.routing import HEALTH_RESPONSE
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime
 from llwybr_contracts import topics
@@ -18,10 +22,6 @@ from llwybr_contracts.events import (
     HealthInputRequested,
     HealthInputWithdrawn,
 )
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from health_liaison import service
-from health_liaison.routing import HEALTH_RESPONSE
 
 GROUP = "health-liaison"
 

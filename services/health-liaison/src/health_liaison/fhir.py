@@ -11,9 +11,6 @@ from fastapi.responses import JSONResponse
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.task import Task
-from llwybr_common.audit import audit
-from llwybr_common.auth import CurrentPrincipal, forbid
-from llwybr_common.problems import Problem
 
 from health_liaison import fhir_resources as fr
 from health_liaison import service
@@ -28,6 +25,9 @@ from health_liaison.access import (
 from health_liaison.api import Rt, Today, invalid, referral_directory, unit_of_work
 from health_liaison.models import RequestStatus, ResponseBody
 from health_liaison.referral_client import ReferralDirectory
+from llwybr_common.audit import audit
+from llwybr_common.auth import CurrentPrincipal, forbid
+from llwybr_common.problems import Problem
 
 router = APIRouter(prefix="/fhir/R4", tags=["FHIR R4"])
 
@@ -150,14 +150,20 @@ async def update_task(
                 raise invalid(
                     [{**e, "field": TASK_FIELD.get(e["field"], e["field"])} for e in errors]
                 )
-            found = await service.respond(
-                session,
-                viewer=viewer,
-                request_id=request_id,
-                answer=answer,
-                today=on,
-                source=rt.source,
+            found = await service.read_request(
+                session, viewer=viewer, request_id=request_id, purpose="FHIR update Task"
             )
+            # PUT is idempotent: the same answer sent again (a retry) changes nothing; a
+            # different one is answering twice, refused by the service.
+            if not service.same_answer(found, answer):
+                found = await service.respond(
+                    session,
+                    viewer=viewer,
+                    request_id=request_id,
+                    answer=answer,
+                    today=on,
+                    source=rt.source,
+                )
         elif update.action == "impractical":
             require_health_role(
                 viewer, IMPRACTICAL_RECORDERS, "recording the 6 weeks as impractical"

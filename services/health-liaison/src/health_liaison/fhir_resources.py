@@ -14,12 +14,12 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
-from llwybr_clock.shipped import find_authority
 from pydantic import BaseModel, ValidationError
 
 from health_liaison import nhs_number
 from health_liaison.models import HealthInputRequest, LearnerDetails, RequestStatus
 from health_liaison.routing import board
+from llwybr_clock.shipped import find_authority
 
 BASE = "https://llwybr.example/fhir"
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"

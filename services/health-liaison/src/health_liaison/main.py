@@ -3,10 +3,9 @@ the FHIR R4 endpoint, fed by the journey's health events."""
 
 from pathlib import Path
 
-from llwybr_common.runtime import build_app
-
 from health_liaison.api import router
 from health_liaison.consumers import consumers
+from llwybr_common.runtime import build_app
 
 app = build_app(
     "health-liaison",

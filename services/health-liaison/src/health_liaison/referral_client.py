@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+
 from llwybr_common.auth import service_token
 from llwybr_common.settings import Settings
 

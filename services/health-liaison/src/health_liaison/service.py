@@ -9,15 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from llwybr_common.audit import audit
-from llwybr_common.auth import Principal
-from llwybr_common.outbox import add_event
-from llwybr_common.problems import Problem
-from llwybr_contracts.events import (
-    HealthInputImpractical,
-    HealthInputReceived,
-    HealthInputRequested,
-)
 from sqlalchemy import func, literal_column
 from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +22,15 @@ from health_liaison.models import (
     ResponseBody,
 )
 from health_liaison.routing import board_for, health_response_due
+from llwybr_common.audit import audit
+from llwybr_common.auth import Principal
+from llwybr_common.outbox import add_event
+from llwybr_common.problems import Problem
+from llwybr_contracts.events import (
+    HealthInputImpractical,
+    HealthInputReceived,
+    HealthInputRequested,
+)
 
 log = logging.getLogger(__name__)
 
@@ -379,6 +379,16 @@ async def assign(
         purpose=f"assign to {kind}",
     )
     return request
+
+
+def same_answer(request: HealthInputRequest, answer: ResponseBody) -> bool:
+    """Whether `answer` is the answer the request already holds."""
+    return request.status == RequestStatus.RESPONDED and (
+        request.outcome,
+        request.service,
+        request.welsh_delivery,
+        request.clinical_notes,
+    ) == (answer.outcome, answer.service, answer.welsh_delivery, answer.notes)
 
 
 async def respond(

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from llwybr_common.audit import audit
 from pydantic import BaseModel
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +14,7 @@ from health_liaison.access import Viewer
 from health_liaison.models import AWAITING_ANSWER, HealthInputRequest, RequestStatus
 from health_liaison.routing import board
 from health_liaison.service import is_overdue
+from llwybr_common.audit import audit
 
 SIX_WEEKS = 42  # Regs reg 11(2)
 

@@ -1,8 +1,7 @@
 """s.20 requests and the learner details the health sharing agreement allows."""
 
-from llwybr_common.migrations import create_tables
-
 from health_liaison.models import HealthInputRequest, LearnerDetails
+from llwybr_common.migrations import create_tables
 
 revision = "0002"
 down_revision = "0001"
