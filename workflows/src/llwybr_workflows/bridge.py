@@ -8,6 +8,8 @@ signals in the journey's own issue.
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from llwybr_common.journey import start_journey
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime, build_app, serve
@@ -15,7 +17,6 @@ from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
 from llwybr_contracts.events import CaseOpened
 from llwybr_contracts.journey import JourneyInput
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 GROUP = "journey-bridge"

@@ -5,10 +5,10 @@ import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
-from llwybr_common.runtime import Runtime, build_app, serve
-from llwybr_contracts.temporal import TASK_QUEUE
 from temporalio.worker import Worker
 
+from llwybr_common.runtime import Runtime, build_app, serve
+from llwybr_contracts.temporal import TASK_QUEUE
 from llwybr_workflows.journey.activities import JourneyActivities, load_case_setup
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney

@@ -6,6 +6,9 @@ The journey publishes through its own outbox (schema `journey`), like every serv
 
 import uuid
 
+from sqlalchemy.exc import IntegrityError
+from temporalio import activity
+
 from llwybr_clock.calendar import bank_holiday_snapshot
 from llwybr_clock.errors import CalendarError
 from llwybr_clock.rules import RULE_IDS
@@ -13,9 +16,6 @@ from llwybr_clock.shipped import find_authority
 from llwybr_common.outbox import add_event
 from llwybr_common.runtime import Runtime
 from llwybr_contracts.events import payload_class
-from sqlalchemy.exc import IntegrityError
-from temporalio import activity
-
 from llwybr_workflows.calendar_store import load_snapshot
 from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, PublishJourneyEvent
 from llwybr_workflows.journey.ladder import ladders_for

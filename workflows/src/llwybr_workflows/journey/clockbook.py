@@ -26,7 +26,6 @@ from llwybr_contracts.events import (
     DeadlineEvent,
 )
 from llwybr_contracts.journey import ClockView
-
 from llwybr_workflows.journey.contracts import CaseSetup, ClockRecord, LadderStep
 
 WALES = ZoneInfo("Europe/London")

@@ -4,9 +4,10 @@ across continue-as-new. Ids, codes and dates only (they sit in Temporal historie
 from datetime import date, datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from llwybr_contracts.journey import JourneyInput, TimelineEntry
 from llwybr_contracts.states import CaseState, DecidingBody
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Model(BaseModel):
@@ -103,6 +104,9 @@ class JourneyCarry(_Model):
     decided: bool = False
     appeal_lodged: bool = False
     exception_ids: tuple[str, ...] = ()
+    setup: CaseSetup | None = Field(
+        None, description="the previous run's snapshots: the next run answers queries at once"
+    )
 
 
 class HealthInputStart(_Model):

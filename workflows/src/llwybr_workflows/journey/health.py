@@ -24,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from llwybr_contracts.journey import ClockView
     from llwybr_contracts.temporal import journey_workflow_id
-
     from llwybr_workflows.journey.clockbook import ClockBook, wales_date
     from llwybr_workflows.journey.contracts import (
         ClockRecord,

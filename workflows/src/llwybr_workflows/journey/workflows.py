@@ -44,7 +44,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from llwybr_contracts.states import CaseState, DecidingBody
     from llwybr_contracts.temporal import TASK_QUEUE, health_workflow_id
-
     from llwybr_workflows.journey.clockbook import ClockBook, local, wales_date
     from llwybr_workflows.journey.contracts import (
         CaseSetup,
@@ -134,12 +133,19 @@ class IdpJourney:
             self._deciding_authority = journey.deciding_authority
         else:
             self._restore(carry)
-        self._book = ClockBook(await self._load_setup(), self._case_id, self._resolve)
-        if carry is None:
-            self._begin(journey)
-        else:
+        if carry is not None and carry.setup is not None:
+            self._book = ClockBook(carry.setup, self._case_id, self._resolve)
             for record in carry.clocks:
-                self._book.put(record)
+                self._book.records[record.key] = record
+            # fresh snapshots for the new cycle (bank holidays run 4 years ahead)
+            await self._recompute_calendars()
+        else:
+            self._book = ClockBook(await self._load_setup(), self._case_id, self._resolve)
+            if carry is None:
+                self._begin(journey)
+            else:
+                for record in carry.clocks:
+                    self._book.put(record)
         await self._upsert()
         await self._loop()
         if self._continue and not self._closed:
@@ -410,6 +416,7 @@ class IdpJourney:
             decided=self._decided,
             appeal_lodged=self._appeal_lodged,
             exception_ids=tuple(self._exception_ids[-SEEN_LIMIT:]),
+            setup=book.setup,
         )
 
     def _restore(self, carry: JourneyCarry) -> None:
