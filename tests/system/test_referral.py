@@ -267,3 +267,52 @@ async def test_schemathesis_finds_no_server_error(running: Stack, officer: dict[
     out = await asyncio.to_thread(subprocess.run, args, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:]
     assert "passed" in out.stdout
+
+
+async def test_commands_change_the_journey_and_refusals_are_409(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    la_case = referral(school=None, source="parent")
+    case_id = (await post(running, "/api/v1/referrals", la_case, officer)).json()["case_id"]
+    pause = {
+        "action": "pause",
+        "rule": "la-decision",
+        "reason": "learner-absent",
+        "from": "2026-11-23",
+    }
+    paused = await post(running, f"/api/v1/cases/{case_id}/exceptions", pause, officer)
+    assert paused.status_code == 200, paused.text
+    detail = (await get(running, f"/api/v1/cases/{case_id}", officer)).json()
+    la_clock = next(c for c in detail["clocks"] if c["rule"] == "la-decision")
+    assert (la_clock["status"], la_clock["due"]) == ("paused", None)
+    other = {**pause, "reason": "other"}
+    no_note = await post(running, f"/api/v1/cases/{case_id}/exceptions", other, officer)
+    assert no_note.status_code == 422 and no_note.json()["errors"][0]["field"] == "note"
+
+    decision = {"outcome": "no-aln", "decided_on": "2026-11-23", "notice_given_on": "2026-11-23"}
+    decided = await post(running, f"/api/v1/cases/{case_id}/decision", decision, officer)
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["state"] == "no-aln"
+    again = await post(running, f"/api/v1/cases/{case_id}/decision", decision, officer)
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert again.json()["detail"]
+
+
+async def test_consent_given_starts_the_young_persons_clock(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    yp = learner("2008-01-10", consent={"status": "pending"})
+    created = await post(running, "/api/v1/referrals", referral(learner=yp, school=None), officer)
+    case_id = created.json()["case_id"]
+    body = {"status": "given", "date": "2026-11-21"}
+    r = await eventually(
+        lambda: post(running, f"/api/v1/cases/{case_id}/consent", body, officer),
+        lambda resp: resp.status_code != 503,
+        within=30,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "decision-pending"
+    detail = (await get(running, f"/api/v1/cases/{case_id}", officer)).json()
+    expected = clock_cli(running, "la-decision", "2026-11-21", CARDIFF, None)
+    assert [(c["rule"], c["due"]) for c in detail["clocks"]] == [("la-decision", expected["due"])]
