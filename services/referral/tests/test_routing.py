@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from llwybr_contracts.identifiers import nhs_number_problem, upn_check_letter, upn_problem
 from llwybr_contracts.states import CaseState, DecidingBody
-from referral.identifiers import nhs_number_problem, upn_check_letter, upn_problem
 from referral.routing import (
     Facts,
     compulsory_school_age_ends,

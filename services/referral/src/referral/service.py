@@ -17,10 +17,10 @@ from llwybr_common.auth import Principal
 from llwybr_common.outbox import add_event
 from llwybr_common.problems import Problem
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
+from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from referral import routing
-from referral.identifiers import nhs_number_problem, upn_problem
 from referral.models import Case, CaseNote, Child, ConsentRecord, Referral, TimelineEntry
 from referral.schemas import ReferralIn
 from referral.schools import find_school

@@ -1,4 +1,5 @@
-"""Check digits of the learner identifiers the intake accepts."""
+"""Check digits of the learner identifiers services accept (shared value types): the Unique
+Pupil Number and the NHS number."""
 
 import re
 
