@@ -1,0 +1,135 @@
+"""Replay the saved histories in tests/fixtures/histories/ with today's workflow code, so a
+deploy can never break a running case (STYLE.md: changes go behind workflow.patched).
+
+Record them again with `LLWYBR_RECORD_HISTORIES=1 pytest workflows/tests/test_journey_replay.py
+--temporal-env time-skipping` (only when adding a history: old ones must keep replaying)."""
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from journey_kit import (
+    advance_to,
+    at,
+    case_input,
+    eventually,
+    journey_worker,
+    new_case,
+    next_run,
+    start_case,
+    today,
+)
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from llwybr_contracts.journey import (
+    HealthInputReceivedFact,
+    IdpIssuedFact,
+    IdpReviewedFact,
+    RecordDecision,
+    RecordException,
+    RequestHealthInput,
+)
+from llwybr_contracts.temporal import health_workflow_id, journey_workflow_id
+from llwybr_workflows.journey.health import HealthInput
+from llwybr_workflows.journey.workflows import IdpJourney
+
+pytestmark = pytest.mark.service
+
+HISTORIES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "histories"
+
+
+def _saved() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", _saved(), ids=lambda p: p.stem)
+async def test_saved_history_replays(path: Path) -> None:
+    saved = json.loads(path.read_text())
+    replayer = Replayer(workflows=[IdpJourney, HealthInput], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(
+        WorkflowHistory.from_json(saved["workflow_id"], saved["history"]),
+        raise_on_replay_failure=True,
+    )
+    assert result.replay_failure is None
+
+
+@pytest.mark.skipif(not os.environ.get("LLWYBR_RECORD_HISTORIES"), reason="recording only")
+async def test_record_representative_histories(skipping: WorkflowEnvironment) -> None:
+    """A school case: health request answered, a pause, ALN, IDP issued, first review
+    (continue-as-new); saves both journey runs and the HealthInput child."""
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case, rid = new_case(), new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(env, case_input(case, start))
+        await handle.execute_update(
+            IdpJourney.request_health_input,
+            RequestHealthInput(actor="u-1", request_id=rid, sent_on=start),
+        )
+        await advance_to(env, at(start + timedelta(days=3), 10))
+        await handle.execute_update(
+            IdpJourney.record_exception,
+            RecordException.model_validate(
+                {
+                    "actor": "u-1",
+                    "exception_id": "x-1",
+                    "action": "pause",
+                    "rule": "school-decision",
+                    "reason": "learner-absent",
+                    "from": start + timedelta(days=4),
+                    "until": start + timedelta(days=8),
+                }
+            ),  # fmt: skip
+        )
+        answered = start + timedelta(days=20)
+        await advance_to(env, at(answered, 10))
+        child = env.client.get_workflow_handle_for(HealthInput.run, health_workflow_id(rid))
+        await child.signal(
+            HealthInput.received,
+            HealthInputReceivedFact(
+                event_id="h-1", request_id=rid, outcome="no-service", answered_on=answered
+            ),
+        )
+        await child.result()
+        decided = start + timedelta(days=30)
+        await advance_to(env, at(decided, 10))
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
+        )
+        issued = start + timedelta(days=40)
+        await advance_to(env, at(issued, 10))
+        await handle.signal(
+            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
+        )
+        held = issued + timedelta(days=340)
+        await advance_to(env, at(held, 10))
+        await handle.signal(
+            IdpJourney.idp_reviewed, IdpReviewedFact(event_id="r-1", idp_id="p", on=held)
+        )
+        latest = env.client.get_workflow_handle(wid)
+        await next_run(latest, handle.result_run_id)
+        await eventually(lambda: len(outbox.of(wid, "ClockStarted")) == 3)
+        await advance_to(env, at(held + timedelta(days=40), 10))
+        await latest.terminate("recorded")
+        runs = {
+            "journey-school-aln-health-pause-review": (wid, handle.result_run_id),
+            "journey-after-first-review": (wid, None),
+            "health-input-answered": (health_workflow_id(rid), None),
+        }
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        for name, (workflow_id, run_id) in runs.items():
+            history = await env.client.get_workflow_handle(
+                workflow_id, run_id=run_id
+            ).fetch_history()
+            (HISTORIES / f"{name}.json").write_text(
+                json.dumps(
+                    {"workflow_id": workflow_id, "history": json.loads(history.to_json())}, indent=1
+                )
+            )
