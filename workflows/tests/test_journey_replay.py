@@ -49,7 +49,7 @@ def _saved() -> list[Path]:
 
 @pytest.mark.parametrize("path", _saved(), ids=lambda p: p.stem)
 async def test_saved_history_replays(path: Path) -> None:
-    saved = json.loads(path.read_text())
+    saved = json.loads(path.read_bytes())  # noqa: ASYNC240 (a small fixture file)
     replayer = Replayer(workflows=[IdpJourney, HealthInput], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(
         WorkflowHistory.from_json(saved["workflow_id"], saved["history"]),
@@ -85,7 +85,7 @@ async def test_record_representative_histories(skipping: WorkflowEnvironment) ->
                     "from": start + timedelta(days=4),
                     "until": start + timedelta(days=8),
                 }
-            ),  # fmt: skip
+            ),
         )
         answered = start + timedelta(days=20)
         await advance_to(env, at(answered, 10))
