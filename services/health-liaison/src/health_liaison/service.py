@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal_column
-from sqlmodel import and_, col, or_, select
+from sqlalchemy import func, literal_column, tuple_
+from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from health_liaison.access import Viewer
 from health_liaison.models import (
@@ -169,16 +170,10 @@ def decode_cursor(cursor: str) -> tuple[date, str]:
         ) from exc
 
 
-async def list_inbox(
-    session: AsyncSession,
-    *,
-    viewer: Viewer,
-    filters: InboxFilter,
-    today: date,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[HealthInputRequest], str | None]:
-    """A board's (or an authority's) requests, soonest due first; every one listed is audited."""
+def inbox_query(
+    *, viewer: Viewer, filters: InboxFilter, today: date, limit: int, cursor: str | None
+) -> SelectOfScalar[HealthInputRequest]:
+    """One page (and one more row, to know whether there is a next) in inbox order."""
     # The same expression as the inbox indexes (migration 0003), so they serve the order.
     sort_due = func.coalesce(col(HealthInputRequest.due), literal_column("DATE '9999-12-31'"))
     query = select(HealthInputRequest)
@@ -205,13 +200,24 @@ async def list_inbox(
         query = query.where(late if filters.overdue else ~late)
     if cursor:
         after_due, after_id = decode_cursor(cursor)
+        # A row comparison, so the index range starts right after the cursor.
         query = query.where(
-            or_(
-                sort_due > after_due,
-                and_(sort_due == after_due, col(HealthInputRequest.request_id) > after_id),
-            )
+            tuple_(sort_due, col(HealthInputRequest.request_id)) > tuple_(after_due, after_id)
         )
-    query = query.order_by(sort_due, col(HealthInputRequest.request_id)).limit(limit + 1)
+    return query.order_by(sort_due, col(HealthInputRequest.request_id)).limit(limit + 1)
+
+
+async def list_inbox(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    filters: InboxFilter,
+    today: date,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[HealthInputRequest], str | None]:
+    """A board's (or an authority's) requests, soonest due first; every one listed is audited."""
+    query = inbox_query(viewer=viewer, filters=filters, today=today, limit=limit, cursor=cursor)
     rows = list((await session.exec(query)).all())
     page, more = rows[:limit], len(rows) > limit
     for request in page:
