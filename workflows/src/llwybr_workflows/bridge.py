@@ -1,25 +1,45 @@
 """The journey bridge: turns facts published on Kafka into Temporal starts and signals.
 
 `CaseOpened` starts the case's journey (the reliable path beside the referral service's fast
-path; a no-op when it already runs). Facts from idp, health-liaison and advocacy become
-signals in the journey's own issue.
+path; a no-op when it already runs). Facts from idp, health-liaison and advocacy become signals
+(signals.py names which); `CalendarChanged` is signalled to every running journey of that
+authority, which recomputes its clocks. Idempotent twice over: the inbox records the event id,
+and each workflow ignores a signal whose event id it has seen.
 """
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from llwybr_common.journey import start_journey
-from llwybr_common.kafka import IdempotentConsumer
+from llwybr_common.kafka import Handler, IdempotentConsumer
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
-from llwybr_contracts.events import CaseOpened
-from llwybr_contracts.journey import JourneyInput
+from llwybr_contracts.events import CalendarChanged, CaseOpened, Event
+from llwybr_contracts.journey import SIGNAL_CALENDAR_CHANGED, CalendarChangedFact, JourneyInput
+from llwybr_workflows.signals import SIGNALLED, fact_signal, open_cases_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 GROUP = "journey-bridge"
+log = logging.getLogger(__name__)
+
+
+async def send_signal(client: Client, workflow_id: str, name: str, payload: object) -> bool:
+    """Signal the latest run; False when no such workflow exists (a closed case, a request
+    already answered): the fact is then history, not news, and is acknowledged."""
+    try:
+        await client.get_workflow_handle(workflow_id).signal(name, payload)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            log.info("no running workflow for a fact", extra={"workflow_id": workflow_id})
+            return False
+        raise
+    return True
 
 
 def consumers(rt: Runtime) -> list[IdempotentConsumer]:
@@ -41,15 +61,39 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
             ),
         )
 
-    return [
-        IdempotentConsumer(
-            topic=topics.REFERRAL,
+    async def on_fact(session: AsyncSession, envelope: CloudEvent, event: Event) -> None:
+        assert rt.temporal is not None
+        route = fact_signal(envelope.id, event)
+        if route is not None:
+            await send_signal(rt.temporal, *route)
+
+    async def on_calendar_changed(
+        session: AsyncSession, envelope: CloudEvent, event: CalendarChanged
+    ) -> None:
+        assert rt.temporal is not None
+        fact = CalendarChangedFact(
+            event_id=envelope.id,
+            authority=event.authority,
+            school_ref=event.school_ref,
+            calendar_version=event.calendar_version,
+        )
+        async for wf in rt.temporal.list_workflows(open_cases_query(event.authority)):
+            await send_signal(rt.temporal, wf.id, SIGNAL_CALENDAR_CHANGED, fact)
+
+    def consumer(topic: str, handlers: dict[type[Event], Handler]) -> IdempotentConsumer:
+        return IdempotentConsumer(
+            topic=topic,
             group_id=GROUP,
             engine=rt.engine,
             broker=rt.broker,
-            handlers={CaseOpened: on_case_opened},
+            handlers=handlers,
             max_attempts=rt.settings.max_delivery_attempts,
         )
+
+    return [
+        consumer(topics.REFERRAL, {CaseOpened: on_case_opened}),
+        consumer(topics.JOURNEY, {CalendarChanged: on_calendar_changed}),
+        *(consumer(topic, dict.fromkeys(kinds, on_fact)) for topic, kinds in SIGNALLED.items()),
     ]
 
 
