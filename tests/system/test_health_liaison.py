@@ -1,28 +1,31 @@
-"""health-liaison on the real stack (real PostgreSQL, Tansu, the service as its own process):
-a s.20 request published by the journey lands in the right board's inbox and no other's, due
-6 weeks after receipt rolled to a working day (Regs reg 11), and the board's answer leaves on
-`aln.health.v1` with the outcome code only."""
+"""health-liaison on the real stack (real PostgreSQL, Tansu, Temporal, every service its own
+process): a s.20 request made through the case API reaches the right board's inbox with the
+learner fetched by claim-check, and the board's answer meets the journey's `health-response`
+clock; a published `HealthInputRequested` for Cardiff lands in Cardiff and Vale's inbox and no
+other board's, due 6 weeks after receipt rolled to a working day (Regs reg 11), and the answer
+leaves on `aln.health.v1` with the outcome code only."""
 
 import json
 import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from health_liaison.routing import health_response_due
 from llwybr.stack import Endpoints, Stack, probe_http
 from llwybr_common.auth import mint_token
 from llwybr_common.settings import Settings
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import wrap
 from llwybr_contracts.events import HealthInputRequested
-
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system
@@ -35,6 +38,77 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def referral_body() -> dict[str, Any]:
+    return {
+        "source": "school",
+        "received_on": "2026-11-20",
+        "learner": {
+            "given_name": "Cai",
+            "family_name": f"Jones-{uuid.uuid4().hex[:8]}",
+            "date_of_birth": "2017-05-02",
+            "preferred_language": "cy",
+            "nhs_number": "943 476 5919",
+        },
+        "authority": CARDIFF,
+        "school": {"name": "Ysgol Enghraifft", "ref": "6812345"},
+        "concern": "Speech unclear",
+        "referrer": {"name": "A. ALNCo", "role": "ALNCo"},
+    }
+
+
+async def test_a_request_through_the_case_api_is_answered_and_the_journey_meets_its_clock(
+    running: Stack, token: Callable[..., str]
+) -> None:
+    """Case API -> journey -> HealthInputRequested -> this inbox -> response -> journey."""
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    declo = {"Authorization": f"Bearer {token('declo', 'board:' + CARDIFF_AND_VALE)}"}
+    referral_url, liaison_url = running.url_of("referral"), running.url_of("health-liaison")
+    async with httpx.AsyncClient(base_url=referral_url, timeout=30) as http:
+        opened = await http.post("/api/v1/referrals", json=referral_body(), headers=officer)
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["case_id"]
+        asked = await http.post(
+            f"/api/v1/cases/{case_id}/health-requests", json={"reason": "Speech"}, headers=officer
+        )
+        assert asked.status_code == 202, asked.text
+    request_id = asked.json()["request_id"]
+
+    async def mine() -> list[dict[str, Any]]:
+        return [i for i in await inbox(liaison_url, declo) if i["request_id"] == request_id]
+
+    [item] = await eventually(mine, bool, within=60)
+    received = date.fromisoformat(item["received_on"])
+    due = date.fromisoformat(item["due"])
+    # Regs reg 11: 6 weeks from receipt, rolled over to a working day (reg 2(4)).
+    assert due == health_response_due(received).due
+    assert due >= received + timedelta(days=42) and due.weekday() < 5
+    assert item["board"] == CARDIFF_AND_VALE and item["case_id"] == case_id
+
+    async with httpx.AsyncClient(base_url=liaison_url, timeout=30) as http:
+        detail = (await http.get(f"/api/v1/health-requests/{request_id}", headers=declo)).json()
+        # The learner, fetched from the referral service with this service's own token.
+        assert detail["learner"]["nhs_number"] == "9434765919"
+        answered = await http.post(
+            f"/api/v1/health-requests/{request_id}/response",
+            json={"outcome": "service-identified", "service": "SLT", "welsh_delivery": True},
+            headers=declo,
+        )
+        assert answered.status_code == 200, answered.text
+
+    async def timeline() -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=referral_url, timeout=30) as http:
+            case = (await http.get(f"/api/v1/cases/{case_id}", headers=officer)).json()
+        entries: list[dict[str, Any]] = case.get("timeline", [])
+        return entries
+
+    def health_clock_met(entries: list[dict[str, Any]]) -> bool:
+        return any(
+            e["kind"] == "ClockMet" and e["detail"].startswith("health-response") for e in entries
+        )
+
+    assert health_clock_met(await eventually(timeline, health_clock_met, within=60))
 
 
 @pytest.fixture(scope="module")
