@@ -145,7 +145,7 @@ async def test_bad_resources_are_refused_naming_the_field(desk: Desk) -> None:
     assert refused.json()["errors"] == [
         {
             "field": "Patient.identifier[0].value",
-            "reason": "the NHS number fails its check digit (modulus 11)",
+            "reason": "the NHS number's check digit does not match",
         }
     ]
     assert (await get(desk, "Task/f2"))["status"] == "requested"  # nothing stored

@@ -1,8 +1,10 @@
-"""NHS numbers: ten digits, the last a modulus 11 check digit (NHS Data Dictionary)."""
+"""NHS numbers as a board's system or the referral service may write them: spaces or hyphens
+between the groups are dropped, then the shared check (ten digits, the last a modulus 11 check
+digit) from `llwybr_contracts.identifiers` decides."""
 
 import re
 
-_DIGITS = re.compile(r"^\d{10}$")
+from llwybr_contracts.identifiers import nhs_number_problem
 
 
 def normalise(value: str) -> str:
@@ -10,32 +12,10 @@ def normalise(value: str) -> str:
     return re.sub(r"[\s-]", "", value)
 
 
-def check_digit(first_nine: str) -> int | None:
-    """The check digit for nine digits, or None when the remainder makes the number invalid.
-
-    Weights 10 down to 2; 11 minus the remainder mod 11; 11 becomes 0; 10 is never issued.
-    """
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
-    digit = 11 - total % 11
-    if digit == 11:
-        return 0
-    if digit == 10:
-        return None
-    return digit
+def why_invalid(value: str) -> str | None:
+    """A reason a person can act on, or None when the number is valid."""
+    return nhs_number_problem(normalise(value))
 
 
 def is_valid(value: str) -> bool:
-    number = normalise(value)
-    if not _DIGITS.match(number):
-        return False
-    return check_digit(number[:9]) == int(number[9])
-
-
-def why_invalid(value: str) -> str | None:
-    """A reason a person can act on, or None when the number is valid."""
-    number = normalise(value)
-    if not _DIGITS.match(number):
-        return "an NHS number has 10 digits"
-    if not is_valid(number):
-        return "the NHS number fails its check digit (modulus 11)"
-    return None
+    return why_invalid(value) is None
