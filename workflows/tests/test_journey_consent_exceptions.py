@@ -1,0 +1,189 @@
+"""A young person's consent (ALN_RULES.md s.8(2)), exception resume and lift, idempotent
+exception ids, and a calendar change that moves a school-day clock (time-skipping server)."""
+
+from datetime import timedelta
+
+import pytest
+from journey_kit import (
+    advance_to,
+    at,
+    case_input,
+    clock_of,
+    eventually,
+    expected,
+    journey_worker,
+    new_case,
+    start_case,
+    status,
+    today,
+)
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from llwybr_clock import Lift, Pause, ReasonCode, Resume
+from llwybr_contracts.journey import (
+    CalendarChangedFact,
+    RecordConsent,
+    RecordDecision,
+    RecordException,
+)
+from llwybr_contracts.states import CaseState, DecidingBody
+from llwybr_contracts.temporal import journey_workflow_id
+from llwybr_workflows.journey.workflows import IdpJourney
+
+pytestmark = pytest.mark.service
+
+
+def exception(**fields: object) -> RecordException:
+    return RecordException.model_validate({"actor": "u-1", "reason": "learner-absent", **fields})
+
+
+async def test_young_person_consent_given_starts_the_clock(skipping: WorkflowEnvironment) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        received = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        journey = case_input(
+            case, received, body=DecidingBody.LOCAL_AUTHORITY, state=CaseState.CONSENT_PENDING
+        )
+        handle = await start_case(env, journey)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                IdpJourney.record_decision,
+                RecordDecision(actor="u-1", outcome="aln", decided_on=received),
+            )
+        assert "consent is not yet given" in str(refused.value.cause)
+        assert (await status(handle)).clocks == []
+        given = received + timedelta(days=6)
+        await advance_to(env, at(given, 10))
+        done = await handle.execute_update(
+            IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
+        )
+        assert done.state == CaseState.DECISION_PENDING
+        # a young person's LA clock starts on consent (ALN_RULES.md s.1)
+        assert (
+            clock_of(await status(handle), "la-decision").due
+            == expected("la-decision", given).due()
+        )
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await handle.execute_update(
+                IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
+            )
+        assert "consent is not pending" in str(again.value.cause)
+        await eventually(lambda: len(outbox.of(wid, "StateChanged")) == 1)
+        await handle.terminate("test over")
+
+
+async def test_young_person_refusal_closes_the_case(skipping: WorkflowEnvironment) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        received = await today(env)
+        case = new_case()
+        handle = await start_case(
+            env,
+            case_input(
+                case, received, body=DecidingBody.LOCAL_AUTHORITY, state=CaseState.CONSENT_PENDING
+            ),
+        )
+        await handle.execute_update(
+            IdpJourney.record_consent, RecordConsent(actor="u-1", answer="refused", on=received)
+        )
+        await handle.result()
+        closed = outbox.of(journey_workflow_id(case), "CaseClosed")
+        assert [(c["reason"], c["closed_on"]) for c in closed] == [
+            ("consent-refused", received.isoformat())
+        ]
+
+
+async def test_open_pause_resume_and_lift(skipping: WorkflowEnvironment) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        clock = expected("la-decision", start)
+        paused_on, resumed_on = start + timedelta(days=10), start + timedelta(days=17)
+        await advance_to(env, at(paused_on, 10))
+        await handle.execute_update(
+            IdpJourney.record_exception,
+            exception(exception_id="p", action="pause", rule="la-decision", **{"from": paused_on}),
+        )
+        view = clock_of(await status(handle), "la-decision")
+        assert (view.status, view.due) == ("paused", None)
+        # while paused no timer runs: the old due date passes silently
+        await advance_to(env, at(clock.due() + timedelta(days=2)))  # type: ignore[operator]
+        assert outbox.of(wid, "DeadlineBreached") == []
+        # the resume says when the clock ran again (here back-dated by the officer)
+        await handle.execute_update(
+            IdpJourney.record_exception,
+            exception(
+                exception_id="r", action="resume", rule="la-decision", **{"from": resumed_on}
+            ),
+        )
+        recorded = at(paused_on)
+        resumed = clock.with_exception(
+            Pause(paused_on, None, ReasonCode.LEARNER_ABSENT, "u-1", recorded)
+        ).with_exception(Resume(resumed_on, ReasonCode.LEARNER_ABSENT, "u-1", recorded))
+        assert clock_of(await status(handle), "la-decision").due == resumed.due()
+        # the same exception id again (a retried command): accepted, nothing changes
+        again = await handle.execute_update(
+            IdpJourney.record_exception,
+            exception(
+                exception_id="r", action="resume", rule="la-decision", **{"from": resumed_on}
+            ),
+        )
+        assert "already recorded" in again.detail
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                IdpJourney.record_exception,
+                exception(
+                    exception_id="r2", action="resume", rule="la-decision", **{"from": resumed_on}
+                ),
+            )
+        assert "resume" in str(refused.value.cause).lower()
+        lifted_on = clock.due() + timedelta(days=3)  # type: ignore[operator]
+        await handle.execute_update(
+            IdpJourney.record_exception,
+            exception(
+                exception_id="l",
+                action="lift",
+                rule="la-decision",
+                reason="awaiting-information-outside-control",
+                **{"from": lifted_on},
+            ),
+        )
+        lifted = resumed.with_exception(Lift(lifted_on, ReasonCode.OTHER, "u-1", recorded))
+        assert lifted.due() is None
+        await eventually(lambda: len(outbox.of(wid, "ClockChanged")) == 3)
+        changes = [(c["change"], c["due"]) for c in outbox.of(wid, "ClockChanged")]
+        assert changes == [
+            ("paused", None),
+            ("resumed", resumed.due().isoformat()),  # type: ignore[union-attr]
+            ("lifted", None),
+        ]
+        await advance_to(env, at(resumed.due() + timedelta(days=30)))  # type: ignore[operator]
+        assert outbox.of(wid, "DeadlineBreached") == []  # lifted: no statutory date to breach
+        await handle.terminate("test over")
+
+
+async def test_calendar_change_signal_is_deduplicated(skipping: WorkflowEnvironment) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(env, case_input(case, start))
+        due = expected("school-decision", start).due()
+        fact = CalendarChangedFact(event_id="cal-1", authority="W06000015", calendar_version="v2")
+        await handle.signal(IdpJourney.calendar_changed, fact)
+        await handle.signal(IdpJourney.calendar_changed, fact)
+        await eventually(lambda: "clock-started" in outbox.names(wid))
+        # the calendar store did not change here: the due date stands, no ClockChanged
+        await advance_to(env, at(start + timedelta(days=1)))
+        assert clock_of(await status(handle), "school-decision").due == due
+        assert outbox.of(wid, "ClockChanged") == []
+        await handle.terminate("test over")
