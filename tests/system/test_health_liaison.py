@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from health_liaison import fhir_resources as fr
 from health_liaison.routing import health_response_due
 from llwybr.stack import Endpoints, Stack, probe_http
 from llwybr_common.auth import mint_token
@@ -170,7 +171,7 @@ async def inbox(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
     return items
 
 
-async def test_a_cardiff_request_reaches_cardiff_and_vale_and_its_answer_is_published(
+async def test_a_cardiff_request_reaches_its_board_only_and_a_fhir_answer_is_published(
     stack: Stack, infra: Endpoints, liaison: str, producer: AIOKafkaProducer
 ) -> None:
     request_id, case_id = f"hr-{uuid.uuid4().hex[:12]}", f"case-{uuid.uuid4().hex[:12]}"
@@ -200,13 +201,25 @@ async def test_a_cardiff_request_reaches_cardiff_and_vale_and_its_answer_is_publ
         others = await inbox(liaison, bearer(stack, "health-liaison", f"board:{board}"))
         assert request_id not in {i["request_id"] for i in others}, board
 
+    # The board's own system pulls the request over FHIR and answers by updating the Task.
     async with httpx.AsyncClient(base_url=liaison, timeout=10) as http:
-        answered = await http.post(
-            f"/api/v1/health-requests/{request_id}/response",
-            json={"outcome": "no-service", "notes": "No NHS service fits; school SLT advice."},
-            headers=declo,
-        )
+        metadata = await http.get("/fhir/R4/metadata")
+        assert metadata.json()["resourceType"] == "CapabilityStatement"
+        referral = (await http.get(f"/fhir/R4/ServiceRequest/{request_id}", headers=declo)).json()
+        assert referral["authoredOn"] == "2026-11-16"
+        task = (await http.get(f"/fhir/R4/Task/{request_id}", headers=declo)).json()
+        assert task["restriction"]["period"]["end"] == "2026-12-29"
+        task["status"] = "completed"
+        task["output"] = [
+            {
+                "type": {"coding": [{"system": fr.OUTPUT, "code": "outcome"}]},
+                "valueCodeableConcept": {"coding": [{"system": fr.OUTCOME, "code": "no-service"}]},
+            }
+        ]
+        task["note"] = [{"text": "No NHS service fits; school SLT advice."}]
+        answered = await http.put(f"/fhir/R4/Task/{request_id}", json=task, headers=declo)
     assert answered.status_code == 200, answered.text
+    assert answered.json()["status"] == "completed"
 
     consumer = AIOKafkaConsumer(
         topics.HEALTH,

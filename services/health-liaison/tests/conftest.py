@@ -16,9 +16,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import health_liaison
-from health_liaison.api import router
 from health_liaison.consumers import consumers
-from health_liaison.fhir import router as fhir_router
+from health_liaison.http import ROUTERS
 from llwybr.stack import Endpoints
 from llwybr_common.auth import mint_token
 from llwybr_common.db import make_engine, session_scope
@@ -112,9 +111,7 @@ async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
 
         published.append(json.loads(msg.body))
 
-    app = build_app(
-        "health-liaison", migrations=MIGRATIONS, routers=[router, fhir_router], settings=settings
-    )
+    app = build_app("health-liaison", migrations=MIGRATIONS, routers=ROUTERS, settings=settings)
     app.state.runtime = rt
     async with TestKafkaBroker(broker) as test_broker:
         async with httpx.AsyncClient(

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -142,14 +142,17 @@ async def board_timeliness(
         )
 
 
-@router.get("/health-requests/{request_id}")
+@router.get(
+    "/health-requests/{request_id}",
+    response_model=views.HealthRequestDetail | views.HealthRequestOutcome,
+)
 async def get_health_request(
     request_id: str,
     rt: Rt,
     principal: CurrentPrincipal,
     on: Today,
     directory: Annotated[ReferralDirectory, Depends(referral_directory)],
-) -> dict[str, Any]:
+) -> views.HealthRequestDetail | views.HealthRequestOutcome:
     viewer = viewer_of(principal)
     purpose = f"GET /api/v1/health-requests/{request_id}"
     async with unit_of_work(rt, principal, purpose) as session:
@@ -196,10 +199,10 @@ async def get_health_request(
     return views.for_health(found, on, learner=learner, reason=reason, with_claim_check=True)
 
 
-@router.post("/health-requests/{request_id}/assign")
+@router.post("/health-requests/{request_id}/assign", response_model=views.HealthRequestDetail)
 async def assign_health_request(
     request_id: str, body: AssignBody, rt: Rt, principal: CurrentPrincipal, on: Today
-) -> dict[str, Any]:
+) -> views.HealthRequestDetail:
     viewer = viewer_of(principal)
     require_health_role(viewer, ASSIGNERS, "assigning a request")
     async with unit_of_work(rt, principal, f"POST {request_id}/assign") as session:
@@ -214,10 +217,10 @@ async def assign_health_request(
     return views.for_health(found, on)
 
 
-@router.post("/health-requests/{request_id}/response")
+@router.post("/health-requests/{request_id}/response", response_model=views.HealthRequestDetail)
 async def respond_to_health_request(
     request_id: str, body: ResponseBody, rt: Rt, principal: CurrentPrincipal, on: Today
-) -> dict[str, Any]:
+) -> views.HealthRequestDetail:
     viewer = viewer_of(principal)
     require_health_role(viewer, RESPONDERS, "answering a request")
     if errors := body.field_errors():
@@ -230,10 +233,10 @@ async def respond_to_health_request(
     return views.for_health(found, on)
 
 
-@router.post("/health-requests/{request_id}/impractical")
+@router.post("/health-requests/{request_id}/impractical", response_model=views.HealthRequestDetail)
 async def record_impractical(
     request_id: str, body: ImpracticalBody, rt: Rt, principal: CurrentPrincipal, on: Today
-) -> dict[str, Any]:
+) -> views.HealthRequestDetail:
     viewer = viewer_of(principal)
     require_health_role(viewer, IMPRACTICAL_RECORDERS, "recording the 6 weeks as impractical")
     if not body.reason.strip():

@@ -3,13 +3,13 @@ the FHIR R4 endpoint, fed by the journey's health events."""
 
 from pathlib import Path
 
-from health_liaison.api import router
 from health_liaison.consumers import consumers
+from health_liaison.http import ROUTERS
 from llwybr_common.runtime import build_app
 
 app = build_app(
     "health-liaison",
     migrations=Path(__file__).parent / "migrations",
-    routers=[router],
+    routers=ROUTERS,
     consumers=consumers,
 )

@@ -4,6 +4,8 @@ LA roles: the outcome and the Welsh-delivery advice for their own cases, never t
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
+
 from health_liaison.models import HealthInputRequest, InboxItem, LearnerDetails, RequestStatus
 from health_liaison.routing import board
 from health_liaison.service import days_remaining, is_overdue
@@ -33,25 +35,67 @@ def inbox_item(request: HealthInputRequest, today: date) -> InboxItem:
     )
 
 
-def _common(request: HealthInputRequest, today: date) -> dict[str, Any]:
+class Bilingual(BaseModel):
+    cy: str
+    en: str
+
+
+class LearnerOut(BaseModel):
+    """What the health sharing agreement allows: name, date of birth, NHS number."""
+
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
+    nhs_number: str | None
+
+
+class HealthRequestOutcome(InboxItem):
+    """An LA officer's view of a request for their own case: the outcome, never the notes."""
+
+    board_name: Bilingual
+    clock_state: str
+    outcome: str | None
+    service: str | None
+    welsh_delivery: bool | None
+    answered_on: date | None
+    impractical_on: date | None
+    withdrawn_on: date | None
+
+
+class HealthRequestDetail(HealthRequestOutcome):
+    """The board's view: what it needs to act on the request."""
+
+    assigned_kind: str | None
+    assigned_on: date | None
+    clinical_notes: str | None
+    answered_by: str | None
+    impractical_reason: str | None
+    escalation_level: int
+    last_deadline_event: str | None
+    calendar_version: str | None
+    reason_for_referral: str | None = None
+    reason_for_referral_unavailable: Bilingual | None = None
+    learner: LearnerOut | None = None
+    learner_unavailable: Bilingual | None = None
+
+
+def _outcome_fields(request: HealthInputRequest, today: date) -> dict[str, Any]:
     lhb = board(request.board)
     return {
-        **inbox_item(request, today).model_dump(mode="json"),
-        "board_name": {"cy": lhb.name_cy, "en": lhb.name_en},
+        **inbox_item(request, today).model_dump(),
+        "board_name": Bilingual(cy=lhb.name_cy, en=lhb.name_en),
         "clock_state": request.clock_state,
         "outcome": request.outcome,
         "service": request.service,
         "welsh_delivery": request.welsh_delivery,
-        "answered_on": request.answered_on.isoformat() if request.answered_on else None,
-        "impractical_on": request.impractical_on.isoformat() if request.impractical_on else None,
-        "withdrawn_on": request.withdrawn_on.isoformat() if request.withdrawn_on else None,
+        "answered_on": request.answered_on,
+        "impractical_on": request.impractical_on,
+        "withdrawn_on": request.withdrawn_on,
     }
 
 
-def for_la(request: HealthInputRequest, today: date) -> dict[str, Any]:
-    body = _common(request, today)
-    body.pop("assigned_to", None)
-    return body
+def for_la(request: HealthInputRequest, today: date) -> HealthRequestOutcome:
+    return HealthRequestOutcome(**{**_outcome_fields(request, today), "assigned_to": None})
 
 
 def for_health(
@@ -61,32 +105,29 @@ def for_health(
     learner: LearnerDetails | None = None,
     reason: str | None = None,
     with_claim_check: bool = False,
-) -> dict[str, Any]:
-    body = {
-        **_common(request, today),
-        "assigned_kind": request.assigned_kind,
-        "assigned_on": request.assigned_on.isoformat() if request.assigned_on else None,
-        "clinical_notes": request.clinical_notes,
-        "answered_by": request.answered_by,
-        "impractical_reason": request.impractical_reason,
-        "escalation_level": request.escalation_level,
-        "last_deadline_event": request.last_deadline_event,
-        "calendar_version": request.calendar_version,
-    }
+) -> HealthRequestDetail:
+    detail = HealthRequestDetail(
+        **_outcome_fields(request, today),
+        assigned_kind=request.assigned_kind,
+        assigned_on=request.assigned_on,
+        clinical_notes=request.clinical_notes,
+        answered_by=request.answered_by,
+        impractical_reason=request.impractical_reason,
+        escalation_level=request.escalation_level,
+        last_deadline_event=request.last_deadline_event,
+        calendar_version=request.calendar_version,
+    )
     if with_claim_check:
-        body["reason_for_referral"] = reason
+        detail.reason_for_referral = reason
         if reason is None:
-            body["reason_for_referral_unavailable"] = REASON_UNAVAILABLE
+            detail.reason_for_referral_unavailable = Bilingual(**REASON_UNAVAILABLE)
         if learner is None:
-            body["learner"] = None
-            body["learner_unavailable"] = LEARNER_UNAVAILABLE
+            detail.learner_unavailable = Bilingual(**LEARNER_UNAVAILABLE)
         else:
-            body["learner"] = {
-                "given_name": learner.given_name,
-                "family_name": learner.family_name,
-                "date_of_birth": learner.date_of_birth.isoformat()
-                if learner.date_of_birth
-                else None,
-                "nhs_number": learner.nhs_number,
-            }
-    return body
+            detail.learner = LearnerOut(
+                given_name=learner.given_name,
+                family_name=learner.family_name,
+                date_of_birth=learner.date_of_birth,
+                nhs_number=learner.nhs_number,
+            )
+    return detail
