@@ -23,6 +23,7 @@ from health_liaison.models import (
     ResponseBody,
 )
 from health_liaison.routing import board_for, health_response_due
+from llwybr_clock.shipped import find_authority
 from llwybr_common.audit import audit
 from llwybr_common.auth import Principal
 from llwybr_common.outbox import add_event
@@ -63,7 +64,9 @@ async def open_request(
     """Route a s.20 request to the board for the learner's authority; a repeat is a no-op."""
     if await session.get(HealthInputRequest, event.request_id) is not None:
         return None
-    board = board_for(event.authority)
+    # Accept the authority by ONS code or name (ALN_RULES.md section 5); keep the code.
+    authority = find_authority(event.authority).ons_code
+    board = board_for(authority)
     # Received the day it was sent (Act s.88(6)): the event's start date, never consumption time.
     due, version, clock_state = event.due, None, "running"
     if due is None:
@@ -73,7 +76,7 @@ async def open_request(
     request = HealthInputRequest(
         request_id=event.request_id,
         case_id=event.case_id,
-        authority=event.authority,
+        authority=authority,
         board=board.ons_code,
         received_on=event.start,
         due=due,
