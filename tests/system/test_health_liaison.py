@@ -91,6 +91,8 @@ async def test_a_request_through_the_case_api_is_answered_and_the_journey_meets_
         detail = (await http.get(f"/api/v1/health-requests/{request_id}", headers=declo)).json()
         # The learner, fetched from the referral service with this service's own token.
         assert detail["learner"]["nhs_number"] == "9434765919"
+        # The reason for referral, likewise fetched by claim-check: it never travels on Kafka.
+        assert detail["reason_for_referral"] == "Speech"
         answered = await http.post(
             f"/api/v1/health-requests/{request_id}/response",
             json={"outcome": "service-identified", "service": "SLT", "welsh_delivery": True},

@@ -18,7 +18,7 @@ from llwybr_common.runtime import Runtime
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
 from referral import access, journey_client, service
-from referral.models import Case, CaseClock, Child, TimelineEntry
+from referral.models import Case, CaseClock, CaseNote, Child, TimelineEntry
 from referral.queries import list_cases
 from referral.schemas import (
     CaseDetail,
@@ -30,6 +30,7 @@ from referral.schemas import (
     ExceptionIn,
     FirstClock,
     HealthRequestAccepted,
+    HealthRequestClaim,
     HealthRequestIn,
     LearnerClaim,
     LearnerOut,
@@ -312,6 +313,42 @@ async def get_learner_claim(
         date_of_birth=child.date_of_birth,
         nhs_number=child.nhs_number,
     )
+
+
+@router.get("/cases/{case_id}/health-requests/{request_id}", response_model=HealthRequestClaim)
+async def get_health_request_claim(
+    request: Request, case_id: str, request_id: str, principal: CurrentPrincipal
+) -> HealthRequestClaim:
+    """Claim-check for the health board: the reason for a s.20 referral, which never travels on
+    Kafka (role `service`)."""
+    if not principal.is_service:
+        raise forbid("only services fetch a request's reason this way")
+    rt = _rt(request)
+    await _load_case(rt, case_id, principal, purpose="claim-check")
+    async with rt.session() as session:
+        note = (
+            await session.exec(
+                select(CaseNote).where(
+                    CaseNote.case_id == case_id,
+                    CaseNote.subject_id == request_id,
+                    CaseNote.command == j.UPDATE_REQUEST_HEALTH_INPUT,
+                )
+            )
+        ).first()
+        if note is None:
+            raise Problem(
+                404, "No such health request", f"case {case_id} has no request {request_id}"
+            )
+        audit(
+            session,
+            principal,
+            action="read",
+            resource="health-request",
+            resource_id=request_id,
+            case_id=case_id,
+            purpose="claim-check by another service",
+        )
+    return HealthRequestClaim(case_id=case_id, request_id=request_id, reason=note.text)
 
 
 # --- commands: each a Temporal update on the case's journey ----------------------------------

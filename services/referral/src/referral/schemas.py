@@ -171,6 +171,14 @@ class HealthRequestAccepted(BaseModel):
     request_id: str
 
 
+class HealthRequestClaim(BaseModel):
+    """The reason for a s.20 referral, for the health board's service (claim-check)."""
+
+    case_id: str
+    request_id: str
+    reason: str
+
+
 class WithdrawIn(Strict):
     on: date | None = None
     note: str | None = Field(None, max_length=20_000)
