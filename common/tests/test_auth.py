@@ -53,3 +53,9 @@ def test_unknown_roles_cannot_be_minted_and_production_mints_nothing(tmp_path: P
         mint_token(
             Settings(home=tmp_path, mode="production"), subject="u", roles=["admin"], scopes=[]
         )
+
+
+def test_production_without_an_identity_provider_trusts_no_token(tmp_path: Path) -> None:
+    token = mint_token(Settings(home=tmp_path), subject="u", roles=["admin"], scopes=[])
+    with pytest.raises(jwt.InvalidTokenError, match="LLWYBR_JWKS_URL"):
+        verify(token, Settings(home=tmp_path, mode="production"))

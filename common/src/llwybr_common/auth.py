@@ -170,8 +170,10 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 def verify(token: str, settings: Settings) -> Principal:
     if settings.jwks_url:
         key: Any = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
-    else:
+    elif settings.mode == "embedded":
         key = signing_key(settings).public_key()
+    else:  # never trust a local key outside embedded mode
+        raise jwt.InvalidTokenError("no identity provider configured (LLWYBR_JWKS_URL)")
     claims = jwt.decode(
         token,
         key,
