@@ -11,6 +11,7 @@ s.88(6)) with its escalation ladder, and ends on `HealthInputReceived`, `HealthI
 from datetime import date, timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from llwybr_contracts import journey as j
@@ -142,7 +143,10 @@ class HealthInput:
                 )
             )
         parent = workflow.get_external_workflow_handle(journey_workflow_id(start.case_id))
-        await parent.signal(j.SIGNAL_HEALTH_INPUT_OUTCOME, outcome)
+        try:
+            await parent.signal(j.SIGNAL_HEALTH_INPUT_OUTCOME, outcome)
+        except FailureError:
+            pass  # the case closed meanwhile: the outcome is still this workflow's result
         return outcome
 
     def _require(self) -> tuple[HealthInputStart, ClockBook]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -60,6 +60,9 @@ with workflow.unsafe.imports_passed_through():
 # Everything after JourneyStarted landed after the walking skeleton: journeys started by the
 # skeleton keep waiting as they did (STYLE.md: changes go behind workflow.patched).
 PATCH_STATUTORY_JOURNEY = "statutory-journey-v1"
+
+# LlwybrNextDue also refreshed after a lone ClockMet (e.g. an appeal lodged).
+PATCH_UPSERT_ON_MET = "upsert-after-clock-met"
 
 SEEN_LIMIT = 1000  # event ids remembered (bridge redeliveries arrive within minutes)
 TIMELINE_LIMIT = 200
@@ -148,8 +151,10 @@ class IdpJourney:
                     self._book.put(record)
         await self._upsert()
         await self._loop()
+        # let every update finish (and publish what it queued) before closing or moving on
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._drain()
         if self._continue and not self._closed:
-            await workflow.wait_condition(workflow.all_handlers_finished)
             workflow.continue_as_new(args=[journey, self._carry()])
 
     async def _load_setup(self) -> CaseSetup:
@@ -218,6 +223,8 @@ class IdpJourney:
         while self._queue:
             event = self._queue.pop(0)
             changed = changed or isinstance(event, StateChanged | ClockStarted | ClockChanged)
+            if isinstance(event, ClockMet) and workflow.patched(PATCH_UPSERT_ON_MET):
+                changed = True  # the next due date moves when a clock is met
             await self._publish(event)
         if changed:
             await self._upsert()
@@ -612,7 +619,10 @@ class IdpJourney:
         )
         self._meet(f"health-response:{cmd.request_id}", cmd.on)
         child = workflow.get_external_workflow_handle(health_workflow_id(cmd.request_id))
-        await child.signal(j.SIGNAL_WITHDRAW_HEALTH_INPUT, cmd)
+        try:
+            await child.signal(j.SIGNAL_WITHDRAW_HEALTH_INPUT, cmd)
+        except FailureError:
+            pass  # the child ended meanwhile (answered): its outcome signal follows
         return self._accepted(f"health request {cmd.request_id} withdrawn")
 
     @withdraw_health_input.validator
