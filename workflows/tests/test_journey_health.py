@@ -145,4 +145,7 @@ async def test_health_never_answered_escalates_twice(skipping: WorkflowEnvironme
         child = env.client.get_workflow_handle_for(HealthInput.run, hid)
         assert (await child.result()).outcome == "withdrawn"
         assert outbox.of(hid, "HealthInputWithdrawn")[0]["request_id"] == rid
+        st = await status(handle)
+        assert [c for c in st.clocks if c.subject == rid] == []  # withdrawn is not met
+        assert any(t.kind == "HealthInputWithdrawn" for t in st.timeline)
         await handle.terminate("test over")

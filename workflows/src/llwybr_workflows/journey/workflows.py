@@ -617,7 +617,13 @@ class IdpJourney:
         self._health[cmd.request_id] = record.model_copy(
             update={"outcome": "withdrawn", "on": cmd.on}
         )
-        self._meet(f"health-response:{cmd.request_id}", cmd.on)
+        # a withdrawn request is not a duty done: its shadow clock goes, the timeline keeps it
+        self._require_book().records.pop(f"health-response:{cmd.request_id}", None)
+        self._timeline.append(
+            TimelineEntry(
+                on=cmd.on, kind="HealthInputWithdrawn", detail=f"request_id={cmd.request_id}"
+            )
+        )
         child = workflow.get_external_workflow_handle(health_workflow_id(cmd.request_id))
         try:
             await child.signal(j.SIGNAL_WITHDRAW_HEALTH_INPUT, cmd)
