@@ -1,6 +1,7 @@
 """Core paths on both servers (the dev server cannot skip time: back-dated starts make
 deadlines already due or breached). Search attributes readable on the dev server."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,7 @@ from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import health_workflow_id, journey_workflow_id
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
+from llwybr_workflows.signals import open_cases_query
 
 pytestmark = pytest.mark.service
 
@@ -137,3 +139,26 @@ async def test_backdated_idp_review_continues_as_new(journey_env: WorkflowEnviro
         await eventually(lambda: len(outbox.of(wid, "ClockStarted")) == 3)
         assert [e["rule"] for e in outbox.of(wid, "ClockMet")] == ["school-decision", "idp-review"]
         await latest.terminate("test over")
+
+
+async def test_bridge_finds_an_authoritys_open_journeys(
+    journey_env: WorkflowEnvironment, temporal_env_kind: str
+) -> None:
+    """CalendarChanged reaches every running journey of the authority via visibility."""
+    if temporal_env_kind != "dev":
+        pytest.skip("visibility queries need the dev server")
+    env = journey_env
+    async with journey_worker(env):
+        now = await today(env)
+        cases = [new_case(), new_case()]
+        handles = [await start_case(env, case_input(c, now)) for c in cases]
+        wanted = {journey_workflow_id(c) for c in cases}
+        found: set[str] = set()
+        for _ in range(100):
+            found = {wf.id async for wf in env.client.list_workflows(open_cases_query(AUTHORITY))}
+            if wanted <= found:
+                break
+            await asyncio.sleep(0.1)
+        assert wanted <= found
+        for handle in handles:
+            await handle.terminate("test over")
