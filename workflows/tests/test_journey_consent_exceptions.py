@@ -59,6 +59,11 @@ async def test_young_person_consent_given_starts_the_clock(skipping: WorkflowEnv
         assert "consent is not yet given" in str(refused.value.cause)
         assert (await status(handle)).clocks == []
         given = received + timedelta(days=6)
+        with pytest.raises(WorkflowUpdateFailedError) as early:
+            await handle.execute_update(
+                IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
+            )
+        assert "is in the future" in str(early.value.cause)
         await advance_to(env, at(given, 10))
         done = await handle.execute_update(
             IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)

@@ -400,6 +400,13 @@ class IdpJourney:
             self._seen_set.discard(self._seen.pop(0))
         return False
 
+    def _not_future(self, *dates: tuple[str, date | None]) -> None:
+        """A fact that is recorded has happened: its date is today or earlier in Wales."""
+        today = self._today()
+        for name, day in dates:
+            if day is not None and day > today:
+                raise ValueError(f"{name} {day.isoformat()} is in the future (today is {today})")
+
     def _not_closed(self) -> None:
         if self._closed:
             raise ValueError("the case is closed")
@@ -478,6 +485,7 @@ class IdpJourney:
     @record_consent.validator
     def _check_consent(self, cmd: j.RecordConsent) -> None:
         self._not_closed()
+        self._not_future(("on", cmd.on))
         if self._book is None:
             return  # checked again by the handler once the calendars are loaded
         if self._state != CaseState.CONSENT_PENDING:
@@ -502,6 +510,7 @@ class IdpJourney:
     @refer_to_la.validator
     def _check_refer(self, cmd: j.ReferToLa) -> None:
         self._not_closed()
+        self._not_future(("referred_on", cmd.referred_on))
         if self._book is None:
             return  # checked again by the handler once the calendars are loaded
         if self._state != CaseState.DECISION_PENDING:
@@ -557,6 +566,7 @@ class IdpJourney:
     @record_decision.validator
     def _check_decision(self, cmd: j.RecordDecision) -> None:
         self._not_closed()
+        self._not_future(("decided_on", cmd.decided_on), ("notice_given_on", cmd.notice_given_on))
         if self._book is None:
             return  # checked again by the handler once the calendars are loaded
         if cmd.outcome == "no-aln" and cmd.notice_given_on is None:
@@ -603,6 +613,7 @@ class IdpJourney:
     @request_health_input.validator
     def _check_health(self, cmd: j.RequestHealthInput) -> None:
         self._not_closed()
+        self._not_future(("sent_on", cmd.sent_on))
         if self._book is None:
             return  # checked again by the handler once the calendars are loaded
         if self._state == CaseState.CONSENT_PENDING:
@@ -634,6 +645,7 @@ class IdpJourney:
     @withdraw_health_input.validator
     def _check_withdraw(self, cmd: j.WithdrawHealthInput) -> None:
         self._not_closed()
+        self._not_future(("on", cmd.on))
         record = self._health.get(cmd.request_id)
         if record is None:
             raise ValueError(f"no health request {cmd.request_id}")
@@ -717,6 +729,7 @@ class IdpJourney:
     @request_review.validator
     def _check_review(self, cmd: j.RequestReview) -> None:
         self._not_closed()
+        self._not_future(("requested_on", cmd.requested_on))
         if self._state != CaseState.IDP_ACTIVE:
             raise ValueError(f"there is no active IDP to review (the case is {self._state})")
 
@@ -740,6 +753,7 @@ class IdpJourney:
     @request_reconsideration.validator
     def _check_reconsideration(self, cmd: j.RequestReconsideration) -> None:
         self._not_closed()
+        self._not_future(("received_on", cmd.received_on))
         if self._book is None:
             return  # checked again by the handler once the calendars are loaded
         if cmd.kind == "decision":
