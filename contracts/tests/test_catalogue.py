@@ -102,7 +102,9 @@ def test_unreadable_envelopes_name_the_problem(raw: bytes, reason: str) -> None:
 def test_unknown_type_and_bad_payload_are_named() -> None:
     good = json.loads(wrap(_opened(), event_id="e", source="/s", subject="c-1").model_dump_json())
     unknown = {**good, "type": "wales.aln.referral.made-up.v1"}
-    with pytest.raises(EnvelopeError, match=re.escape("unknown event type 'wales.aln.referral.made-up.v1'")):
+    with pytest.raises(
+        EnvelopeError, match=re.escape("unknown event type 'wales.aln.referral.made-up.v1'")
+    ):
         unwrap(json.dumps(unknown))
     bad = {**good, "data": {**good["data"], "received_on": "31/02/2026"}}
     with pytest.raises(EnvelopeError, match="invalid CaseOpened payload: received_on"):

@@ -115,7 +115,9 @@ class ClockEvent(CaseEvent):
     rule: str
     due: date | None
     calendar_version: str | None = None
-    request_id: str | None = Field(None, description="the s.20 request a health-response clock times")
+    request_id: str | None = Field(
+        None, description="the s.20 request a health-response clock times"
+    )
 
 
 class ClockStarted(ClockEvent):
@@ -139,7 +141,9 @@ class DeadlineEvent(CaseEvent):
     abstract: ClassVar[bool] = True
     rule: str
     due: date
-    request_id: str | None = Field(None, description="the s.20 request a health-response clock times")
+    request_id: str | None = Field(
+        None, description="the s.20 request a health-response clock times"
+    )
     escalation_level: int = 0
     alert_role: str = Field(description="role to alert, e.g. la-manager")
     alert_scope: str = Field(description="scope of that role, e.g. la:W06000015")

@@ -28,6 +28,7 @@ CONSUMER_FACTORIES = (
     "llwybr_workflows.bridge:consumers",
     "notifications.consumers:consumers",
     "health_liaison.consumers:consumers",
+    "referral.consumers:consumers",
 )
 
 
