@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "replay_cli",  # replay
     "contracts_cli",  # contracts (export, check)
     "token_cli",  # dev-token
+    "demo_cli",  # demo
     "serve_cli",  # serve (one service in the foreground)
 )
 
