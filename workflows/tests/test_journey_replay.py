@@ -27,6 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from llwybr_contracts.journey import (
+    DisagreementRaisedFact,
     HealthInputReceivedFact,
     IdpIssuedFact,
     IdpReviewedFact,
@@ -34,6 +35,7 @@ from llwybr_contracts.journey import (
     RecordException,
     RequestHealthInput,
 )
+from llwybr_contracts.states import DecidingBody
 from llwybr_contracts.temporal import health_workflow_id, journey_workflow_id
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
@@ -133,3 +135,36 @@ async def test_record_representative_histories(skipping: WorkflowEnvironment) ->
                     {"workflow_id": workflow_id, "history": json.loads(history.to_json())}, indent=1
                 )
             )
+
+
+@pytest.mark.skipif(not os.environ.get("LLWYBR_RECORD_HISTORIES"), reason="recording only")
+async def test_record_no_aln_appeal_history(skipping: WorkflowEnvironment) -> None:
+    """An LA case that breaches, is decided no-ALN, has its appeal window extended by
+    disagreement resolution and closes when the window runs out."""
+    env = skipping
+    async with journey_worker(env):
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        notice = start + timedelta(days=95)  # after the 12 weeks: breached, escalated once
+        await advance_to(env, at(notice, 10))
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(
+                actor="u-1", outcome="no-aln", decided_on=notice, notice_given_on=notice
+            ),
+        )
+        await advance_to(env, at(notice + timedelta(days=10), 10))
+        await handle.signal(
+            IdpJourney.disagreement_raised,
+            DisagreementRaisedFact(event_id="d-1", raised_on=notice + timedelta(days=10)),
+        )
+        await advance_to(env, at(notice + timedelta(days=130)))
+        await handle.result()
+        history = await handle.fetch_history()
+        (HISTORIES / "journey-la-breach-no-aln-appeal-extended.json").write_text(
+            json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
+        )
