@@ -316,3 +316,18 @@ async def test_consent_given_starts_the_young_persons_clock(
     detail = (await get(running, f"/api/v1/cases/{case_id}", officer)).json()
     expected = clock_cli(running, "la-decision", "2026-11-21", CARDIFF, None)
     assert [(c["rule"], c["due"]) for c in detail["clocks"]] == [("la-decision", expected["due"])]
+
+
+async def test_refused_consent_closes_the_case_and_commands_get_409(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    yp = learner("2008-01-10", consent={"status": "refused"})
+    r = await post(running, "/api/v1/referrals", referral(learner=yp, school=None), officer)
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] == "closed" and r.json()["clock"]["due"] is None
+    case_id = r.json()["case_id"]
+    command = await post(
+        running, f"/api/v1/cases/{case_id}/health-requests", {"reason": "x"}, officer
+    )
+    assert command.status_code == 409
+    assert command.json()["title"] == "The case is closed"

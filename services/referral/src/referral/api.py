@@ -73,14 +73,14 @@ async def post_referral(
         audit(
             session,
             principal,
-            action="update" if intake.journey is None else "create",
+            action="update" if intake.referral.attached else "create",
             resource="case",
             resource_id=case.id,
             case_id=case.id,
-            purpose="referral attached" if intake.journey is None else "referral received",
+            purpose="referral attached" if intake.referral.attached else "referral received",
         )
     rt.relay.wake()
-    if intake.journey is None:
+    if intake.referral.attached:
         response.status_code = 200  # attached to the open case as new information
         return _referral_out(case, intake.referral.id, attached=True, clock=_known_clock(case))
     # Fast path: start the journey now. The bridge starts it again from CaseOpened if this
@@ -367,6 +367,11 @@ async def _command(
 ) -> CommandOut:
     rt = _rt(request)
     case, _ = await _load_case(rt, case_id, principal, purpose=update, act=True)
+    if case.state == CaseState.CLOSED.value and case.first_rule is None and not case.next_rule:
+        # Closed at intake (a young person refused consent): no journey was ever started.
+        raise Problem(
+            409, "The case is closed", f"case {case_id} was closed at intake", type_="case-closed"
+        )
     accepted = await journey_client.send_command(
         rt.temporal, case_id=case_id, update=update, payload=payload
     )

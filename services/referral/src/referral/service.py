@@ -170,7 +170,7 @@ async def find_open_case(session: AsyncSession, checked: Checked) -> Case | None
 class Intake:
     case: Case
     referral: Referral
-    journey: JourneyInput | None  # None when the referral was attached to an open case
+    journey: JourneyInput | None  # None when attached to an open case, or closed at intake
 
 
 async def receive_referral(
