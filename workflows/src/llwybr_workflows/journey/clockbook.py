@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from llwybr_clock import CalendarSnapshot, Lift, Pause, ReasonCode, Resume, StatutoryClock
@@ -63,6 +64,23 @@ class Fired:
     events: tuple[DeadlineEvent, ...]
 
 
+# Snapshots by version, shared by every workflow in this worker: a version is the hash of the
+# snapshot's content, so sharing the immutable object is as deterministic as building it again,
+# and 10,000 journeys of one authority hold one copy instead of 10,000.
+_SNAPSHOTS: dict[str, CalendarSnapshot] = {}
+_SNAPSHOTS_LIMIT = 512
+
+
+def shared_snapshot(data: dict[str, Any]) -> CalendarSnapshot:
+    found = _SNAPSHOTS.get(data["version"])
+    if found is None:
+        found = CalendarSnapshot.from_dict(data)
+        if len(_SNAPSHOTS) >= _SNAPSHOTS_LIMIT:
+            _SNAPSHOTS.clear()
+        _SNAPSHOTS[found.version] = found
+    return found
+
+
 # (role key) -> (alert_role, alert_scope)
 Resolver = Callable[[str, ClockRecord], tuple[str, str]]
 
@@ -72,10 +90,8 @@ class ClockBook:
         self.setup = setup
         self.case_id = case_id
         self.resolve = resolve
-        self.school = (
-            CalendarSnapshot.from_dict(setup.school_calendar) if setup.school_calendar else None
-        )
-        self.bank = CalendarSnapshot.from_dict(setup.bank_holidays)
+        self.school = shared_snapshot(setup.school_calendar) if setup.school_calendar else None
+        self.bank = shared_snapshot(setup.bank_holidays)
         self.records: dict[str, ClockRecord] = {}
 
     # -- clocks ------------------------------------------------------------------------------
