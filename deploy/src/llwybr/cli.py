@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "contracts_cli",  # contracts (export, check)
     "token_cli",  # dev-token
     "demo_cli",  # demo
+    "bench_cli",  # bench
     "serve_cli",  # serve (one service in the foreground)
 )
 
