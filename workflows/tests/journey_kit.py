@@ -64,11 +64,16 @@ async def journey_worker(env: WorkflowEnvironment) -> AsyncIterator[Outbox]:
         outbox.events.append(request)
         return journey_event_id(request.workflow_id, request.seq)
 
+    @activity.defn(name="record_journey_events")
+    async def record_many(requests: list[PublishJourneyEvent]) -> list[str]:
+        outbox.events.extend(requests)
+        return [journey_event_id(r.workflow_id, r.seq) for r in requests]
+
     async with Worker(
         env.client,
         task_queue=TASK_QUEUE,
         workflows=[IdpJourney, HealthInput],
-        activities=[record, load_case_setup],
+        activities=[record, record_many, load_case_setup],
     ):
         yield outbox
 

@@ -165,6 +165,6 @@ async def test_record_no_aln_appeal_history(skipping: WorkflowEnvironment) -> No
         await advance_to(env, at(notice + timedelta(days=130)))
         await handle.result()
         history = await handle.fetch_history()
-        (HISTORIES / "journey-la-breach-no-aln-appeal-extended.json").write_text(
+        (HISTORIES / "journey-la-no-aln-appeal-batched-events.json").write_text(
             json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
         )

@@ -24,7 +24,11 @@ def make_worker(rt: Runtime) -> Worker:
         rt.temporal,
         task_queue=TASK_QUEUE,
         workflows=WORKFLOWS,
-        activities=[activities.record_journey_event, load_case_setup],
+        activities=[
+            activities.record_journey_event,
+            activities.record_journey_events,
+            load_case_setup,
+        ],
     )
 
 

@@ -64,6 +64,9 @@ PATCH_STATUTORY_JOURNEY = "statutory-journey-v1"
 # LlwybrNextDue also refreshed after a lone ClockMet (e.g. an appeal lodged).
 PATCH_UPSERT_ON_MET = "upsert-after-clock-met"
 
+# Several queued events leave in one activity (one outbox transaction) instead of one each.
+PATCH_BATCH_EVENTS = "batch-journey-events"
+
 SEEN_LIMIT = 1000  # event ids remembered (bridge redeliveries arrive within minutes)
 TIMELINE_LIMIT = 200
 DECISION_RULES = ("school-decision", "la-decision", "la-not-necessary", "detention-release")
@@ -221,30 +224,49 @@ class IdpJourney:
     async def _drain(self) -> None:
         changed = False
         while self._queue:
+            if len(self._queue) > 1 and workflow.patched(PATCH_BATCH_EVENTS):
+                batch, self._queue = self._queue, []
+                for event in batch:
+                    changed = self._moves_search_attributes(event) or changed
+                await self._publish_batch(batch)
+                continue
             event = self._queue.pop(0)
-            changed = changed or isinstance(event, StateChanged | ClockStarted | ClockChanged)
-            if isinstance(event, ClockMet) and workflow.patched(PATCH_UPSERT_ON_MET):
-                changed = True  # the next due date moves when a clock is met
+            changed = self._moves_search_attributes(event) or changed
             await self._publish(event)
         if changed:
             await self._upsert()
 
-    async def _publish(self, event: Event) -> None:
+    def _moves_search_attributes(self, event: Event) -> bool:
+        if isinstance(event, StateChanged | ClockStarted | ClockChanged):
+            return True
+        # the next due date moves when a clock is met
+        return isinstance(event, ClockMet) and workflow.patched(PATCH_UPSERT_ON_MET)
+
+    def _request(self, event: Event) -> PublishJourneyEvent:
         self._seq += 1
         self._timeline.append(
             TimelineEntry(on=self._today(), kind=event.event_name(), detail=_detail(event))
         )
         del self._timeline[:-TIMELINE_LIMIT]
+        return PublishJourneyEvent(
+            workflow_id=workflow.info().workflow_id,
+            seq=self._seq,
+            subject=self._case_id,
+            event_type=event.cloudevent_type(),
+            payload=event.model_dump(mode="json"),
+        )
+
+    async def _publish_batch(self, events: list[Event]) -> None:
+        """One activity for the events of one step (a decision queues up to five)."""
         await workflow.execute_activity(
-            "record_journey_event",
-            PublishJourneyEvent(
-                workflow_id=workflow.info().workflow_id,
-                seq=self._seq,
-                subject=self._case_id,
-                event_type=event.cloudevent_type(),
-                payload=event.model_dump(mode="json"),
-            ),
+            "record_journey_events",
+            [self._request(e) for e in events],
             start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+
+    async def _publish(self, event: Event) -> None:
+        await workflow.execute_activity(
+            "record_journey_event", self._request(event), start_to_close_timeout=ACTIVITY_TIMEOUT
         )
 
     async def _upsert(self) -> None:
