@@ -37,7 +37,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "temporal_env_kind" in metafunc.fixturenames:
         choice = metafunc.config.getoption("--temporal-env")
         kinds = ["time-skipping", "dev"] if choice == "both" else [choice]
+        # Timing paths need time skipping; visibility queries need the dev server. Such tests
+        # are generated only for the server they can run on, rather than skipped on the other.
+        if "skipping" in metafunc.fixturenames:
+            kinds = [k for k in kinds if k == "time-skipping"]
+        if metafunc.definition.get_closest_marker("dev_server"):
+            kinds = [k for k in kinds if k == "dev"]
         metafunc.parametrize("temporal_env_kind", kinds, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `recording` write fixtures (saved histories); they run only when asked."""
+    if os.environ.get("LLWYBR_RECORD_HISTORIES"):
+        return
+    recording = [i for i in items if i.get_closest_marker("recording")]
+    if recording:
+        config.hook.pytest_deselected(items=recording)
+        items[:] = [i for i in items if not i.get_closest_marker("recording")]
 
 
 @pytest.fixture(scope="session")

@@ -141,12 +141,11 @@ async def test_backdated_idp_review_continues_as_new(journey_env: WorkflowEnviro
         await latest.terminate("test over")
 
 
+@pytest.mark.dev_server  # visibility queries need the dev server
 async def test_bridge_finds_an_authoritys_open_journeys(
     journey_env: WorkflowEnvironment, temporal_env_kind: str
 ) -> None:
     """CalendarChanged reaches every running journey of the authority via visibility."""
-    if temporal_env_kind != "dev":
-        pytest.skip("visibility queries need the dev server")
     env = journey_env
     async with journey_worker(env):
         now = await today(env)

@@ -5,7 +5,6 @@ Record them again with `LLWYBR_RECORD_HISTORIES=1 pytest workflows/tests/test_jo
 --temporal-env time-skipping` (only when adding a history: old ones must keep replaying)."""
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,7 +59,7 @@ async def test_saved_history_replays(path: Path) -> None:
     assert result.replay_failure is None
 
 
-@pytest.mark.skipif(not os.environ.get("LLWYBR_RECORD_HISTORIES"), reason="recording only")
+@pytest.mark.recording  # LLWYBR_RECORD_HISTORIES=1 to save histories again
 async def test_record_representative_histories(skipping: WorkflowEnvironment) -> None:
     """A school case: health request answered, a pause, ALN, IDP issued, first review
     (continue-as-new); saves both journey runs and the HealthInput child."""
@@ -137,7 +136,7 @@ async def test_record_representative_histories(skipping: WorkflowEnvironment) ->
             )
 
 
-@pytest.mark.skipif(not os.environ.get("LLWYBR_RECORD_HISTORIES"), reason="recording only")
+@pytest.mark.recording  # LLWYBR_RECORD_HISTORIES=1 to save histories again
 async def test_record_no_aln_appeal_history(skipping: WorkflowEnvironment) -> None:
     """An LA case that breaches, is decided no-ALN, has its appeal window extended by
     disagreement resolution and closes when the window runs out."""
