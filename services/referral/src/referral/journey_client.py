@@ -81,7 +81,9 @@ async def first_clock(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
     answered = False
+    pause = 0.15  # each query is a task on the worker: back off rather than hammer it
     while True:
+        await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
         status = await journey_status(client, case_id)
         if status is not None:
             answered = True
@@ -90,4 +92,4 @@ async def first_clock(
                     return clock, True
         if loop.time() >= deadline:
             return None, answered
-        await asyncio.sleep(0.1)
+        pause *= 1.5
