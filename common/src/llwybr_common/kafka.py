@@ -7,7 +7,7 @@ send what cannot be handled to `<topic>.dlq` with the reason in headers, then mo
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from faststream import AckPolicy
@@ -52,7 +52,7 @@ class IdempotentConsumer:
     def __init__(
         self,
         *,
-        topic: str,
+        topic: str | Sequence[str],
         group_id: str,
         engine: AsyncEngine,
         broker: KafkaBroker,
@@ -61,7 +61,10 @@ class IdempotentConsumer:
         after_commit: Callable[[], None] | None = None,
         retry_backoff_seconds: float = 0.2,
     ) -> None:
-        self.topic, self.group_id = topic, group_id
+        # One consumer group reads all its topics through one consumer: separate consumers in
+        # the same group would rebalance each other at every start (seconds each on Tansu).
+        self.topics = (topic,) if isinstance(topic, str) else tuple(topic)
+        self.group_id = group_id
         self._engine, self._broker = engine, broker
         self._handlers = handlers
         self._max_attempts = max_attempts
@@ -70,12 +73,12 @@ class IdempotentConsumer:
 
     def attach(self, router: KafkaRouter | KafkaBroker) -> None:
         @router.subscriber(
-            self.topic,
+            *self.topics,
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             max_workers=1,
-            title=f"{self.topic}:{self.group_id}",
+            title=f"{','.join(self.topics)}:{self.group_id}",
             description=f"Consumer group {self.group_id}: "
             + ", ".join(sorted(cls.event_name() for cls in self._handlers)),
         )
@@ -133,14 +136,15 @@ class IdempotentConsumer:
     ) -> None:
         record = msg.raw_message
         key = getattr(record, "key", None)
+        topic = getattr(record, "topic", None) or self.topics[0]
         await self._broker.publish(
             raw,
-            dlq(self.topic),
+            dlq(topic),
             key=key,
             headers={
                 DLQ_GROUP: self.group_id,
                 DLQ_ATTEMPTS: str(attempts),
                 DLQ_ERROR: reason[:1000],
-                DLQ_ORIGIN: self.topic,
+                DLQ_ORIGIN: topic,
             },
         )

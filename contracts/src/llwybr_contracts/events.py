@@ -66,6 +66,8 @@ class CaseOpened(CaseEvent):
     deciding_body: DecidingBody | None = None
     deciding_authority: OnsCode | None = None
     school_ref: str | None = None
+    first_rule: str | None = Field(None, description="the clock routing chose")
+    clock_start: date | None = Field(None, description="its start (consent date for a YP)")
 
 
 class CaseRouted(CaseEvent):

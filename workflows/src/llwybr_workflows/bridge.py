@@ -58,6 +58,8 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
                 deciding_body=event.deciding_body,
                 deciding_authority=event.deciding_authority,
                 school_ref=event.school_ref,
+                first_rule=event.first_rule,
+                clock_start=event.clock_start,
             ),
         )
 
@@ -80,20 +82,21 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
         async for wf in rt.temporal.list_workflows(open_cases_query(event.authority)):
             await send_signal(rt.temporal, wf.id, SIGNAL_CALENDAR_CHANGED, fact)
 
-    def consumer(topic: str, handlers: dict[type[Event], Handler]) -> IdempotentConsumer:
-        return IdempotentConsumer(
-            topic=topic,
+    handlers: dict[type[Event], Handler] = {
+        CaseOpened: on_case_opened,
+        CalendarChanged: on_calendar_changed,
+    }
+    for kinds in SIGNALLED.values():
+        handlers.update(dict.fromkeys(kinds, on_fact))
+    return [
+        IdempotentConsumer(
+            topic=tuple(dict.fromkeys((topics.REFERRAL, topics.JOURNEY, *SIGNALLED))),
             group_id=GROUP,
             engine=rt.engine,
             broker=rt.broker,
             handlers=handlers,
             max_attempts=rt.settings.max_delivery_attempts,
         )
-
-    return [
-        consumer(topics.REFERRAL, {CaseOpened: on_case_opened}),
-        consumer(topics.JOURNEY, {CalendarChanged: on_calendar_changed}),
-        *(consumer(topic, dict.fromkeys(kinds, on_fact)) for topic, kinds in SIGNALLED.items()),
     ]
 
 

@@ -262,6 +262,8 @@ async def receive_referral(
             deciding_body=route.deciding_body,
             deciding_authority=route.deciding_authority,
             school_ref=case.school_ref,
+            first_rule=case.first_rule,
+            clock_start=case.clock_start,
         ),
         source,
     )
