@@ -48,9 +48,13 @@ async def post_referral(stack: Stack, headers: dict[str, str]) -> tuple[str, str
     return response.json()["case_id"], response.headers["x-trace-id"]
 
 
-async def notifications_for(stack: Stack, case_id: str) -> list[dict[str, Any]]:
+async def notifications_for(
+    stack: Stack, case_id: str, headers: dict[str, str]
+) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=stack.url_of("notifications"), timeout=10) as http:
-        response = await http.get("/api/v1/notifications", params={"case_id": case_id})
+        response = await http.get(
+            "/api/v1/notifications", params={"case_id": case_id}, headers=headers
+        )
     response.raise_for_status()
     items: list[dict[str, Any]] = response.json()["items"]
     return items
@@ -65,17 +69,20 @@ def spans_of(stack: Stack, trace_id: str) -> list[dict[str, Any]]:
 
 
 async def test_referral_becomes_a_notification_under_one_trace(
-    running: Stack, officer: dict[str, str]
+    running: Stack, officer: dict[str, str], token: Callable[..., str]
 ) -> None:
     case_id, trace_id = await post_referral(running, officer)
 
-    items = await eventually(lambda: notifications_for(running, case_id), bool, within=60)
+    items = await eventually(lambda: notifications_for(running, case_id, officer), bool, within=60)
     assert len(items) == 1
     note = items[0]
     assert note["kind"] == "journey-started"
     assert note["recipient_scope"] == "la:W06000015"  # Caerdydd is Cardiff
     assert case_id in note["text_cy"] and case_id in note["text_en"]
     assert note["trace_id"] == trace_id
+    # Notifications are addressed to a role in a scope: another authority's officer sees none.
+    swansea = {"Authorization": f"Bearer {token('la-officer', 'la:W06000011')}"}
+    assert await notifications_for(running, case_id, swansea) == []
 
     async def seen() -> set[tuple[str, str]]:
         return {(s["service"], s["kind"]) for s in spans_of(running, trace_id)}
@@ -110,7 +117,7 @@ async def test_broker_restart_then_replay_loses_nothing(
     running: Stack, officer: dict[str, str]
 ) -> None:
     before, _ = await post_referral(running, officer)
-    await eventually(lambda: notifications_for(running, before), bool, within=60)
+    await eventually(lambda: notifications_for(running, before, officer), bool, within=60)
 
     restart_broker(running)
     during, _ = await post_referral(running, officer)  # committed; its events wait in the outboxes
@@ -135,10 +142,10 @@ async def test_broker_restart_then_replay_loses_nothing(
     assert replay.returncode == 0, replay.stderr
     assert "will be re-sent" in replay.stdout
 
-    items = await eventually(lambda: notifications_for(running, during), bool, within=90)
+    items = await eventually(lambda: notifications_for(running, during, officer), bool, within=90)
     assert len(items) == 1
     # Everything since an hour ago was sent again; inboxes kept every effect single.
-    assert len(await notifications_for(running, before)) == 1
+    assert len(await notifications_for(running, before, officer)) == 1
 
 
 async def _topics(stack: Stack) -> list[str]:
