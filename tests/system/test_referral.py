@@ -331,3 +331,17 @@ async def test_refused_consent_closes_the_case_and_commands_get_409(
     )
     assert command.status_code == 409
     assert command.json()["title"] == "The case is closed"
+
+
+async def test_a_clock_the_calendar_cannot_cover_is_null_flagged_and_explained(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    # The shipped calendars start in September 2025: a school-day clock from June 2025 cannot
+    # be counted, and is never counted on weekdays instead (ALN_RULES.md section 1, Coverage).
+    r = await post(running, "/api/v1/referrals", referral(received_on="2025-06-02"), officer)
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["deciding_body"] == "school" and out["clock"]["rule"] == "school-decision"
+    assert out["clock"]["due"] is None
+    assert "calendar does not cover" in out["clock"]["why_null"]
+    assert "clock-not-computed" in out["flags"]

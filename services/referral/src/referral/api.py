@@ -92,21 +92,24 @@ async def post_referral(
         except Exception:
             log.warning("journey start deferred to the bridge", extra={"case_id": case.id})
     if case.first_rule:
-        view, answered = await journey_client.first_clock(rt.temporal, case.id, case.first_rule)
+        view, status = await journey_client.first_clock(rt.temporal, case.id, case.first_rule)
+        error = journey_client.clock_error(status, case.first_rule) if status else None
         if view is not None and view.due is not None:
             clock = FirstClock(rule=view.rule, due=view.due)
-        elif view is not None:
+        elif view is not None or error:
+            # ALN_RULES.md section 1, Coverage: never fall back to counting weekdays.
             clock.why_null = (
-                "the calendar does not cover the dates this clock needs; an officer must check "
-                "the authority's term dates"
+                "the calendar does not cover the dates this clock needs"
+                + (f" ({error})" if error else "")
+                + "; an officer must check the authority's term dates"
             )
             await _flag(rt, case.id, "clock-not-computed")
             case.flags = [*case.flags, "clock-not-computed"]
         else:
             clock.why_null = (
                 "the journey has not reported its clock yet"
-                if not answered
-                else "the journey has not started this clock"
+                if status is None
+                else "the journey has not started this clock yet"
             ) + f"; see GET /api/v1/cases/{case.id}"
     else:
         clock.why_null = (

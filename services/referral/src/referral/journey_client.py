@@ -5,7 +5,6 @@ before the journey exists (or while Temporal is unreachable) answers 503 with Re
 """
 
 import asyncio
-from typing import Any
 
 from pydantic import BaseModel
 from temporalio.client import (
@@ -17,7 +16,7 @@ from temporalio.client import (
 from temporalio.service import RPCStatusCode
 
 from llwybr_common.problems import Problem
-from llwybr_contracts.journey import QUERY_STATUS, CommandAccepted, JourneyStatus
+from llwybr_contracts.journey import QUERY_STATUS, ClockView, CommandAccepted, JourneyStatus
 from llwybr_contracts.temporal import journey_workflow_id
 
 RETRY_AFTER_SECONDS = "5"
@@ -76,20 +75,30 @@ async def journey_status(client: Client | None, case_id: str) -> JourneyStatus |
 
 async def first_clock(
     client: Client | None, case_id: str, rule: str, *, wait_seconds: float = 3.0
-) -> tuple[Any | None, bool]:
-    """Wait briefly for the journey to report the clock routing chose: (ClockView, answered)."""
+) -> tuple[ClockView | None, JourneyStatus | None]:
+    """Wait briefly for the journey to report the clock routing chose, or to say it could not
+    start it (a `ClockError` on its timeline): (the clock, the journey's last status)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    answered = False
+    status = None
     pause = 0.15  # each query is a task on the worker: back off rather than hammer it
     while True:
         await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
-        status = await journey_status(client, case_id)
+        status = await journey_status(client, case_id) or status
         if status is not None:
-            answered = True
             for clock in status.clocks:
                 if clock.rule == rule:
-                    return clock, True
+                    return clock, status
+            if clock_error(status, rule):
+                return None, status
         if loop.time() >= deadline:
-            return None, answered
+            return None, status
         pause *= 1.5
+
+
+def clock_error(status: JourneyStatus, rule: str) -> str | None:
+    """The journey's reason for not starting `rule`, e.g. `CoverageError`, if it gave one."""
+    for entry in status.timeline:
+        if entry.kind == "ClockError" and entry.detail.startswith(f"rule={rule} "):
+            return entry.detail.split(" ", 1)[1]
+    return None
