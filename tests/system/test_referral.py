@@ -345,3 +345,13 @@ async def test_a_clock_the_calendar_cannot_cover_is_null_flagged_and_explained(
     assert out["clock"]["due"] is None
     assert "calendar does not cover" in out["clock"]["why_null"]
     assert "clock-not-computed" in out["flags"]
+
+
+async def test_readyz_reports_each_dependency(running: Stack) -> None:
+    async with httpx.AsyncClient(base_url=running.url_of("referral"), timeout=30) as http:
+        ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "checks": {"postgres": "ok", "kafka": "ok", "temporal": "ok"},
+    }

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -104,13 +105,11 @@ def build_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
-        rt: Runtime = request.app.state.runtime
-        checks = await readiness(rt)
+        checks = await readiness(request.app.state.runtime)
         if all(v == "ok" for v in checks.values()):
-            return Response(
-                content=f'{{"status":"ok","checks":{_json(checks)}}}', media_type="application/json"
-            )
-        return problem_response(503, "Not ready", _json(checks), checks=checks)
+            return JSONResponse({"status": "ok", "checks": checks})
+        down = ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+        return problem_response(503, "Not ready", down, checks=checks)
 
     @app.middleware("http")
     async def trace_id_header(request: Request, call_next: Any) -> Response:
@@ -128,12 +127,6 @@ def build_app(
         exclude_spans=["receive", "send"],
     )
     return app
-
-
-def _json(obj: Any) -> str:
-    import json
-
-    return json.dumps(obj)
 
 
 async def start_runtime(
