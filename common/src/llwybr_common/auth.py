@@ -226,8 +226,3 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 def forbid(detail: str) -> Problem:
     return Problem(403, "Forbidden", detail, type_="forbidden")
-
-
-def require_role(principal: Principal, *roles: str) -> None:
-    if not principal.has_role(*roles):
-        raise forbid(f"this needs one of the roles {sorted(roles)}")

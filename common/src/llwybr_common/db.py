@@ -8,7 +8,6 @@ common tables (outbox, inbox) exist once per service.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,11 +25,6 @@ def make_engine(database_url: str, schema: str, **kwargs: object) -> AsyncEngine
         pool_pre_ping=True,
         **kwargs,  # type: ignore[arg-type]
     )
-
-
-async def ensure_schema(engine: AsyncEngine, schema: str) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
 
 
 @asynccontextmanager

@@ -303,11 +303,3 @@ CATALOGUE: dict[str, type[Event]] = _catalogue()
 
 def payload_class(event_type: str) -> type[Event] | None:
     return CATALOGUE.get(event_type)
-
-
-def describe() -> list[dict[str, Any]]:
-    """The catalogue as rows: event, type, topic."""
-    return [
-        {"event": cls.event_name(), "type": t, "topic": cls.topic}
-        for t, cls in sorted(CATALOGUE.items(), key=lambda kv: (kv[1].topic, kv[0]))
-    ]
