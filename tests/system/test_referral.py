@@ -355,3 +355,16 @@ async def test_readyz_reports_each_dependency(running: Stack) -> None:
         "status": "ok",
         "checks": {"postgres": "ok", "kafka": "ok", "temporal": "ok"},
     }
+
+
+async def test_school_refers_to_the_la_and_the_la_clock_starts(
+    running: Stack, officer: dict[str, str]
+) -> None:
+    case_id = (await post(running, "/api/v1/referrals", referral(), officer)).json()["case_id"]
+    r = await post(
+        running, f"/api/v1/cases/{case_id}/referral-to-la", {"referred_on": "2026-11-23"}, officer
+    )
+    assert r.status_code == 200, r.text
+    detail = (await get(running, f"/api/v1/cases/{case_id}", officer)).json()
+    la = next(c for c in detail["clocks"] if c["rule"] == "la-decision")
+    assert la["due"] == clock_cli(running, "la-decision", "2026-11-23", CARDIFF, None)["due"]

@@ -3,6 +3,7 @@ journey, and audit every read of a learner's record and every change."""
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -357,13 +358,24 @@ async def get_health_request_claim(
 # --- commands: each a Temporal update on the case's journey ----------------------------------
 
 
+def _invalid(field: str, reason: str) -> Problem:
+    """A 422 naming the field, like the framework's own validation errors."""
+    return Problem(
+        422,
+        "The request is not valid",
+        f"{field}: {reason}",
+        type_="validation",
+        errors=[{"field": field, "reason": reason}],
+    )
+
+
 async def _command(
     request: Request,
     principal: Principal,
     case_id: str,
     *,
     update: str,
-    payload: BaseModel,
+    payload: BaseModel | Callable[[Case], BaseModel],
     note: str | None,
     subject_id: str | None = None,
     after: Any = None,
@@ -376,7 +388,10 @@ async def _command(
             409, "The case is closed", f"case {case_id} was closed at intake", type_="case-closed"
         )
     accepted = await journey_client.send_command(
-        rt.temporal, case_id=case_id, update=update, payload=payload
+        rt.temporal,
+        case_id=case_id,
+        update=update,
+        payload=payload if isinstance(payload, BaseModel) else payload(case),
     )
     # The journey accepted it: record what this service owns, in one transaction.
     async with rt.session() as session:
@@ -433,10 +448,11 @@ async def post_decision(
 async def post_referral_to_la(
     request: Request, case_id: str, body: ReferralToLaIn, principal: CurrentPrincipal
 ) -> CommandOut:
-    case, _ = await _load_case(_rt(request), case_id, principal, purpose="refer to LA", act=True)
-    payload = j.ReferToLa(
-        actor=principal.subject, referred_on=body.referred_on, authority=case.authority
-    )
+    def payload(case: Case) -> BaseModel:
+        return j.ReferToLa(
+            actor=principal.subject, referred_on=body.referred_on, authority=case.authority
+        )
+
     return await _command(
         request, principal, case_id, update=j.UPDATE_REFER_TO_LA, payload=payload, note=body.note
     )
@@ -487,21 +503,9 @@ async def post_exception(
     request: Request, case_id: str, body: ExceptionIn, principal: CurrentPrincipal
 ) -> CommandOut:
     if body.reason == "other" and not (body.note and body.note.strip()):
-        raise Problem(
-            422,
-            "The request is not valid",
-            "note: the reason `other` needs a note saying why",
-            type_="validation",
-            errors=[{"field": "note", "reason": "the reason `other` needs a note saying why"}],
-        )
+        raise _invalid("note", "the reason `other` needs a note saying why")
     if body.until and body.until < body.from_:
-        raise Problem(
-            422,
-            "The request is not valid",
-            "until: a pause cannot end before it starts",
-            type_="validation",
-            errors=[{"field": "until", "reason": "a pause cannot end before it starts"}],
-        )
+        raise _invalid("until", "a pause cannot end before it starts")
     exception_id = str(uuid.uuid4())
     payload = j.RecordException(
         actor=principal.subject,
@@ -528,13 +532,7 @@ async def post_consent(
     request: Request, case_id: str, body: ConsentIn, principal: CurrentPrincipal
 ) -> CommandOut:
     if body.date > service.today_in_wales():
-        raise Problem(
-            422,
-            "The request is not valid",
-            "date: the consent date is in the future",
-            type_="validation",
-            errors=[{"field": "date", "reason": "the consent date is in the future"}],
-        )
+        raise _invalid("date", "the consent date is in the future")
     rt = _rt(request)
     payload = j.RecordConsent(actor=principal.subject, answer=body.status, on=body.date)
 
