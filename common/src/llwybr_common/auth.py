@@ -110,7 +110,13 @@ def signing_key(settings: Settings) -> rsa.RSAPrivateKey:
             pass
         finally:
             tmp.unlink()
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    return _load_key(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load_key(path: str, mtime_ns: int) -> rsa.RSAPrivateKey:
+    # Parsed once per file version, not on every request that verifies a token.
+    loaded = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     assert isinstance(loaded, rsa.RSAPrivateKey)
     return loaded
 
