@@ -1,0 +1,83 @@
+"""The project's typed vocabulary: statutory rule ids, roles and the reason codes a journey
+gives when it refuses a command. One object each, used by the clock, the workflows, the
+services and the escalation ladder alike (a bare string in three places drifts apart).
+
+The rule ids and their limits are set out, with the law behind each, in `docs/rules.md`.
+"""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class RuleId(StrEnum):
+    """Every statutory time limit Llwybr runs, by its stable id (docs/rules.md)."""
+
+    SCHOOL_DECISION = "school-decision"
+    LA_DECISION = "la-decision"
+    LA_RECONSIDER_DECISION = "la-reconsider-decision"
+    LA_RECONSIDER_IDP = "la-reconsider-idp"
+    HEALTH_RESPONSE = "health-response"
+    CEASE_RECONSIDER_REQUEST = "cease-reconsider-request"
+    LA_NOT_NECESSARY = "la-not-necessary"
+    DETENTION_RELEASE = "detention-release"
+    IDP_REVIEW = "idp-review"
+    FEI_TAKEOVER_RESPONSE = "fei-takeover-response"
+    TRIBUNAL_APPEAL = "tribunal-appeal"
+    TRIBUNAL_REVIEW_APPLICATION = "tribunal-review-application"
+
+
+class Role(StrEnum):
+    """The roles a token may carry; the escalation ladder names the same objects."""
+
+    LA_OFFICER = "la-officer"
+    LA_MANAGER = "la-manager"
+    HEAD_OF_SERVICE = "head-of-service"
+    SCHOOL_ALNCO = "school-alnco"
+    EARLY_YEARS_OFFICER = "early-years-officer"
+    DECLO = "declo"
+    HEALTH_LIAISON = "health-liaison"
+    CLINICIAN = "clinician"
+    BOARD_ALN_LEAD = "board-aln-lead"
+    ADVOCATE = "advocate"
+    ADMIN = "admin"
+    SERVICE = "service"
+
+
+class RefusalCode(StrEnum):
+    """Why a journey refused a command. The service says it in Welsh or English from its
+    message catalogue (`refused.<code>`), filling in the refusal's parameters."""
+
+    JOURNEY_STARTING = "journey-starting"
+    CASE_CLOSED = "case-closed"
+    DATE_IN_FUTURE = "date-in-future"  # params: field, day, today
+    CONSENT_NOT_PENDING = "consent-not-pending"  # params: state
+    CONSENT_NOT_GIVEN = "consent-not-given"
+    NOT_DECISION_PENDING = "not-decision-pending"  # params: state
+    NO_SCHOOL_CLOCK = "no-school-clock"
+    REFERRED_BEFORE_CLOCK = "referred-before-clock"
+    NOTICE_DATE_REQUIRED = "notice-date-required"
+    DECISION_ALREADY_RECORDED = "decision-already-recorded"
+    HEALTH_REQUEST_EXISTS = "health-request-exists"  # params: request_id
+    HEALTH_REQUEST_UNKNOWN = "health-request-unknown"  # params: request_id
+    HEALTH_REQUEST_ANSWERED = "health-request-answered"  # params: request_id, outcome
+    CLOCK_NOT_ADJUSTABLE = "clock-not-adjustable"  # params: rule
+    CLOCK_NOT_RUNNING = "clock-not-running"  # params: rule
+    PAUSE_ENDS_BEFORE_START = "pause-ends-before-start"
+    EXCEPTION_NOT_ALLOWED = "exception-not-allowed"  # params: reason (the clock library's)
+    NO_ACTIVE_IDP = "no-active-idp"  # params: state
+    ONLY_SCHOOL_DECISION = "only-school-decision"
+    ONLY_SCHOOL_IDP = "only-school-idp"
+    RECONSIDERATION_RUNNING = "reconsideration-running"
+
+
+# The Temporal failure type a journey's refusal travels as: an `ApplicationError` with this
+# type, message `<code>` and one detail, the `Refusal` as a dict.
+REFUSAL_ERROR_TYPE = "JourneyRefused"
+
+
+class Refusal(BaseModel):
+    """A refused command: a stable code and its parameters (ids, codes and dates only)."""
+
+    code: RefusalCode
+    params: dict[str, str] = Field(default_factory=dict)
