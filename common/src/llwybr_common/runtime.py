@@ -29,6 +29,7 @@ from llwybr_common.logs import setup_logging
 from llwybr_common.migrations import migrate
 from llwybr_common.outbox import OutboxRelay
 from llwybr_common.problems import install_problem_handlers, problem_response
+from llwybr_common.request_guard import install_request_guard
 from llwybr_common.settings import Settings, get_settings
 from llwybr_common.telemetry import current_trace_id, setup_tracing
 from llwybr_common.temporal_client import connect_temporal
@@ -96,6 +97,7 @@ def build_app(
 
     app = FastAPI(title=title or f"Llwybr {service}", version="1.0", lifespan=lifespan)
     install_problem_handlers(app)
+    install_request_guard(app, max_body_bytes=settings.max_body_bytes)
     for router in routers:
         app.include_router(router)
 

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
         description='other services\' base URLs for claim-check calls, JSON: {"referral": "http://..."}',
     )
     log_level: str = "INFO"
+    max_body_bytes: int = Field(1_000_000, description="larger request bodies get 413")
 
 
 @lru_cache

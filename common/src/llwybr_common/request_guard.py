@@ -1,0 +1,274 @@
+"""The front gate of every service: input that no route can use is refused before it is parsed.
+
+PostgreSQL cannot store a NUL character, and a lone surrogate cannot be encoded as UTF-8: such
+strings used to travel as far as the database or the journey and come back as a plain-text 500,
+sometimes after part of a command had happened. A body of any size used to be parsed in full.
+Here they are answered at once, as problem+json, and nothing behind the gate sees them:
+
+- a path with a NUL: 400 `bad-path`;
+- a query parameter or JSON string with a NUL or a lone surrogate: 422 `bad-characters`, naming
+  the field;
+- a body larger than the limit: 413 `body-too-large`;
+- a date (a string that is exactly `YYYY-MM-DD`, in a body or a query) before 1900 or after
+  2199: 422 `bad-characters` with reason `date-out-of-range`. No learner, notice or clock of
+  this service lies outside those years, and a clock counted from 9999-12-31 overflows the
+  calendar arithmetic.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from llwybr_common.problems import PROBLEM_JSON
+
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
+def _unusable(text: str) -> str | None:
+    """Why this string cannot be stored, or None."""
+    if "\x00" in text:
+        return "nul"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "surrogate"
+    if _ISO_DATE.fullmatch(text) and not EARLIEST_YEAR <= int(text[:4]) <= LATEST_YEAR:
+        return "date-out-of-range"
+    return None
+
+
+def _bad_strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(field, reason) for every unusable string in a parsed JSON document, keys included."""
+    if isinstance(value, str):
+        reason = _unusable(value)
+        if reason:
+            yield ".".join(path), reason
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reason = _unusable(key)
+            if reason:
+                yield ".".join((*path, key.encode("utf-8", "replace").decode())), reason
+            yield from _bad_strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _bad_strings(item, (*path, str(index)))
+
+
+class RequestGuard:
+    """Pure ASGI middleware (no buffering beyond the limit, nothing for requests without one)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8", "replace")
+        if b"\x00" in raw_path or b"%00" in raw_path or _unusable(scope["path"]):
+            await self._refuse(scope, send, 400, "bad-path")
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        bad = [
+            (name, reason)
+            for name, value in parse_qsl(query, keep_blank_values=True, errors="surrogatepass")
+            for reason in [_unusable(value) or _unusable(name)]
+            if reason
+        ]
+        if bad:
+            await self._refuse(scope, send, 422, "bad-characters", bad, where="query")
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await _discard(receive)
+            await self._refuse(scope, send, 413, "body-too-large")
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") and not declared:
+            await self.app(scope, receive, send)
+            return
+        body, too_large = await self._read(receive)
+        if too_large:
+            await self._refuse(scope, send, 413, "body-too-large")
+            return
+        if body and _is_json(scope):
+            try:
+                document = json.loads(body)
+            except (UnicodeDecodeError, ValueError):
+                document = None  # not JSON: the route's own validation answers
+            if document is not None:
+                bad = list(_bad_strings(document))
+                if bad:
+                    await self._refuse(scope, send, 422, "bad-characters", bad, where="body")
+                    return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                if message.get("more_body", False):
+                    await _discard(receive)
+                return b"", True
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks), False
+
+    async def _refuse(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        code: str,
+        bad: list[tuple[str, str]] | None = None,
+        *,
+        where: str = "",
+    ) -> None:
+        errors = None
+        if bad:
+            errors = [
+                {
+                    "field": f"{where}.{field}" if field else where,
+                    "code": f"bad-characters.{reason}",
+                }
+                for field, reason in bad
+            ]
+        body = _problem(status, code, _header_dict(scope).get("accept-language", ""))
+        body["instance"] = scope["path"].encode("utf-8", "replace").decode("utf-8")
+        if errors:
+            body["errors"] = errors
+        if status == 413:
+            body["limit_bytes"] = self.max_body_bytes
+        content_type = PROBLEM_JSON
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+_TEXTS = {
+    "bad-path": (
+        ("Nid yw'r cyfeiriad yn ddilys", "Mae nod NUL yn y llwybr."),
+        ("The address is not valid", "The path holds a NUL character."),
+    ),
+    "bad-characters": (
+        (
+            "Nid yw'r cais yn ddilys",
+            "Mae nod na ellir ei gadw (NUL neu ddirprwy unigol), neu ddyddiad cyn 1900 neu ar"
+            " ôl 2199, mewn maes.",
+        ),
+        (
+            "The request is not valid",
+            "A field holds a character that cannot be stored (NUL or a lone surrogate), or a"
+            " date before 1900 or after 2199.",
+        ),
+    ),
+    "internal-error": (
+        (
+            "Aeth rhywbeth o'i le",
+            "Ni chwblhawyd y cais. Mae'r gwall wedi'i gofnodi; rhowch gynnig arall arni.",
+        ),
+        (
+            "Something went wrong",
+            "The request was not completed. The error has been logged; please try again.",
+        ),
+    ),
+    "body-too-large": (
+        ("Mae'r cais yn rhy fawr", "Mae corff y cais yn fwy na'r terfyn."),
+        ("The request is too large", "The request body is larger than the limit."),
+    ),
+}
+
+
+def _problem(status: int, code: str, accept_language: str) -> dict[str, Any]:
+    """The body in the caller's language: Welsh when asked for, English when asked for, both
+    (Welsh first) when no preference is given."""
+    (cy_title, cy_detail), (en_title, en_detail) = _TEXTS[code]
+    wanted = accept_language.lower()
+    if wanted.startswith("cy") or (wanted and "cy" in wanted and "en" not in wanted):
+        title, detail = cy_title, cy_detail
+    elif wanted.startswith("en"):
+        title, detail = en_title, en_detail
+    else:
+        title, detail = f"{cy_title} / {en_title}", f"{cy_detail} / {en_detail}"
+    return {"type": "about:blank", "code": code, "title": title, "status": status, "detail": detail}
+
+
+def _header_dict(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header_dict(scope).get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = _header_dict(scope).get("content-type", "")
+    return "json" in content_type.lower() or not content_type
+
+
+async def _discard(receive: Receive) -> None:
+    """Read the rest of a refused body without keeping it: a client still sending when the
+    answer comes would see its connection reset instead of the 413."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the client's own messages (its disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def install_request_guard(app: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    """The gate in front of every route, and a problem+json answer for anything unforeseen
+    (never a plain-text 500 and never the error's text, which could hold a value)."""
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+
+    async def unforeseen(request: Request, exc: Exception) -> JSONResponse:
+        body = _problem(500, "internal-error", request.headers.get("accept-language", ""))
+        body["instance"] = request.url.path
+        return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+    app.add_exception_handler(Exception, unforeseen)
