@@ -1,0 +1,87 @@
+"""Who may do what to a case, as data: action x role x the body that decides the case.
+
+Seeing a case and acting on it are different rights. Scope still applies on top of this table
+(an LA role acts only on its own authority's cases, an ALNCo only on its own school's pupils);
+this table says which roles may act at all, by who decides. The service that owns the case
+checks it, and the console reads it to show only the actions a person may take.
+
+The law behind each row (docs/rules.md):
+- A school's governing body decides whether a registered pupil has ALN and prepares and
+  maintains the plan (Act s.11); its ALNCo acts for it. The school alone refers a case to the
+  LA under s.12(2); the LA's officers never record a school's decision for it.
+- The LA decides for children it is responsible for, for looked-after children (the looking-
+  after authority, Act s.14-15) and on a reconsideration of a school's decision or plan
+  (s.26-27); its officers, managers and head of service act, never a school's ALNCo.
+- A further education institution decides for its students (s.11); until FEI roles exist, no
+  role acts on an FEI's case here.
+- Health, advocacy, service and national roles never record anything on a case; `admin`
+  administers the system and does not take statutory decisions.
+"""
+
+from enum import StrEnum
+
+from llwybr_contracts.vocabulary import Role
+
+
+class CaseAction(StrEnum):
+    """The case API's commands (one per journey update)."""
+
+    RECORD_CONSENT = "record-consent"
+    RECORD_DECISION = "record-decision"
+    REFER_TO_LA = "refer-to-la"
+    REQUEST_HEALTH_INPUT = "request-health-input"
+    WITHDRAW_HEALTH_INPUT = "withdraw-health-input"
+    RECORD_EXCEPTION = "record-exception"
+    REQUEST_REVIEW = "request-review"
+    REQUEST_RECONSIDERATION = "request-reconsideration"
+
+
+class DecidedBy(StrEnum):
+    """Who decides the case now, as far as permissions go."""
+
+    SCHOOL = "school"
+    LOCAL_AUTHORITY = "local-authority"
+    FEI = "fei"
+    LOOKED_AFTER = "looked-after"  # the looking-after authority decides
+    # A school's case while the LA reconsiders the school's decision or plan (s.26-27): the LA
+    # records its answer, the school still runs its own plan's steps.
+    LA_RECONSIDERING = "la-reconsidering"
+
+
+LA_ACTORS = frozenset(
+    {Role.LA_OFFICER, Role.LA_MANAGER, Role.HEAD_OF_SERVICE, Role.EARLY_YEARS_OFFICER}
+)
+SCHOOL_ACTORS = frozenset({Role.SCHOOL_ALNCO})
+NOBODY: frozenset[Role] = frozenset()
+
+_SCHOOL_CASE: dict[CaseAction, frozenset[Role]] = {
+    CaseAction.RECORD_CONSENT: SCHOOL_ACTORS,
+    CaseAction.RECORD_DECISION: SCHOOL_ACTORS,
+    CaseAction.REFER_TO_LA: SCHOOL_ACTORS,
+    CaseAction.REQUEST_HEALTH_INPUT: SCHOOL_ACTORS,
+    CaseAction.WITHDRAW_HEALTH_INPUT: SCHOOL_ACTORS,
+    CaseAction.RECORD_EXCEPTION: SCHOOL_ACTORS,
+    CaseAction.REQUEST_REVIEW: SCHOOL_ACTORS,
+    # The child or parent asks the LA to reconsider a school's decision or plan (s.26-27):
+    # the LA's officers record that request, not the school.
+    CaseAction.REQUEST_RECONSIDERATION: LA_ACTORS,
+}
+_LA_CASE: dict[CaseAction, frozenset[Role]] = {
+    action: (NOBODY if action is CaseAction.REFER_TO_LA else LA_ACTORS) for action in CaseAction
+}
+
+MATRIX: dict[DecidedBy, dict[CaseAction, frozenset[Role]]] = {
+    DecidedBy.SCHOOL: _SCHOOL_CASE,
+    DecidedBy.LA_RECONSIDERING: {
+        **_SCHOOL_CASE,
+        CaseAction.RECORD_DECISION: LA_ACTORS,
+        CaseAction.REQUEST_RECONSIDERATION: NOBODY,  # one at a time
+    },
+    DecidedBy.LOCAL_AUTHORITY: _LA_CASE,
+    DecidedBy.LOOKED_AFTER: _LA_CASE,
+    DecidedBy.FEI: dict.fromkeys(CaseAction, NOBODY),
+}
+
+
+def roles_that_may(action: CaseAction, decided_by: DecidedBy) -> frozenset[Role]:
+    return MATRIX[decided_by][action]

@@ -1,0 +1,57 @@
+"""Every cell of the case permission matrix, written out once more by hand: a change to who
+may take a statutory step has to be made twice, on purpose."""
+
+import pytest
+
+from llwybr_contracts.permissions import MATRIX, CaseAction, DecidedBy, roles_that_may
+from llwybr_contracts.vocabulary import Role
+
+pytestmark = pytest.mark.unit
+
+A, D = CaseAction, DecidedBy
+LA = {Role.LA_OFFICER, Role.LA_MANAGER, Role.HEAD_OF_SERVICE, Role.EARLY_YEARS_OFFICER}
+ALNCO = {Role.SCHOOL_ALNCO}
+NONE: set[Role] = set()
+
+EXPECTED = {
+    D.SCHOOL: {
+        A.RECORD_CONSENT: ALNCO, A.RECORD_DECISION: ALNCO, A.REFER_TO_LA: ALNCO,
+        A.REQUEST_HEALTH_INPUT: ALNCO, A.WITHDRAW_HEALTH_INPUT: ALNCO,
+        A.RECORD_EXCEPTION: ALNCO, A.REQUEST_REVIEW: ALNCO, A.REQUEST_RECONSIDERATION: LA,
+    },
+    D.LA_RECONSIDERING: {
+        A.RECORD_CONSENT: ALNCO, A.RECORD_DECISION: LA, A.REFER_TO_LA: ALNCO,
+        A.REQUEST_HEALTH_INPUT: ALNCO, A.WITHDRAW_HEALTH_INPUT: ALNCO,
+        A.RECORD_EXCEPTION: ALNCO, A.REQUEST_REVIEW: ALNCO, A.REQUEST_RECONSIDERATION: NONE,
+    },
+    D.LOCAL_AUTHORITY: {
+        A.RECORD_CONSENT: LA, A.RECORD_DECISION: LA, A.REFER_TO_LA: NONE,
+        A.REQUEST_HEALTH_INPUT: LA, A.WITHDRAW_HEALTH_INPUT: LA,
+        A.RECORD_EXCEPTION: LA, A.REQUEST_REVIEW: LA, A.REQUEST_RECONSIDERATION: LA,
+    },
+    D.LOOKED_AFTER: {
+        A.RECORD_CONSENT: LA, A.RECORD_DECISION: LA, A.REFER_TO_LA: NONE,
+        A.REQUEST_HEALTH_INPUT: LA, A.WITHDRAW_HEALTH_INPUT: LA,
+        A.RECORD_EXCEPTION: LA, A.REQUEST_REVIEW: LA, A.REQUEST_RECONSIDERATION: LA,
+    },
+    D.FEI: dict.fromkeys(A, NONE),
+}  # fmt: skip
+
+CELLS = [(d, a, r) for d in DecidedBy for a in CaseAction for r in Role]
+
+
+@pytest.mark.parametrize(("decided_by", "action", "role"), CELLS)
+def test_each_cell(decided_by: DecidedBy, action: CaseAction, role: Role) -> None:
+    assert (role in roles_that_may(action, decided_by)) == (role in EXPECTED[decided_by][action])
+
+
+def test_the_matrix_covers_every_body_and_action() -> None:
+    assert set(MATRIX) == set(DecidedBy)
+    assert all(set(row) == set(CaseAction) for row in MATRIX.values())
+
+
+@pytest.mark.parametrize(
+    "role", [Role.DECLO, Role.CLINICIAN, Role.ADVOCATE, Role.SERVICE, Role.ADMIN]
+)
+def test_roles_outside_education_never_act_on_a_case(role: Role) -> None:
+    assert not any(role in roles for row in MATRIX.values() for roles in row.values())
