@@ -107,7 +107,7 @@ class RequestGuard:
                 if bad:
                     await self._refuse(scope, send, 422, "bad-characters", bad, where="body")
                     return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read(self, receive: Receive) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
@@ -146,26 +146,13 @@ class RequestGuard:
                 }
                 for field, reason in bad
             ]
-        body = _problem(status, code, _header_dict(scope).get("accept-language", ""))
-        body["instance"] = scope["path"].encode("utf-8", "replace").decode("utf-8")
+        extra: dict[str, Any] = {}
         if errors:
-            body["errors"] = errors
+            extra["errors"] = errors
         if status == 413:
-            body["limit_bytes"] = self.max_body_bytes
-        content_type = PROBLEM_JSON
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", content_type.encode()),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+            extra["limit_bytes"] = self.max_body_bytes
+        accept_language = _header_dict(scope).get("accept-language", "")
+        await send_problem(send, status, code, accept_language, path=scope["path"], **extra)
 
 
 _TEXTS = {
@@ -195,6 +182,27 @@ _TEXTS = {
             "The request was not completed. The error has been logged; please try again.",
         ),
     ),
+    "idempotency-key-invalid": (
+        ("Nid yw'r allwedd analluedd yn ddilys", "Rhaid i Idempotency-Key fod yn 1 i 255 nod."),
+        ("The idempotency key is not valid", "Idempotency-Key must be 1 to 255 characters."),
+    ),
+    "idempotency-key-reused": (
+        (
+            "Defnyddiwyd yr allwedd eisoes ar gyfer cais arall",
+            "Anfonwyd yr un Idempotency-Key gyda chais gwahanol. Defnyddiwch allwedd newydd.",
+        ),
+        (
+            "The key was already used for another request",
+            "The same Idempotency-Key came with a different request. Use a new key.",
+        ),
+    ),
+    "idempotency-key-in-flight": (
+        (
+            "Mae'r cais cyntaf gyda'r allwedd hon yn dal i redeg",
+            "Rhowch gynnig arall arni mewn eiliad.",
+        ),
+        ("The first request with this key is still running", "Try again in a moment."),
+    ),
     "body-too-large": (
         ("Mae'r cais yn rhy fawr", "Mae corff y cais yn fwy na'r terfyn."),
         ("The request is too large", "The request body is larger than the limit."),
@@ -216,6 +224,31 @@ def _problem(status: int, code: str, accept_language: str) -> dict[str, Any]:
     return {"type": "about:blank", "code": code, "title": title, "status": status, "detail": detail}
 
 
+async def send_problem(
+    send: Send,
+    status: int,
+    code: str,
+    accept_language: str,
+    *,
+    headers: dict[str, str] | None = None,
+    path: str | None = None,
+    **extra: Any,
+) -> None:
+    """Answer from a middleware, before any route or exception handler runs."""
+    body = _problem(status, code, accept_language)
+    if path is not None:
+        body["instance"] = path.encode("utf-8", "replace").decode("utf-8")
+    body.update(extra)
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    raw = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
 def _header_dict(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
@@ -235,6 +268,19 @@ def _is_json(scope: Scope) -> bool:
     return "json" in content_type.lower() or not content_type
 
 
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (for requests the gate already bounded in size)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 async def _discard(receive: Receive) -> None:
     """Read the rest of a refused body without keeping it: a client still sending when the
     answer comes would see its connection reset instead of the 413."""
@@ -244,7 +290,7 @@ async def _discard(receive: Receive) -> None:
             return
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """The body already read, then the client's own messages (its disconnect)."""
     sent = False
 
@@ -264,6 +310,10 @@ def install_request_guard(app: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
     from fastapi import Request
     from fastapi.responses import JSONResponse
 
+    from llwybr_common.idempotency import IdempotencyKeys
+
+    # The last added runs first: the gate bounds the body before a key's request is read.
+    app.add_middleware(IdempotencyKeys)
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
 
     async def unforeseen(request: Request, exc: Exception) -> JSONResponse:

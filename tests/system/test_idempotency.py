@@ -1,0 +1,78 @@
+"""A client that retries a POST after a lost answer gets the first answer again: one case, one
+s.20 request, never a 409 against its own earlier request."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from llwybr.stack import Stack
+from tests.system.test_referral import CARDIFF, referral
+
+pytestmark = pytest.mark.system
+
+
+def headers_for(token: Callable[..., str], subject: str, key: str) -> dict[str, str]:
+    bearer = token("la-officer", "la:" + CARDIFF, subject=subject)
+    return {"Authorization": f"Bearer {bearer}", "Idempotency-Key": key}
+
+
+async def post(stack: Stack, path: str, body: Any, headers: dict[str, str]) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=stack.url_of("referral"), timeout=60) as http:
+        return await http.post(path, json=body, headers=headers)
+
+
+async def test_a_retried_referral_gets_the_first_answer_and_opens_one_case(
+    running: Stack, token: Callable[..., str]
+) -> None:
+    h = headers_for(token, "officer-a", str(uuid.uuid4()))
+    body = referral()
+    first = await post(running, "/api/v1/referrals", body, h)
+    assert first.status_code == 201, first.text
+    again = await post(running, "/api/v1/referrals", body, h)
+    assert again.status_code == 201, again.text
+    assert again.json()["case_id"] == first.json()["case_id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    # Without the key the same learner is a duplicate of the one case: nothing else was opened.
+    plain = {"Authorization": h["Authorization"]}
+    dup = await post(running, "/api/v1/referrals", body, plain)
+    assert dup.status_code == 409, dup.text
+
+
+async def test_the_same_key_with_another_body_is_refused(
+    running: Stack, token: Callable[..., str]
+) -> None:
+    h = headers_for(token, "officer-b", str(uuid.uuid4()))
+    assert (await post(running, "/api/v1/referrals", referral(), h)).status_code == 201
+    other = await post(running, "/api/v1/referrals", referral(), {**h, "Accept-Language": "cy"})
+    assert other.status_code == 422
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert other.json()["code"] == "idempotency-key-reused"
+    assert other.json()["title"].startswith("Defnyddiwyd")
+
+
+async def test_two_concurrent_twins_open_one_case(
+    running: Stack, token: Callable[..., str]
+) -> None:
+    h = headers_for(token, "officer-c", str(uuid.uuid4()))
+    body = referral()
+    a, b = await asyncio.gather(
+        post(running, "/api/v1/referrals", body, h), post(running, "/api/v1/referrals", body, h)
+    )
+    assert {a.status_code, b.status_code} == {201}, (a.text, b.text)
+    assert a.json()["case_id"] == b.json()["case_id"]
+
+
+async def test_keys_belong_to_their_caller(running: Stack, token: Callable[..., str]) -> None:
+    key = str(uuid.uuid4())
+    first = await post(
+        running, "/api/v1/referrals", referral(), headers_for(token, "officer-d", key)
+    )
+    second = await post(
+        running, "/api/v1/referrals", referral(), headers_for(token, "officer-e", key)
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["case_id"] != second.json()["case_id"]
