@@ -645,7 +645,7 @@ class Stack:
         return endpoints
 
     def _start_postgres(self) -> str:
-        # Crash gotcha (STACK.md): a dead pid left in .handle_pids.json stops a later cleanup
+        # Crash gotcha: a dead pid left in .handle_pids.json stops a later cleanup
         # from working; we stop PostgreSQL ourselves with pg_ctl, so the list is not needed.
         self.pgdata.mkdir(parents=True, exist_ok=True)
         (self.pgdata / ".handle_pids.json").unlink(missing_ok=True)
