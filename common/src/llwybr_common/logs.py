@@ -4,7 +4,8 @@ Libraries bring their own text formats: FastStream colours its lines (its `fasts
 and the broker's access logger `faststream.access.kafka`, each with a handler of its own that
 does not propagate), uvicorn's default configuration colours `uvicorn.error` and
 `uvicorn.access`, and Python prints warnings and uncaught exceptions as plain text.
-`setup_logging` routes all of them through the one JSON formatter, so a log collector reads
+The Temporal SDK's Rust core prints its own warnings straight to stderr unless they are
+forwarded to a Python logger. `setup_logging` routes all of them through the one JSON formatter, so a log collector reads
 every line of a service's output as an object and never meets an escape code.
 
 Log ids and codes only: a record never holds a name, a date of birth or free text
@@ -96,7 +97,29 @@ def setup_logging(service: str, level: str = "INFO") -> None:
         lg.propagate = True
         lg.setLevel(logging.WARNING)
     logging.captureWarnings(True)
+    _forward_temporal_core_logs()
     _log_uncaught_exceptions()
+
+
+def _forward_temporal_core_logs() -> None:
+    """Temporal's core logs through `temporalio.core` (before any client exists; a process that
+    already made one keeps the runtime it has)."""
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
+
+    forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    config = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding
+    )
+    try:
+        Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=config)))
+    except RuntimeError:
+        pass  # a default runtime is already in use
 
 
 def _log_uncaught_exceptions() -> None:
