@@ -2,8 +2,8 @@
 
 Libraries bring their own text formats: FastStream colours its lines (its `faststream` logger
 and the broker's access logger `faststream.access.kafka`, each with a handler of its own that
-does not propagate), uvicorn's default configuration colours `uvicorn.error` and
-`uvicorn.access`, and Python prints warnings and uncaught exceptions as plain text.
+does not propagate), uvicorn's default configuration colours `uvicorn.error` (and its access
+log, which stays off), and Python prints warnings and uncaught exceptions as plain text.
 The Temporal SDK's Rust core prints its own warnings straight to stderr unless they are
 forwarded to a Python logger. `setup_logging` routes all of them through the one JSON formatter, so a log collector reads
 every line of a service's output as an object and never meets an escape code.
@@ -25,7 +25,10 @@ from opentelemetry import trace
 _RESERVED = {*vars(logging.makeLogRecord({})), "color_message"}
 
 # Loggers that must not keep a handler or a format of their own.
-_PROPAGATING = ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream")
+_PROPAGATING = ("uvicorn", "uvicorn.error", "faststream")
+# uvicorn's access log names each request with its query string, i.e. parameter values, which
+# never go in a log (docs/rules.md#privacy); requests are traced as spans instead.
+_SILENT = ("uvicorn.access",)
 # FastStream builds this one when a broker starts, adding its coloured handler on stdout unless
 # a handler on stdout is already there; ours is, so FastStream keeps it (and it does not propagate).
 _FASTSTREAM_ACCESS = "faststream.access.kafka"
@@ -88,6 +91,10 @@ def setup_logging(service: str, level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    for name in _SILENT:
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = False
     access = logging.getLogger(_FASTSTREAM_ACCESS)
     access.handlers[:] = [_json_handler(service, sys.stdout)]
     access.propagate = False
