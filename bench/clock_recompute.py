@@ -1,4 +1,4 @@
-"""Bench: recompute 100,000 open clocks after an authority's calendar changes (issue 3).
+"""Bench: recompute 100,000 open clocks after an authority's calendar changes .
 
     .venv/bin/python bench/clock_recompute.py [--clocks 100000] [--baseline-sample 10000]
 
@@ -20,16 +20,17 @@ from llwybr_clock.calendar import CalendarEntry, Kind, build_snapshot
 from llwybr_clock.csv_import import parse_csv
 from llwybr_clock.shipped import find_authority, shipped_calendar_text
 from llwybr_clock.snapshot import CalendarSnapshot
+from llwybr_contracts.vocabulary import RuleId
 
 # (rule, weight): mostly decision clocks, as in a real caseload
 MIX = (
-    ("school-decision", 40),
-    ("la-decision", 15),
-    ("health-response", 15),
-    ("fei-takeover-response", 5),
-    ("tribunal-appeal", 10),
-    ("la-reconsider-decision", 5),
-    ("idp-review", 10),
+    (RuleId.SCHOOL_DECISION, 40),
+    (RuleId.LA_DECISION, 15),
+    (RuleId.HEALTH_RESPONSE, 15),
+    (RuleId.FEI_TAKEOVER_RESPONSE, 5),
+    (RuleId.TRIBUNAL_APPEAL, 10),
+    (RuleId.LA_RECONSIDER_DECISION, 5),
+    (RuleId.IDP_REVIEW, 10),
 )
 SNOW_DAY = date(2027, 1, 20)
 RECORDED = date(2026, 1, 1)
@@ -78,7 +79,7 @@ def naive_due(clock: StatutoryClock, school_days: set[date], bank: set[date]) ->
             if day in school_days and not paused(day):
                 counted += 1
         return day
-    if spec.id == "idp-review":
+    if spec.id is RuleId.IDP_REVIEW:
         target = date(day.year + 1, 2, 28) if (day.month, day.day) == (2, 29) else None
         if target is None:
             target = day.replace(year=day.year + 1) - one
@@ -90,9 +91,9 @@ def naive_due(clock: StatutoryClock, school_days: set[date], bank: set[date]) ->
         day += one
         if not paused(day):
             counted += 1
-    if spec.id == "idp-review":
+    if spec.id is RuleId.IDP_REVIEW:
         return day
-    if spec.id == "tribunal-appeal":
+    if spec.id is RuleId.TRIBUNAL_APPEAL:
         day += one
     while day.weekday() >= 5 or day in bank:
         day += one

@@ -40,6 +40,7 @@ from temporalio.worker import Worker
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import TASK_QUEUE, journey_workflow_id
+from llwybr_contracts.vocabulary import RuleId
 from llwybr_workflows.journey.activities import load_case_setup
 from llwybr_workflows.journey.clockbook import WALES
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
@@ -123,7 +124,7 @@ def journey(case_id: str, start: datetime) -> JourneyInput:
         state=CaseState.DECISION_PENDING,
         deciding_body=DecidingBody.LOCAL_AUTHORITY,
         deciding_authority="W06000015",
-        first_rule="la-decision",
+        first_rule=RuleId.LA_DECISION,
         clock_start=day,
     )
 

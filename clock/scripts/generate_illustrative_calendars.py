@@ -2,7 +2,7 @@
 
     .venv/bin/python clock/scripts/generate_illustrative_calendars.py
 
-One CSV per authority (ALN_RULES.md s.3 format) covering academic years 2025/26 to 2028/29, in
+One CSV per authority (the CSV format of docs/rules.md s.3) covering academic years 2025/26 to 2028/29, in
 the usual Welsh pattern: term from the first working day of September, October half-term in the
 week of the last Monday of October, Christmas from the last Friday on or before 22 December,
 February half-term in the week of the Monday 12-18 February, two weeks of Easter holiday around

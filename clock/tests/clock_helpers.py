@@ -25,7 +25,7 @@ def fixture_text() -> str:
 
 @cache
 def sir_enghraifft() -> CalendarSnapshot:
-    """The fixture calendar of ALN_RULES.md examples/ (an imaginary authority)."""
+    """The fixture calendar in fixtures/ (an imaginary authority)."""
     return build_snapshot(parse_csv(fixture_text()), label="Sir Enghraifft")
 
 

@@ -1,4 +1,4 @@
-"""Calendar import, validation, precedence and snapshots (ALN_RULES.md s.3)."""
+"""Calendar import, validation, precedence and snapshots (docs/rules.md s.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CLI contract: `llwybr clock ...` and `llwybr calendar ...` (issue 3)."""
+"""The CLI contract: `llwybr clock ...` and `llwybr calendar ...`."""
 
 from __future__ import annotations
 

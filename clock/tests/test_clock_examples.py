@@ -1,7 +1,7 @@
-"""Table tests: due dates worked out by hand (ALN_RULES.md s.1 and examples/README.md).
+"""Table tests: due dates worked out by hand (docs/rules.md s.1 and its worked examples).
 
 Each case names the rule and its citation. "fixture" is the Sir Enghraifft calendar of
-examples/; "bank" is Welsh bank holidays only (enough for the weeks and days rules).
+fixtures/; "bank" is Welsh bank holidays only (enough for the weeks and days rules).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ CASES = [
          "disagreement resolution: +112 = Tue Feb 23; strictly after", extended=True),
     Case("idp-review", "Act ss.23-24", "2027-03-31", "2028-03-30",
          "the day before the anniversary", "none"),
-    # --- ALN_RULES.md s.1 worked examples ----------------------------------------------
+    # --- docs/rules.md s.1 worked examples ----------------------------------------------
     Case("idp-review", "Act ss.23-24", "2026-09-15", "2027-09-14",
          "day before the anniversary", "none"),
     # --- more, by hand ------------------------------------------------------------------

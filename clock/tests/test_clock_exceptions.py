@@ -1,4 +1,4 @@
-"""Pauses, resumes, lifts and statuses (ALN_RULES.md s.1 "Pauses", "Met"; s.2 exceptions)."""
+"""Pauses, resumes, lifts and statuses (docs/rules.md s.1 pauses and met; s.2 exceptions)."""
 
 from __future__ import annotations
 

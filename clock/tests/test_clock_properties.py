@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for the clock (STYLE.md "Tests"; issue 3)."""
+"""Property tests (hypothesis) for the clock: invariants the counting conventions of docs/rules.md s.1 promise."""
 
 from __future__ import annotations
 

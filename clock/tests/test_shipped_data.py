@@ -1,4 +1,4 @@
-"""Shipped authorities and ILLUSTRATIVE calendars (ALN_RULES.md s.3, s.5)."""
+"""Shipped authorities and ILLUSTRATIVE calendars (docs/rules.md s.3, s.11)."""
 
 from __future__ import annotations
 

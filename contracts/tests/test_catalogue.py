@@ -1,8 +1,9 @@
-"""The event catalogue matches DESIGN.md, and envelopes reject bad input with a reason."""
+"""The event catalogue matches docs/events.md, and envelopes reject bad input with a reason."""
 
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,8 @@ from llwybr_contracts.states import CaseState
 
 pytestmark = pytest.mark.unit
 
-# DESIGN.md, event catalogue: topic -> events.
-DESIGN_CATALOGUE = {
+# docs/events.md, catalogue: topic -> events.
+CATALOGUE_TABLE = {
     "aln.referral.v1": {"ReferralReceived", "CaseOpened", "CaseRouted", "ConsentRecorded"},
     "aln.journey.v1": {
         "JourneyStarted", "StateChanged", "AlnDecided", "ReferredToLa", "ClockStarted",
@@ -31,16 +32,16 @@ DESIGN_CATALOGUE = {
     "aln.notifications.v1": {"NotificationDelivered", "NotificationFailed"},
 }  # fmt: skip
 
-# Fields that would carry personal data; events are pseudonymous (DESIGN.md).
+# Fields that would carry personal data; events are pseudonymous (docs/rules.md#privacy).
 FORBIDDEN = re.compile(r"name|birth|dob|nhs|upn|address|note|text|concern|email|phone")
 
 
-def test_catalogue_is_exactly_the_design() -> None:
+def test_catalogue_is_exactly_the_documented_one() -> None:
     by_topic: dict[str, set[str]] = {}
     for cls in CATALOGUE.values():
         by_topic.setdefault(cls.topic, set()).add(cls.event_name())
-    assert by_topic == DESIGN_CATALOGUE
-    assert set(topics.TOPICS) == set(DESIGN_CATALOGUE)
+    assert by_topic == CATALOGUE_TABLE
+    assert set(topics.TOPICS) == set(CATALOGUE_TABLE)
 
 
 def test_types_follow_the_naming_rule() -> None:
@@ -116,3 +117,14 @@ def test_schemas_cover_every_event_and_the_envelope() -> None:
     assert set(CATALOGUE) <= set(schemas)
     assert "cloudevent" in schemas
     assert schemas["wales.aln.journey.journey-started.v1"]["x-topic"] == "aln.journey.v1"
+
+
+def test_the_documented_catalogue_is_the_code() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+    documented: dict[str, set[str]] = {}
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `aln."):
+            topic_cell, events_cell, _ = line.strip("|").split("|")
+            names = re.findall(r"`([A-Z]\w+)`", events_cell)
+            documented[topic_cell.strip().strip("`")] = set(names)
+    assert documented == CATALOGUE_TABLE

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 
@@ -128,6 +129,57 @@ def test_smtp_sink_keeps_mail_on_disk(running: Running) -> None:
         smtp.send_message(message)
     files = list((running.home / "mail").glob("*.eml"))
     assert len(files) == 1 and "Subject: Prawf" in files[0].read_text()
+
+
+def _non_json_lines(log: Path) -> list[str]:
+    bad = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            ok = isinstance(json.loads(line), dict) and "\x1b" not in line
+        except ValueError:
+            ok = False
+        if not ok:
+            bad.append(line)
+    return bad
+
+
+def test_every_line_each_python_process_logs_is_json(running: Running) -> None:
+    """After a referral travels (so every consumer logs the messages it handles), each line of
+    each service's, the worker's, the bridge's and the SMTP sink's log is one JSON object with no
+    terminal escape codes."""
+    token = llwybr(
+        "dev-token", "--role", "la-officer", "--scope", "W06000015", "--home", running.home
+    )
+    assert token.returncode == 0, token.stderr
+    referral = {
+        "source": "school",
+        "received_on": "2026-11-20",
+        "learner": {
+            "given_name": "Cai",
+            "family_name": "Jones",
+            "date_of_birth": "2017-05-02",
+            "preferred_language": "cy",
+        },
+        "authority": "W06000015",
+        "school": {"name": "Ysgol Enghraifft", "ref": "6812345"},
+        "concern": "Reading well below age",
+        "referrer": {"name": "A. ALNCo", "role": "ALNCo"},
+    }
+    url = f"http://127.0.0.1:{running.base + PORTS['referral'][1]}/api/v1/referrals"
+    headers = {"Authorization": f"Bearer {token.stdout.strip()}"}
+    assert httpx.post(url, json=referral, headers=headers, timeout=30).status_code == 201
+    logs = running.home / "logs"
+    # notifications logs each journey event it handles once the journey has started.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and '"Processed"' not in (
+        logs / "notifications.log"
+    ).read_text(encoding="utf-8"):
+        time.sleep(0.5)
+    assert '"Processed"' in (logs / "notifications.log").read_text(encoding="utf-8")
+    for name in [*BY_NAME, "smtp"]:
+        log = logs / f"{name}.log"
+        assert log.stat().st_size > 0, f"{name} wrote nothing"
+        assert _non_json_lines(log) == [], f"{log} has lines that are not JSON objects"
 
 
 def test_second_up_notices_the_running_stack(running: Running) -> None:

@@ -1,4 +1,4 @@
-"""The statutory clock for the ALN journey in Wales (ALN_RULES.md sections 1 to 3).
+"""The statutory clock for the ALN journey in Wales (docs/rules.md sections 1 to 3).
 
 The core (rules, snapshot, counting, exceptions, clock) is pure and deterministic, safe inside
 Temporal workflow code. Building snapshots (`calendar`, `csv_import`, `ics_import`) and the

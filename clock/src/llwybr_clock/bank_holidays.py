@@ -1,6 +1,6 @@
 """Welsh bank holidays, taken from the `holidays` library when a snapshot is built.
 
-Only snapshot building calls this (ALN_RULES.md s.3: "Bank holidays in Wales are applied when a
+Only snapshot building calls this (docs/rules.md s.3: "Bank holidays in Wales are applied when a
 calendar is built into a snapshot"); the clock itself only reads the dates the snapshot recorded.
 """
 

@@ -1,6 +1,6 @@
 """School calendar entries, their validation and precedence, and building them into a snapshot.
 
-ALN_RULES.md section 3: entries are `term`, `holiday`, `inset` or `closure` spans (dates
+docs/rules.md s.3: entries are `term`, `holiday`, `inset` or `closure` spans (dates
 inclusive); where they overlap, closure beats inset beats holiday beats term. Only two `term`
 spans that overlap are an error. Per-school rows add to the authority's calendar with the same
 precedence. Bank holidays in Wales are applied when the snapshot is built.
@@ -28,7 +28,7 @@ class Kind(StrEnum):
     CLOSURE = "closure"
 
 
-# Higher wins (ALN_RULES.md s.3, "Precedence").
+# Higher wins (docs/rules.md s.3, precedence).
 PRECEDENCE: dict[Kind, int] = {Kind.TERM: 0, Kind.HOLIDAY: 1, Kind.INSET: 2, Kind.CLOSURE: 3}
 
 _REASON_FOR_KIND = {

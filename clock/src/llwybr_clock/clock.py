@@ -1,7 +1,7 @@
 """The statutory clock: rule + start date + calendar snapshot + recorded exceptions.
 
 Pure and deterministic (safe inside Temporal workflow code): no I/O, no wall clock, no
-randomness. Every answer follows ALN_RULES.md section 1; the snapshot supplies the dates.
+randomness. Every answer follows docs/rules.md s.1; the snapshot supplies the dates.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class _once(Generic[T]):
 
 
 class Status(StrEnum):
-    """Statuses a clock reports on a given date (ALN_RULES.md s.1)."""
+    """Statuses a clock reports on a given date (docs/rules.md s.1)."""
 
     RUNNING = "running"
     AT_RISK = "at-risk"  # on or after the first warning date
@@ -289,7 +289,7 @@ class StatutoryClock:
     # -- changes (new clocks; a clock never changes) -----------------------------------
 
     def met(self, on: date) -> StatutoryClock:
-        """The duty was done on `on` (ALN_RULES.md s.1, "Met")."""
+        """The duty was done on `on` (docs/rules.md#met)."""
         return dataclasses.replace(self, met_on=on)
 
     def with_exception(self, exception: ClockException) -> StatutoryClock:

@@ -1,4 +1,4 @@
-"""Counting a limit on a snapshot: the due-date formulas of ALN_RULES.md section 1.
+"""Counting a limit on a snapshot: the due-date formulas of docs/rules.md s.1.
 
 Pure functions on ordinals. School days are found by bisection on the snapshot's sorted school
 days, so a clock costs a few bisections, never a walk over the days.

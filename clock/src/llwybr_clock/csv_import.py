@@ -1,4 +1,4 @@
-"""Reading a calendar from CSV text: `start,end,kind[,school]`, dates inclusive (ALN_RULES.md s.3).
+"""Reading a calendar from CSV text: `start,end,kind[,school]`, dates inclusive (docs/rules.md s.3).
 
 Lines starting with `#` are comments; a header row (`start,...`) is optional. The shipped
 illustrative calendars mark themselves with a `# illustrative` comment (see `is_illustrative`).

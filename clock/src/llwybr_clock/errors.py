@@ -16,7 +16,7 @@ class UnknownRuleError(ClockError):
 
 
 class CoverageError(ClockError):
-    """A clock needs days outside its calendar's coverage (ALN_RULES.md s.1, "Coverage")."""
+    """A clock needs days outside its calendar's coverage (docs/rules.md#coverage)."""
 
 
 class ExceptionRecordError(ClockError):

@@ -1,4 +1,4 @@
-"""Recorded exceptions to a clock: pause, resume and lift (ALN_RULES.md section 2).
+"""Recorded exceptions to a clock: pause, resume and lift (docs/rules.md s.2).
 
 An exception carries a reason code, the actor's id and the time it was recorded; free text stays
 in the service that recorded it. Exceptions are applied in the order given (the order recorded)
@@ -15,7 +15,7 @@ from llwybr_clock.errors import ExceptionRecordError
 
 
 class ReasonCode(StrEnum):
-    """ALN_RULES.md s.2 reason codes [assumed, from the Code's examples as reported]."""
+    """Reason codes, assumed from the Code's examples as guidance reports them (docs/rules.md#reason-codes)."""
 
     LEARNER_ABSENT = "learner-absent"
     FAMILY_UNAVAILABLE = "family-unavailable"
@@ -93,7 +93,7 @@ NO_EXCEPTIONS = PausePlan(closed=(), open_from=None, lifted_on=None)
 def plan_exceptions(exceptions: tuple[ClockException, ...], rule_id: str) -> PausePlan:
     """Apply resumes to open pauses, check reason codes, merge overlapping pauses.
 
-    Pause conventions [assumed] (ALN_RULES.md s.1): FROM:TO covers both dates; overlapping (or
+    Pause conventions, assumed (docs/rules.md#pauses): FROM:TO covers both dates; overlapping (or
     touching) pauses merge; an open pause swallows any pause that starts after it.
     """
     if not exceptions:

@@ -1,4 +1,4 @@
-"""Choosing the parser for a calendar file: CSV or iCalendar (ALN_RULES.md s.3)."""
+"""Choosing the parser for a calendar file: CSV or iCalendar (docs/rules.md s.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading a calendar from iCalendar text (ALN_RULES.md s.3).
+"""Reading a calendar from iCalendar text (docs/rules.md s.3).
 
 Each all-day VEVENT covers DTSTART up to but not including DTEND (no DTEND: the one day). Its
 kind comes from CATEGORIES when that names a kind, otherwise from SUMMARY keywords

@@ -1,8 +1,9 @@
-"""The statutory time limits: ONE table, keyed by the stable rule ids of ALN_RULES.md section 1.
+"""The statutory time limits: ONE table, keyed by `RuleId` (docs/rules.md s.1).
 
 Everything the clock needs to know about a rule (limit, unit, how the due date follows from the
-start, warning offsets, who acts, basis, citation, which `[assumed]` conventions it relies on)
-lives in `RULES` below; no other module holds rule constants.
+start, warning offsets, who acts, basis, citation, which "assumed" conventions it relies on)
+lives in `RULES` below; no other module holds rule constants. The ids themselves are the
+contracts' `RuleId`, so events, the ladder and the clock name a rule with the same object.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from llwybr_clock.errors import UnknownRuleError
+from llwybr_contracts.vocabulary import RuleId
 
 
 class Unit(StrEnum):
-    """Units of ALN_RULES.md section 1."""
+    """Units a limit is expressed in (docs/rules.md s.1)."""
 
     SCHOOL_DAYS = "school-days"
     TERM_DAYS = "term-days"
@@ -24,7 +26,7 @@ class Unit(StrEnum):
 
 
 class Formula(StrEnum):
-    """How the due date follows from the start date (ALN_RULES.md section 1, "due date")."""
+    """How the due date follows from the start date (docs/rules.md#due-date-formulas)."""
 
     # the Nth school (or FEI term-time) day strictly after start
     SCHOOL_DAYS = "nth-school-day-after"
@@ -44,7 +46,7 @@ class Basis(StrEnum):
     ASSUMED = "assumed"
 
 
-# Names of the `[assumed]` counting conventions (ALN_RULES.md section 1, "Counting conventions").
+# Names of the assumed counting conventions (docs/rules.md#counting-conventions).
 ROLL_OVER_CODE_PERIODS = "roll-over-code-periods"  # reg 2(4) roll-over applied to non-Regs periods
 SCHOOL_DAYS_COUNTING = "school-days-counting"  # day 1 = first school day strictly after start
 PAUSE_CONVENTIONS = "pause-conventions"  # inclusive, merged, paused days count for nothing
@@ -54,7 +56,7 @@ PAUSE_MONTHS_AS_DAYS = "pause-months-as-calendar-days"  # our choice: a pause on
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    id: str
+    id: RuleId
     who_acts: str
     limit: int
     unit: Unit
@@ -92,11 +94,11 @@ class Rule:
 
 _WEEKS_WARNINGS = (14, 7)
 
-RULES: dict[str, Rule] = {
+RULES: dict[RuleId, Rule] = {
     rule.id: rule
     for rule in (
         Rule(
-            id="school-decision",
+            id=RuleId.SCHOOL_DECISION,
             who_acts="school governing body: decide ALN, then a no-ALN notice or the IDP",
             limit=35,
             unit=Unit.SCHOOL_DAYS,
@@ -107,7 +109,7 @@ RULES: dict[str, Rule] = {
             conventions=(SCHOOL_DAYS_COUNTING,),
         ),
         Rule(
-            id="la-decision",
+            id=RuleId.LA_DECISION,
             who_acts="local authority: decide ALN, then notice or IDP",
             limit=12,
             unit=Unit.WEEKS,
@@ -118,7 +120,7 @@ RULES: dict[str, Rule] = {
             conventions=(ROLL_OVER_CODE_PERIODS,),
         ),
         Rule(
-            id="la-reconsider-decision",
+            id=RuleId.LA_RECONSIDER_DECISION,
             who_acts="local authority reconsidering a school's ALN decision or refusal to decide",
             limit=7,
             unit=Unit.WEEKS,
@@ -129,7 +131,7 @@ RULES: dict[str, Rule] = {
             conventions=(ROLL_OVER_CODE_PERIODS,),
         ),
         Rule(
-            id="la-reconsider-idp",
+            id=RuleId.LA_RECONSIDER_IDP,
             who_acts="local authority reconsidering a school-maintained IDP",
             limit=7,
             unit=Unit.WEEKS,
@@ -140,7 +142,7 @@ RULES: dict[str, Rule] = {
             conventions=(ROLL_OVER_CODE_PERIODS,),
         ),
         Rule(
-            id="health-response",
+            id=RuleId.HEALTH_RESPONSE,
             who_acts="NHS body answering a section 20 referral",
             limit=6,
             unit=Unit.WEEKS,
@@ -150,7 +152,7 @@ RULES: dict[str, Rule] = {
             citation="Regs reg 11; Act ss.20-21",
         ),
         Rule(
-            id="cease-reconsider-request",
+            id=RuleId.CEASE_RECONSIDER_REQUEST,
             who_acts="family asking the LA to reconsider a school's decision to cease an IDP",
             limit=4,
             unit=Unit.WEEKS,
@@ -160,7 +162,7 @@ RULES: dict[str, Rule] = {
             citation="Regs reg 12; Act s.32",
         ),
         Rule(
-            id="la-not-necessary",
+            id=RuleId.LA_NOT_NECESSARY,
             who_acts="local authority deciding an IDP is not necessary for a young person",
             limit=12,
             unit=Unit.WEEKS,
@@ -170,7 +172,7 @@ RULES: dict[str, Rule] = {
             citation="Regs reg 10",
         ),
         Rule(
-            id="detention-release",
+            id=RuleId.DETENTION_RELEASE,
             who_acts="home local authority deciding no IDP will be needed on release",
             limit=12,
             unit=Unit.WEEKS,
@@ -180,7 +182,7 @@ RULES: dict[str, Rule] = {
             citation="Regs reg 18",
         ),
         Rule(
-            id="idp-review",
+            id=RuleId.IDP_REVIEW,
             who_acts="body maintaining the IDP: review it",
             limit=12,
             unit=Unit.MONTHS,
@@ -190,7 +192,7 @@ RULES: dict[str, Rule] = {
             citation="Act ss.23-24",
         ),
         Rule(
-            id="fei-takeover-response",
+            id=RuleId.FEI_TAKEOVER_RESPONSE,
             who_acts="FEI governing body answering an LA request to take over an IDP",
             limit=20,
             unit=Unit.TERM_DAYS,
@@ -198,11 +200,11 @@ RULES: dict[str, Rule] = {
             warnings=(5,),
             basis=Basis.LAW,
             citation="Regs reg 13",
-            # "Term-time days for an FEI are counted the same way" (ALN_RULES.md s.1) [assumed]
+            # FEI term-time days are counted like school days (docs/rules.md#school-days), assumed
             conventions=(SCHOOL_DAYS_COUNTING,),
         ),
         Rule(
-            id="tribunal-appeal",
+            id=RuleId.TRIBUNAL_APPEAL,
             who_acts="family appealing to the Education Tribunal for Wales",
             limit=8,
             unit=Unit.WEEKS,
@@ -213,7 +215,7 @@ RULES: dict[str, Rule] = {
             extended_limit=16,  # +8 weeks after s.68 disagreement resolution
         ),
         Rule(
-            id="tribunal-review-application",
+            id=RuleId.TRIBUNAL_REVIEW_APPLICATION,
             who_acts="any party asking the Tribunal to review its decision",
             limit=28,
             unit=Unit.DAYS,
@@ -225,12 +227,13 @@ RULES: dict[str, Rule] = {
     )
 }
 
-RULE_IDS: tuple[str, ...] = tuple(RULES)
+RULE_IDS: tuple[str, ...] = tuple(str(rule_id) for rule_id in RULES)
 
 
 def rule_for(rule_id: str) -> Rule:
-    """The rule with this id, or `UnknownRuleError` listing the valid ones."""
+    """The rule with this id (a `RuleId` or its plain string, as the CLI and events carry it),
+    or `UnknownRuleError` listing the valid ones."""
     try:
-        return RULES[rule_id]
-    except KeyError:
-        raise UnknownRuleError(rule_id, RULE_IDS) from None
+        return RULES[RuleId(rule_id)]
+    except (ValueError, KeyError):
+        raise UnknownRuleError(str(rule_id), RULE_IDS) from None

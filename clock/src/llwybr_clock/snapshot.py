@@ -1,4 +1,4 @@
-"""A calendar snapshot: the frozen list of dates a clock counts on (ALN_RULES.md section 3).
+"""A calendar snapshot: the frozen list of dates a clock counts on (docs/rules.md s.3).
 
 A snapshot is built once (see `calendar.build_snapshot`, which applies Welsh bank holidays at that
 moment) and then only read. Clocks record its `version`, a content hash, so a later change to the
@@ -101,7 +101,7 @@ class CalendarSnapshot:
         return f"{self.first.isoformat()} to {self.last.isoformat()}"
 
     def require_covered(self, day: date) -> None:
-        """Raise unless `day` lies in the covered range (ALN_RULES.md s.1, "Coverage")."""
+        """Raise unless `day` lies in the covered range (docs/rules.md#coverage)."""
         if self._covered[0] <= day.toordinal() <= self._covered[1]:
             return
         if self.first is None or self.last is None:

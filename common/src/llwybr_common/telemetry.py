@@ -1,7 +1,7 @@
 """OpenTelemetry setup, once per process: OTLP/HTTP when an endpoint is configured, otherwise
 spans as JSON lines in a local file (so a developer can follow a case without a collector).
 
-Spans carry ids and codes only: never names, dates of birth or free text (DESIGN.md).
+Spans carry ids and codes only: never names, dates of birth or free text (docs/rules.md#privacy).
 """
 
 import json

@@ -1,6 +1,7 @@
-"""`ClockAnswer`: what `llwybr clock ... --json` prints (ALN_RULES.md section 1).
+"""`ClockAnswer`: what `llwybr clock ... --json` prints (docs/rules.md s.1).
 
-Enumerations mirror llwybr_clock (rule ids, units, statuses, basis); a test keeps them in step.
+The rule is a `RuleId`; the other enumerations mirror llwybr_clock (units, statuses, basis) and a
+test keeps them in step.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from llwybr_contracts.vocabulary import RuleId
 
 ClockUnit = Literal["school-days", "term-days", "days", "weeks", "months"]
 ClockStatus = Literal["running", "at-risk", "due-today", "overdue", "paused", "lifted", "met"]
@@ -49,7 +52,7 @@ class ClockHistoryEntry(BaseModel):
 class ClockAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rule: str
+    rule: RuleId
     start: date
     on: date = Field(description="the date the status is for (default: today in Wales)")
     due: date | None = Field(description="null while a pause is open or once lifted")

@@ -1,7 +1,7 @@
-"""The event catalogue (DESIGN.md) as code: one versioned pydantic payload per event.
+"""The event catalogue (docs/events.md) as code: one versioned pydantic payload per event.
 
 Payloads are thin and pseudonymous: ids, codes and dates only. Names, dates of birth, free
-text and health details never travel on Kafka (DESIGN.md, Shape).
+text and health details never travel on Kafka (docs/rules.md#privacy).
 """
 
 import re

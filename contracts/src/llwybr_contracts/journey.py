@@ -15,7 +15,7 @@ from llwybr_contracts.states import CaseState, DecidingBody
 JOURNEY_WORKFLOW = "IdpJourney"
 HEALTH_INPUT_WORKFLOW = "HealthInput"
 
-# Update names (the case API's commands; DESIGN.md "one path each").
+# Update names (the case API's commands; docs/events.md, one path each).
 UPDATE_RECORD_CONSENT = "record_consent"
 UPDATE_RECORD_DECISION = "record_decision"
 UPDATE_REFER_TO_LA = "refer_to_la"
@@ -148,7 +148,7 @@ class JourneyStatus(_Message):
     events_published: int = 0
 
 
-# --- Signals: facts from other contexts, through the journey bridge (DESIGN.md "one path each").
+# --- Signals: facts from other contexts, through the journey bridge (docs/events.md, one path each).
 # Each carries the fact's event id, so the journey ignores one it has already seen (a bounded
 # set carried across continue-as-new).
 SIGNAL_IDP_ISSUED = "idp_issued"

@@ -1,4 +1,4 @@
-"""Case states and deciding bodies: one enumeration each (DESIGN.md), used by the case list,
+"""Case states and deciding bodies: one enumeration each (docs/rules.md s.4, s.8), used by the case list,
 the search attribute and events."""
 
 from enum import StrEnum

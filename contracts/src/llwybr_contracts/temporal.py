@@ -1,4 +1,4 @@
-"""Temporal names other parts rely on (DESIGN.md, Interfaces)."""
+"""Temporal names other parts rely on (docs/events.md)."""
 
 from typing import Final
 

@@ -1,4 +1,4 @@
-"""Kafka topic names and partition counts (DESIGN.md, event catalogue).
+"""Kafka topic names and partition counts (docs/events.md).
 
 Topics are created with these counts before any consumer starts; each has a dead-letter
 topic `<topic>.dlq` with the same count.

@@ -1,5 +1,5 @@
 """The AsyncAPI document, generated from FastStream brokers that declare what each context
-subscribes to and publishes (DESIGN.md event catalogue)."""
+subscribes to and publishes (docs/events.md)."""
 
 import importlib
 import json

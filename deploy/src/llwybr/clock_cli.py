@@ -1,6 +1,6 @@
 """`llwybr clock` and `llwybr calendar`: the statutory clock from the command line.
 
-The contract reports and scripts rely on (issue 3): bad input prints a specific message to
+The contract reports and scripts rely on: bad input prints a specific message to
 stderr and exits 2. "Today" is today in Wales (Europe/London), computed here, never in the clock.
 """
 
@@ -391,7 +391,7 @@ def register(subparsers: Any) -> None:
     clock = subparsers.add_parser(
         "clock",
         help="a statutory clock: due date, status, warnings and why",
-        description="Compute a statutory ALN clock (ALN_RULES.md section 1).",
+        description="Compute a statutory ALN clock (docs/rules.md s.1).",
     )
     clock.add_argument("rule", nargs="?", metavar="RULE", help="rule id (see --list)")
     clock.add_argument("--list", action="store_true", help="list the rules")

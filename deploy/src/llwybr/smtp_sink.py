@@ -1,11 +1,13 @@
 """A local SMTP sink: accepts every message and keeps it on disk, one `.eml` file each.
 
 Run by `llwybr up` as `python -m llwybr.smtp_sink --port S --dir <home>/mail`. Nothing is relayed;
-tests and developers read the files to see what would have been sent.
+tests and developers read the files to see what would have been sent. Its log lines are JSON like
+every service's, and never name an address: mail addresses are personal data.
 """
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 import uuid
@@ -13,6 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from llwybr_common.logs import setup_logging
+
+log = logging.getLogger("llwybr.smtp_sink")
 
 
 class MaildirHandler:
@@ -43,7 +49,7 @@ async def serve(host: str, port: int, directory: Path) -> None:
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    print(f"smtp sink on {host}:{port}, mail kept in {directory}", flush=True)
+    log.info("smtp sink listening", extra={"address": f"{host}:{port}", "mail_dir": str(directory)})
     await stopping.wait()
     server.close()
     await server.wait_closed()
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, required=True, help="where received mail is kept")
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
+    setup_logging("smtp")
     asyncio.run(serve(args.host, args.port, args.dir))
     return 0
 

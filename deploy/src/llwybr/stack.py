@@ -12,6 +12,13 @@ Every process is started in its own session (so a Ctrl-C in the terminal reaches
 then stops things in order) and recorded in `<home>/stack.json` with its pid and start time;
 `down` and `stop()` only ever signal a pid whose start time still matches, never a reused one.
 Infrastructure named by an LLWYBR_* endpoint variable is used as it is instead of being started.
+
+Logs: each process's stdout and stderr go to `<home>/logs/<name>.log`. Every line the Python
+processes (services, worker, bridge, SMTP sink) write is a JSON object (`llwybr_common.logs`),
+and so is the line `up` writes before starting each one. The other parts write their own
+formats: the Temporal dev server logs JSON objects (`--log-format json`) after a plain-text
+banner of its addresses; Tansu writes a few plain-text lines at start; PostgreSQL writes its
+own text log in `<home>/postgres/log`, linked as `logs/postgres.log`.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from llwybr.components import (
     SERVICES,
     port_plan,
 )
+from llwybr_common.logs import log_object
 
 RECORD_FILE = "stack.json"
 DATABASE = "llwybr"
@@ -546,7 +554,9 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.log_of(name)
         with log.open("ab") as out:
-            out.write(f"--- llwybr up: {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
+            # A JSON line like the process's own, marking where this run's lines begin.
+            began = log_object(name, "llwybr.up", "started by llwybr up", created=time.time())
+            out.write((json.dumps(began) + "\n").encode())
             out.flush()
             child = subprocess.Popen(
                 argv,
@@ -596,7 +606,7 @@ class Stack:
                 "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
                 "--http-port", str(p["temporal_http"]),
                 "--metrics-port", str(p["temporal_metrics"]),
-                "--db-filename", str(db), "--log-level", "warn",
+                "--db-filename", str(db), "--log-level", "warn", "--log-format", "json",
             ])
             # fmt: on
         if "kafka" in self.embedded:
@@ -635,7 +645,7 @@ class Stack:
         return endpoints
 
     def _start_postgres(self) -> str:
-        # Crash gotcha (STACK.md): a dead pid left in .handle_pids.json stops a later cleanup
+        # Crash gotcha: a dead pid left in .handle_pids.json stops a later cleanup
         # from working; we stop PostgreSQL ourselves with pg_ctl, so the list is not needed.
         self.pgdata.mkdir(parents=True, exist_ok=True)
         (self.pgdata / ".handle_pids.json").unlink(missing_ok=True)
