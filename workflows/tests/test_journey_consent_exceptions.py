@@ -1,5 +1,5 @@
-"""A young person's consent (ALN_RULES.md s.8(2)), exception resume and lift, idempotent
-exception ids, and a calendar change that moves a school-day clock (time-skipping server)."""
+"""A young person's consent (Act s.11(3)), exception resume and lift, idempotent exception
+ids, and a calendar change that moves a school-day clock (time-skipping server)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -73,7 +73,7 @@ async def test_young_person_consent_given_starts_the_clock(skipping: WorkflowEnv
             IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
         )
         assert done.state == CaseState.DECISION_PENDING
-        # a young person's LA clock starts on consent (ALN_RULES.md s.1)
+        # a young person's LA clock starts on consent (docs/rules.md)
         assert (
             clock_of(await status(handle), "la-decision").due
             == expected("la-decision", given).due()

@@ -117,7 +117,7 @@ async def test_la_case_breaches_and_escalates_weekly(skipping: WorkflowEnvironme
         breached = outbox.of(wid, "DeadlineBreached")
         assert [(b["alert_role"], b["escalation_level"]) for b in breached] == [
             ("la-manager", 2),
-            ("la-head-of-service", 2),
+            ("head-of-service", 2),  # the role tokens carry (patch alert-roles-are-token-roles)
         ]
         # repeated weekly until resolved
         await advance_to(env, at(due + timedelta(days=15), 0, 1))

@@ -1,5 +1,5 @@
 """Replay the saved histories in tests/fixtures/histories/ with today's workflow code, so a
-deploy can never break a running case (STYLE.md: changes go behind workflow.patched).
+deploy can never break a running case (every change of behaviour goes behind workflow.patched).
 
 Record them again with `LLWYBR_RECORD_HISTORIES=1 pytest workflows/tests/test_journey_replay.py
 --temporal-env time-skipping` (only when adding a history: old ones must keep replaying)."""

@@ -11,6 +11,7 @@ from llwybr_contracts.events import ClockChanged, DeadlineBreached
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_workflows.journey import rules
 from llwybr_workflows.journey.contracts import JourneyCarry
+from llwybr_workflows.journey.ladder import alert_target
 from llwybr_workflows.journey.state import JourneyState, carried
 
 pytestmark = pytest.mark.unit
@@ -135,13 +136,28 @@ def test_health_outcome_meets_or_lifts_the_shadow_clock() -> None:
 
 
 def test_an_alarm_past_due_raises_the_breach_to_the_ladder() -> None:
-    s = begun(body=DecidingBody.LOCAL_AUTHORITY)
+    started = rules.start(journey(body=DecidingBody.LOCAL_AUTHORITY), NOW, "case-c-1").state
+    s = rules.begin(started, setup(), NOW, token_roles=True).state
     due = clock(s, "la-decision").last_due
     assert due is not None
     assert rules.next_alarm(s, NOW) is not None
     out = rules.fire_alarms(s, at(due + timedelta(days=1), 1))
+    roles = [(e.alert_role, e.alert_scope) for e in of(out, DeadlineBreached)]  # type: ignore[attr-defined]
+    assert roles == [("la-manager", "la:W06000015"), ("head-of-service", "la:W06000015")]
+    # a journey from before the patch keeps the name it always published
+    old = s.model_copy(update={"token_roles": False})
+    out = rules.fire_alarms(old, at(due + timedelta(days=1), 1))
     roles = [e.alert_role for e in of(out, DeadlineBreached)]  # type: ignore[attr-defined]
     assert roles == ["la-manager", "la-head-of-service"]
+
+
+def test_a_ladder_recorded_with_the_old_manager_key_still_resolves() -> None:
+    target = alert_target(
+        "manager", la="W06000015", board="W11000029", school_ref=None, school_body=False
+    )
+    assert target == ("la-manager", "la:W06000015")
+    with pytest.raises(ValueError, match="unknown ladder role"):
+        alert_target("mayor", la="W06000015", board="W11000029", school_ref=None, school_body=False)
 
 
 def test_the_appeal_window_running_out_closes_a_no_aln_case() -> None:

@@ -5,7 +5,7 @@ clock is a `ClockRecord` (plain data carried across continue-as-new) rebuilt int
 `StatutoryClock` from the recorded calendar snapshots; a recorded exception or a changed
 calendar changes the record, and the next alarm follows from it (the "updatable timer").
 
-Alarm times (ALN_RULES.md s.1, "Time zone"): each warning date and the due date at 09:00
+Alarm times (docs/rules.md, "Time zone"): each warning date and the due date at 09:00
 Europe/London; breached from 00:00 the day after the due date; escalation rungs at 00:00.
 """
 

@@ -15,3 +15,7 @@ BATCH_EVENTS = "batch-journey-events"
 # A fact signalled before the calendars are loaded is held and applied, in order, once they
 # are (before, it was marked seen and dropped).
 HOLD_EARLY_FACTS = "hold-early-facts"
+
+# A new journey's deadline alerts name the head of service `head-of-service` (the role tokens
+# carry, `Role.HEAD_OF_SERVICE`); journeys started before keep `la-head-of-service` for life.
+ALERT_ROLES_ARE_TOKEN_ROLES = "alert-roles-are-token-roles"

@@ -144,6 +144,7 @@ class _Step:
             board=self.s.setup.board,
             school_ref=self.s.journey.school_ref,
             school_body=school_body,
+            token_roles=self.s.token_roles,
         )
 
     def require_book(self) -> ClockBook:
@@ -291,8 +292,11 @@ def decision_rule(s: JourneyState) -> str:
     return RuleId.LA_DECISION
 
 
-def begin(s: JourneyState, setup: CaseSetup, now: datetime) -> Outcome:
-    """The first run's calendars are loaded: the routed decision clock starts."""
+def begin(
+    s: JourneyState, setup: CaseSetup, now: datetime, *, token_roles: bool = False
+) -> Outcome:
+    """The first run's calendars are loaded: the routed decision clock starts. `token_roles`:
+    this journey's alerts name roles as tokens do (journeys from before keep the old names)."""
     journey = s.journey
     step = _Step(
         s.model_copy(
@@ -300,6 +304,7 @@ def begin(s: JourneyState, setup: CaseSetup, now: datetime) -> Outcome:
                 "setup": setup,
                 "deciding_body": journey.deciding_body,
                 "deciding_authority": journey.deciding_authority,
+                "token_roles": token_roles,
             }
         ),
         now,

@@ -34,6 +34,9 @@ class JourneyState(BaseModel):
     appeal_lodged: bool = False
     exception_ids: tuple[str, ...] = ()
     seq: int = Field(0, description="events published so far (the next event id follows)")
+    token_roles: bool = Field(
+        False, description="alerts name the head of service by its token role (a patch)"
+    )
     setup: CaseSetup | None = Field(
         None, description="calendar snapshots, board and ladders: None while still loading"
     )

@@ -1,11 +1,9 @@
 """`IdpJourney`: one per case (id `case-<case id>`, task queue `aln-journey`).
 
-A thin shell around the journey's rules (rules.py, pure): it loads the calendars through an
-activity (recorded in the history), runs one updatable timer for the next alarm of any clock,
-calls the rule for each update, signal and alarm, and publishes the events the rules return
-through the journey outbox. Human steps are updates with validators (a refusal is a
-`Refusal` code), facts from other contexts are signals, `status` is a query
-(workflows/README.md lists them). Time comes only from `workflow.now()`.
+A thin shell around the journey's pure rules (rules.py): it loads the calendars through an
+activity, runs one updatable timer for the next alarm of any clock, calls the rule for each
+update (validators refuse with a `Refusal` code), signal and alarm, and publishes what the rules
+return through the journey outbox. workflows/README.md lists the messages it accepts.
 """
 
 from typing import Any
@@ -59,7 +57,9 @@ class IdpJourney:
             if not workflow.patched(patches.STATUTORY_JOURNEY):
                 await workflow.wait_condition(lambda: self._state.closed)
                 return
-            self._apply(rules.begin(self._state, await self._load_setup(), workflow.now()))
+            token_roles = workflow.patched(patches.ALERT_ROLES_ARE_TOKEN_ROLES)
+            setup = await self._load_setup()
+            self._apply(rules.begin(self._state, setup, workflow.now(), token_roles=token_roles))
         else:
             self._s = carried(journey, carry)
             self._pub.seq = self._s.seq
