@@ -14,7 +14,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,6 +24,7 @@ from llwybr_clock.calendar import bank_holiday_snapshot
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import SEARCH_ATTRIBUTES, TASK_QUEUE, journey_workflow_id
+from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
 from llwybr_workflows.calendar_store import load_snapshot
 from llwybr_workflows.journey.activities import journey_event_id, load_case_setup
 from llwybr_workflows.journey.clockbook import WALES
@@ -183,3 +185,13 @@ async def next_run(handle: WorkflowHandle[Any, Any], old: str | None) -> str:
             return run_id
         await asyncio.sleep(0.05)
     raise AssertionError("no continue-as-new")
+
+
+def refusal(err: WorkflowUpdateFailedError) -> dict[str, Any]:
+    """The refusal a rejected update carries: {"code": ..., "params": {...}}."""
+    cause = err.cause
+    assert isinstance(cause, ApplicationError), cause
+    assert cause.type == REFUSAL_ERROR_TYPE
+    assert cause.message == cause.details[0]["code"]
+    found: dict[str, Any] = cause.details[0]
+    return found

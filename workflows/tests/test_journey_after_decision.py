@@ -15,6 +15,7 @@ from journey_kit import (
     journey_worker,
     new_case,
     next_run,
+    refusal,
     start_case,
     status,
     today,
@@ -220,7 +221,10 @@ async def test_cease_with_reconsideration_window(skipping: WorkflowEnvironment) 
                     actor="u-1", request_id="c-0", kind="cease", received_on=start
                 ),
             )
-        assert "no clock 'cease-reconsider-request' is running" in str(refused.value.cause)
+        assert refusal(refused.value) == {
+            "code": "clock-not-running",
+            "params": {"rule": "cease-reconsider-request"},
+        }
         ceased = start + timedelta(days=100)
         await advance_to(env, at(ceased, 12))
         await handle.signal(

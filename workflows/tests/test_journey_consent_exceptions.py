@@ -1,5 +1,5 @@
-"""A young person's consent (ALN_RULES.md s.8(2)), exception resume and lift, idempotent
-exception ids, and a calendar change that moves a school-day clock (time-skipping server)."""
+"""A young person's consent (Act s.11(3)), exception resume and lift, idempotent exception
+ids, and a calendar change that moves a school-day clock (time-skipping server)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +14,7 @@ from journey_kit import (
     expected,
     journey_worker,
     new_case,
+    refusal,
     start_case,
     status,
     today,
@@ -56,20 +57,23 @@ async def test_young_person_consent_given_starts_the_clock(skipping: WorkflowEnv
                 IdpJourney.record_decision,
                 RecordDecision(actor="u-1", outcome="aln", decided_on=received),
             )
-        assert "consent is not yet given" in str(refused.value.cause)
+        assert refusal(refused.value) == {"code": "consent-not-given", "params": {}}
         assert (await status(handle)).clocks == []
         given = received + timedelta(days=6)
         with pytest.raises(WorkflowUpdateFailedError) as early:
             await handle.execute_update(
                 IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
             )
-        assert "is in the future" in str(early.value.cause)
+        assert refusal(early.value) == {
+            "code": "date-in-future",
+            "params": {"field": "on", "day": given.isoformat(), "today": received.isoformat()},
+        }
         await advance_to(env, at(given, 10))
         done = await handle.execute_update(
             IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
         )
         assert done.state == CaseState.DECISION_PENDING
-        # a young person's LA clock starts on consent (ALN_RULES.md s.1)
+        # a young person's LA clock starts on consent (docs/rules.md)
         assert (
             clock_of(await status(handle), "la-decision").due
             == expected("la-decision", given).due()
@@ -78,7 +82,10 @@ async def test_young_person_consent_given_starts_the_clock(skipping: WorkflowEnv
             await handle.execute_update(
                 IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=given)
             )
-        assert "consent is not pending" in str(again.value.cause)
+        assert refusal(again.value) == {
+            "code": "consent-not-pending",
+            "params": {"state": "decision-pending"},
+        }
         await eventually(lambda: len(outbox.of(wid, "StateChanged")) == 1)
         await handle.terminate("test over")
 
@@ -152,7 +159,10 @@ async def test_open_pause_resume_and_lift(skipping: WorkflowEnvironment) -> None
                     exception_id="r2", action="resume", rule="la-decision", **{"from": resumed_on}
                 ),
             )
-        assert "resume" in str(refused.value.cause).lower()
+        assert refusal(refused.value) == {
+            "code": "exception-not-allowed",
+            "params": {"rule": "la-decision", "action": "resume", "reason": "ExceptionRecordError"},
+        }
         lifted_on = clock.due() + timedelta(days=3)  # type: ignore[operator]
         await handle.execute_update(
             IdpJourney.record_exception,

@@ -14,6 +14,7 @@ from journey_kit import (
     expected,
     journey_worker,
     new_case,
+    refusal,
     start_case,
     status,
     today,
@@ -68,7 +69,7 @@ async def test_school_case_decided_in_time(skipping: WorkflowEnvironment) -> Non
                 IdpJourney.record_decision,
                 RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
             )
-        assert "a decision is already recorded" in str(refused.value.cause)
+        assert refusal(refused.value)["code"] == "decision-already-recorded"
         await handle.signal(
             IdpJourney.idp_issued, IdpIssuedFact(event_id="e-1", idp_id="idp-1", on=decided)
         )
@@ -116,7 +117,7 @@ async def test_la_case_breaches_and_escalates_weekly(skipping: WorkflowEnvironme
         breached = outbox.of(wid, "DeadlineBreached")
         assert [(b["alert_role"], b["escalation_level"]) for b in breached] == [
             ("la-manager", 2),
-            ("la-head-of-service", 2),
+            ("head-of-service", 2),  # the role tokens carry (patch alert-roles-are-token-roles)
         ]
         # repeated weekly until resolved
         await advance_to(env, at(due + timedelta(days=15), 0, 1))
@@ -151,7 +152,10 @@ async def test_referral_to_la_starts_a_new_la_clock(skipping: WorkflowEnvironmen
                 IdpJourney.refer_to_la,
                 ReferToLa(actor="u-1", referred_on=referred, authority=AUTHORITY),
             )
-        assert "no clock 'school-decision' is running" in str(refused.value.cause)
+        assert refusal(refused.value) == {
+            "code": "no-school-clock",
+            "params": {"rule": "school-decision"},
+        }
         await eventually(lambda: len(outbox.of(wid, "ClockStarted")) == 2)
         referred_event = outbox.of(wid, "ReferredToLa")[0]
         assert referred_event["referred_on"] == referred.isoformat()
@@ -185,7 +189,10 @@ async def test_pause_moves_the_breach_exactly(skipping: WorkflowEnvironment) -> 
                     }
                 ),
             )
-        assert "no clock 'school-decision' is running" in str(refused.value.cause)
+        assert refusal(refused.value) == {
+            "code": "clock-not-running",
+            "params": {"rule": "school-decision"},
+        }
         pause_from, pause_to = start + timedelta(days=20), start + timedelta(days=29)
         await advance_to(env, at(start + timedelta(days=19), 12))
         cmd = RecordException.model_validate({"actor": "u-1", "exception_id": "x-1",

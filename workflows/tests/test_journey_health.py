@@ -15,6 +15,7 @@ from journey_kit import (
     expected,
     journey_worker,
     new_case,
+    refusal,
     start_case,
     status,
     today,
@@ -78,7 +79,10 @@ async def test_health_answered_on_day_20(skipping: WorkflowEnvironment) -> None:
                 IdpJourney.withdraw_health_input,
                 WithdrawHealthInput(actor="u-1", request_id=rid, on=answered),
             )
-        assert "already service-identified" in str(refused.value.cause)
+        assert refusal(refused.value) == {
+            "code": "health-request-answered",
+            "params": {"request_id": rid, "outcome": "service-identified"},
+        }
         await handle.terminate("test over")
 
 

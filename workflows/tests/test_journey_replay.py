@@ -1,5 +1,5 @@
 """Replay the saved histories in tests/fixtures/histories/ with today's workflow code, so a
-deploy can never break a running case (STYLE.md: changes go behind workflow.patched).
+deploy can never break a running case (every change of behaviour goes behind workflow.patched).
 
 Record them again with `LLWYBR_RECORD_HISTORIES=1 pytest workflows/tests/test_journey_replay.py
 --temporal-env time-skipping` (only when adding a history: old ones must keep replaying)."""
@@ -10,32 +10,37 @@ from pathlib import Path
 
 import pytest
 from journey_kit import (
+    AUTHORITY,
     advance_to,
     at,
     case_input,
     eventually,
+    expected,
     journey_worker,
     new_case,
     next_run,
     start_case,
     today,
 )
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from llwybr_contracts.journey import (
+    SIGNAL_CALENDAR_CHANGED,
+    CalendarChangedFact,
     DisagreementRaisedFact,
     HealthInputReceivedFact,
     IdpIssuedFact,
     IdpReviewedFact,
+    RecordConsent,
     RecordDecision,
     RecordException,
     RequestHealthInput,
 )
 from llwybr_contracts.states import DecidingBody
-from llwybr_contracts.temporal import health_workflow_id, journey_workflow_id
+from llwybr_contracts.temporal import TASK_QUEUE, health_workflow_id, journey_workflow_id
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
 
@@ -165,5 +170,60 @@ async def test_record_no_aln_appeal_history(skipping: WorkflowEnvironment) -> No
         await handle.result()
         history = await handle.fetch_history()
         (HISTORIES / "journey-la-no-aln-appeal-batched-events.json").write_text(
+            json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
+        )
+
+
+@pytest.mark.recording  # LLWYBR_RECORD_HISTORIES=1 -k rules_shell (writes only its own file)
+async def test_record_rules_shell_history(skipping: WorkflowEnvironment) -> None:
+    """The journey as a shell around pure rules: a fact held while the calendars load, a
+    breach alerting `head-of-service`, a refused update (not in the history), ALN, an LA's IDP
+    issued (appeal window) and its first review (continue-as-new carrying `JourneyState`)."""
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await env.client.start_workflow(
+            IdpJourney.run,
+            case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY),
+            id=wid,
+            task_queue=TASK_QUEUE,
+            start_signal=SIGNAL_CALENDAR_CHANGED,
+            start_signal_args=[
+                CalendarChangedFact(event_id="cal-0", authority=AUTHORITY, calendar_version="v0")
+            ],
+        )
+        due = expected("la-decision", start).due()
+        assert due is not None
+        await advance_to(env, at(due + timedelta(days=1), 0, 1))
+        await eventually(lambda: len(outbox.of(wid, "DeadlineBreached")) == 2)
+        breached = [b["alert_role"] for b in outbox.of(wid, "DeadlineBreached")]
+        assert breached == ["la-manager", "head-of-service"]
+        decided = due + timedelta(days=2)
+        await advance_to(env, at(decided, 10))
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(
+                IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=decided)
+            )
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
+        )
+        issued = decided + timedelta(days=10)
+        await advance_to(env, at(issued, 10))
+        await handle.signal(
+            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
+        )
+        await eventually(lambda: len(outbox.of(wid, "AppealWindowOpened")) == 1)
+        held = issued + timedelta(days=300)
+        await advance_to(env, at(held, 10))
+        await handle.signal(
+            IdpJourney.idp_reviewed, IdpReviewedFact(event_id="r-1", idp_id="p", on=held)
+        )
+        await next_run(env.client.get_workflow_handle(wid), handle.result_run_id)
+        first = env.client.get_workflow_handle(wid, run_id=handle.result_run_id)
+        history = await first.fetch_history()
+        (HISTORIES / "journey-rules-shell-breach-review.json").write_text(
             json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
         )

@@ -54,8 +54,8 @@ class RefusalCode(StrEnum):
     CONSENT_NOT_PENDING = "consent-not-pending"  # params: state
     CONSENT_NOT_GIVEN = "consent-not-given"
     NOT_DECISION_PENDING = "not-decision-pending"  # params: state
-    NO_SCHOOL_CLOCK = "no-school-clock"
-    REFERRED_BEFORE_CLOCK = "referred-before-clock"
+    NO_SCHOOL_CLOCK = "no-school-clock"  # params: rule
+    REFERRED_BEFORE_CLOCK = "referred-before-clock"  # params: start
     NOTICE_DATE_REQUIRED = "notice-date-required"
     DECISION_ALREADY_RECORDED = "decision-already-recorded"
     HEALTH_REQUEST_EXISTS = "health-request-exists"  # params: request_id
@@ -64,7 +64,7 @@ class RefusalCode(StrEnum):
     CLOCK_NOT_ADJUSTABLE = "clock-not-adjustable"  # params: rule
     CLOCK_NOT_RUNNING = "clock-not-running"  # params: rule
     PAUSE_ENDS_BEFORE_START = "pause-ends-before-start"
-    EXCEPTION_NOT_ALLOWED = "exception-not-allowed"  # params: reason (the clock library's)
+    EXCEPTION_NOT_ALLOWED = "exception-not-allowed"  # params: rule, action, reason (error class)
     NO_ACTIVE_IDP = "no-active-idp"  # params: state
     ONLY_SCHOOL_DECISION = "only-school-decision"
     ONLY_SCHOOL_IDP = "only-school-idp"

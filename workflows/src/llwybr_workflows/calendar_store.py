@@ -2,7 +2,7 @@
 
 Layout: `$LLWYBR_HOME/calendars/<ONS code>/authority.<csv|ics>` replaces the shipped illustrative
 calendar for that authority; `.../<ONS code>/schools/<school ref>.<csv|ics>` adds a school's own
-rows (a closure, a different INSET day) on top of it, with the precedence of ALN_RULES.md s.3.
+rows (a closure, a different INSET day) on top of it, with the precedence docs/rules.md sets out.
 
 `import_calendar` validates, stores and returns the new snapshot; the caller publishes
 `CalendarChanged` with its version. Not workflow code: activities and the CLI call this.

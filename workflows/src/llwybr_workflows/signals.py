@@ -1,4 +1,4 @@
-"""Which journey signal a fact from another context becomes (DESIGN.md "one path each").
+"""Which journey signal a fact from another context becomes.
 
 Pure: the bridge consumes the fact, this names the workflow, the signal and its payload. Health
 answers go to the request's HealthInput child (`health-<request id>`), which tells the journey;
@@ -8,6 +8,7 @@ event id, so the workflow ignores a redelivery.
 
 from llwybr_contracts import events as ev
 from llwybr_contracts import journey as j
+from llwybr_contracts import topics
 from llwybr_contracts.temporal import health_workflow_id, journey_workflow_id
 
 Route = tuple[str, str, j.Fact]
@@ -73,9 +74,9 @@ def fact_signal(event_id: str, event: ev.Event) -> Route | None:
 
 # The facts the bridge turns into signals, by topic.
 SIGNALLED: dict[str, tuple[type[ev.Event], ...]] = {
-    "aln.health.v1": (ev.HealthInputReceived, ev.HealthInputImpractical),
-    "aln.idp.v1": (ev.IdpIssued, ev.IdpReviewed, ev.IdpTransferred, ev.IdpCeased),
-    "aln.advocacy.v1": (ev.DisagreementRaised, ev.AppealLodged, ev.AppealDecided),
+    topics.HEALTH: (ev.HealthInputReceived, ev.HealthInputImpractical),
+    topics.IDP: (ev.IdpIssued, ev.IdpReviewed, ev.IdpTransferred, ev.IdpCeased),
+    topics.ADVOCACY: (ev.DisagreementRaised, ev.AppealLodged, ev.AppealDecided),
 }
 
 

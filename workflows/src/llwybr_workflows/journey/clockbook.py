@@ -5,7 +5,7 @@ clock is a `ClockRecord` (plain data carried across continue-as-new) rebuilt int
 `StatutoryClock` from the recorded calendar snapshots; a recorded exception or a changed
 calendar changes the record, and the next alarm follows from it (the "updatable timer").
 
-Alarm times (ALN_RULES.md s.1, "Time zone"): each warning date and the due date at 09:00
+Alarm times (docs/rules.md, "Time zone"): each warning date and the due date at 09:00
 Europe/London; breached from 00:00 the day after the due date; escalation rungs at 00:00.
 """
 
@@ -27,7 +27,7 @@ from llwybr_contracts.events import (
     DeadlineEvent,
 )
 from llwybr_contracts.journey import ClockView
-from llwybr_workflows.journey.contracts import CaseSetup, ClockRecord, LadderStep
+from llwybr_workflows.journey.contracts import CaseSetup, ClockRecord, ExceptionRecord, LadderStep
 
 WALES = ZoneInfo("Europe/London")
 WARNING_HOUR = time(9, 0)
@@ -47,6 +47,20 @@ def wales_date(now: datetime) -> date:
 
 def local(day: date, at: time = time(0, 0)) -> datetime:
     return datetime.combine(day, at, tzinfo=WALES)
+
+
+def nhs_impractical_lift(record: ClockRecord, on: date, now: datetime) -> ClockRecord:
+    """Regs reg 11(3): the NHS body finds it impractical to answer in time, so its
+    `health-response` clock is lifted from `on` (the journey's shadow and the child's own)."""
+    lift = ExceptionRecord(
+        exception_id=f"{record.subject}-impractical",
+        action="lift",
+        reason="nhs-impractical",
+        from_=on,
+        actor="nhs-body",
+        recorded_at=now,
+    )
+    return record.model_copy(update={"exceptions": (*record.exceptions, lift)})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ s.88(6)) with its escalation ladder, and ends on `HealthInputReceived`, `HealthI
 (`HealthInputWithdrawn`). It tells the journey the outcome by signalling `case-<case id>`.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
@@ -19,45 +19,44 @@ with workflow.unsafe.imports_passed_through():
         ClockChanged,
         ClockMet,
         ClockStarted,
-        Event,
         HealthInputRequested,
         HealthInputWithdrawn,
     )
     from llwybr_contracts.journey import ClockView
     from llwybr_contracts.temporal import journey_workflow_id
-    from llwybr_workflows.journey.clockbook import ClockBook, wales_date
-    from llwybr_workflows.journey.contracts import (
-        ClockRecord,
-        ExceptionRecord,
-        HealthInputStart,
-        PublishJourneyEvent,
-    )
+    from llwybr_contracts.vocabulary import RuleId
+    from llwybr_workflows.journey.clockbook import ClockBook, nhs_impractical_lift, wales_date
+    from llwybr_workflows.journey.contracts import ClockRecord, HealthInputStart
     from llwybr_workflows.journey.ladder import alert_target
+    from llwybr_workflows.journey.publisher import Publisher
+    from llwybr_workflows.journey.seen import SeenEvents
+    from llwybr_workflows.journey.timer import UpdatableTimer
 
-RULE = "health-response"
+RULE = RuleId.HEALTH_RESPONSE
 SEEN_LIMIT = 100
 
 
 @workflow.defn(name=j.HEALTH_INPUT_WORKFLOW)
 class HealthInput:
     def __init__(self) -> None:
-        self._seq = 0
         self._start: HealthInputStart | None = None
         self._book: ClockBook | None = None
         self._outcome: j.HealthInputOutcome | None = None
         self._withdrawn: j.WithdrawHealthInput | None = None
-        self._seen: list[str] = []
-        self._wake = False
+        self._seen = SeenEvents(limit=SEEN_LIMIT)
+        self._pub = Publisher("")
+        self._timer = UpdatableTimer()
 
     @workflow.run
     async def run(self, start: HealthInputStart) -> j.HealthInputOutcome:
         self._start = start
+        self._pub = Publisher(start.case_id)
         book = ClockBook(start.setup, start.case_id, self._resolve)
         self._book = book
         record = book.put(
             ClockRecord(key=RULE, rule=RULE, start=start.sent_on, subject=start.request_id)
         )
-        await self._publish(
+        await self._pub.publish(
             HealthInputRequested(
                 case_id=start.case_id,
                 request_id=start.request_id,
@@ -66,7 +65,7 @@ class HealthInput:
                 due=record.last_due,
             )
         )
-        await self._publish(
+        await self._pub.publish(
             ClockStarted(
                 case_id=start.case_id,
                 rule=RULE,
@@ -76,22 +75,13 @@ class HealthInput:
                 request_id=start.request_id,
             )
         )
-        while self._outcome is None and self._withdrawn is None:
-            now = workflow.now()
-            nxt = book.next_alarm(now)
-            timeout = None if nxt is None else nxt - now
-            if timeout is None or timeout > timedelta(0):
-                try:
-                    await workflow.wait_condition(
-                        lambda: self._outcome is not None or self._withdrawn is not None,
-                        timeout=timeout,
-                    )
-                except TimeoutError:
-                    pass
-            if self._outcome is None and self._withdrawn is None:
+        while not self._ended():
+            self._timer.deadline = book.next_alarm(workflow.now())
+            await self._timer.sleep(until=self._ended)
+            if not self._ended():
                 for fired in book.fire(workflow.now()):
                     for event in fired.events:
-                        await self._publish(event)
+                        await self._pub.publish(event)
         return await self._finish()
 
     async def _finish(self) -> j.HealthInputOutcome:
@@ -100,7 +90,7 @@ class HealthInput:
         due = book.clock(record).due()
         if self._withdrawn is not None:
             on = self._withdrawn.on
-            await self._publish(
+            await self._pub.publish(
                 HealthInputWithdrawn(
                     case_id=start.case_id, request_id=start.request_id, withdrawn_on=on
                 )
@@ -109,16 +99,8 @@ class HealthInput:
         outcome = self._outcome
         assert outcome is not None
         if outcome.outcome == "impractical":
-            lift = ExceptionRecord(
-                exception_id=f"{start.request_id}-impractical",
-                action="lift",
-                reason="nhs-impractical",  # Regs reg 11(3)
-                from_=outcome.on,
-                actor="nhs-body",
-                recorded_at=workflow.now(),
-            )
-            book.put(record.model_copy(update={"exceptions": (*record.exceptions, lift)}))
-            await self._publish(
+            book.put(nhs_impractical_lift(record, outcome.on, workflow.now()))
+            await self._pub.publish(
                 ClockChanged(
                     case_id=start.case_id,
                     rule=RULE,
@@ -132,7 +114,7 @@ class HealthInput:
             )
         else:
             book.put(record.model_copy(update={"met_on": outcome.on}))
-            await self._publish(
+            await self._pub.publish(
                 ClockMet(
                     case_id=start.case_id,
                     rule=RULE,
@@ -149,6 +131,9 @@ class HealthInput:
             pass  # the case closed meanwhile: the outcome is still this workflow's result
         return outcome
 
+    def _ended(self) -> bool:
+        return self._outcome is not None or self._withdrawn is not None
+
     def _require(self) -> tuple[HealthInputStart, ClockBook]:
         assert self._start is not None and self._book is not None
         return self._start, self._book
@@ -162,32 +147,11 @@ class HealthInput:
     def _today(self) -> date:
         return wales_date(workflow.now())
 
-    def _seen_before(self, event_id: str) -> bool:
-        if event_id in self._seen:
-            return True
-        self._seen = [*self._seen, event_id][-SEEN_LIMIT:]
-        return False
-
-    async def _publish(self, event: Event) -> None:
-        start, _ = self._require()
-        self._seq += 1
-        await workflow.execute_activity(
-            "record_journey_event",
-            PublishJourneyEvent(
-                workflow_id=workflow.info().workflow_id,
-                seq=self._seq,
-                subject=start.case_id,
-                event_type=event.cloudevent_type(),
-                payload=event.model_dump(mode="json"),
-            ),
-            start_to_close_timeout=timedelta(seconds=30),
-        )
-
     # -- signals -------------------------------------------------------------------------------
 
     @workflow.signal(name=j.SIGNAL_HEALTH_INPUT_RECEIVED)
     def received(self, fact: j.HealthInputReceivedFact) -> None:
-        if self._seen_before(fact.event_id) or self._outcome or self._withdrawn:
+        if not self._seen.first_time(fact.event_id) or self._ended():
             return
         self._outcome = j.HealthInputOutcome(
             request_id=fact.request_id,
@@ -198,7 +162,7 @@ class HealthInput:
 
     @workflow.signal(name=j.SIGNAL_HEALTH_INPUT_IMPRACTICAL)
     def impractical(self, fact: j.HealthInputImpracticalFact) -> None:
-        if self._seen_before(fact.event_id) or self._outcome or self._withdrawn:
+        if not self._seen.first_time(fact.event_id) or self._ended():
             return
         self._outcome = j.HealthInputOutcome(
             request_id=fact.request_id, outcome="impractical", on=fact.recorded_on

@@ -1,23 +1,28 @@
-"""Escalation ladders as data (issue 5, "Deadlines with teeth"): per rule, overridable per
-authority. The `load_case_setup` activity resolves them, so a change here reaches a running
-journey only through its recorded activity result (never on replay).
+"""Escalation ladders as data: per rule, overridable per authority. The `load_case_setup`
+activity resolves them, so a change here reaches a running journey only through its recorded
+activity result (never on replay).
 
 Levels: at-risk 0, due 1, breached 2, each escalation rung 3, 4, ...
-Times (ALN_RULES.md s.1): warnings and the due alert at 09:00 Europe/London; breached from 00:00
+Times (docs/rules.md): warnings and the due alert at 09:00 Europe/London; breached from 00:00
 the day after the due date.
 """
 
+from llwybr_contracts.vocabulary import Role, RuleId
 from llwybr_workflows.journey.contracts import LadderStep
+
+# The case's own officer, resolved per clock: the school's ALNCo for a school's clock, else the
+# LA's officer. Every other rung names a `Role`.
+OFFICER = "officer"
 
 # Default: at risk: the case officer; due: officer and ALN manager; breached: manager and head
 # of service, repeated weekly until resolved.
 DEFAULT_LADDER: tuple[LadderStep, ...] = (
-    LadderStep(stage="at-risk", roles=("officer",)),
-    LadderStep(stage="due", roles=("officer", "manager")),
-    LadderStep(stage="breached", roles=("manager", "head-of-service")),
+    LadderStep(stage="at-risk", roles=(OFFICER,)),
+    LadderStep(stage="due", roles=(OFFICER, Role.LA_MANAGER)),
+    LadderStep(stage="breached", roles=(Role.LA_MANAGER, Role.HEAD_OF_SERVICE)),
     LadderStep(
         stage="escalated",
-        roles=("manager", "head-of-service"),
+        roles=(Role.LA_MANAGER, Role.HEAD_OF_SERVICE),
         after_breach_days=7,
         repeat_days=7,
     ),
@@ -26,33 +31,38 @@ DEFAULT_LADDER: tuple[LadderStep, ...] = (
 # health-response (Regs reg 11): at risk: the board's DECLO; breached: the DECLO and the case's
 # LA officer; 14 days after breach: the board's ALN lead. Due: the DECLO [assumed].
 HEALTH_LADDER: tuple[LadderStep, ...] = (
-    LadderStep(stage="at-risk", roles=("declo",)),
-    LadderStep(stage="due", roles=("declo",)),
-    LadderStep(stage="breached", roles=("declo", "la-officer")),
-    LadderStep(stage="escalated", roles=("board-aln-lead",), after_breach_days=14),
+    LadderStep(stage="at-risk", roles=(Role.DECLO,)),
+    LadderStep(stage="due", roles=(Role.DECLO,)),
+    LadderStep(stage="breached", roles=(Role.DECLO, Role.LA_OFFICER)),
+    LadderStep(stage="escalated", roles=(Role.BOARD_ALN_LEAD,), after_breach_days=14),
 )
 
 # The family's own windows (tribunal-appeal: ETW Regs reg 10; cease-reconsider-request: Regs
 # reg 12): nobody breaches them; the officer is reminded, and the window closes silently.
 WINDOW_LADDER: tuple[LadderStep, ...] = (
-    LadderStep(stage="at-risk", roles=("officer",)),
-    LadderStep(stage="due", roles=("officer",)),
+    LadderStep(stage="at-risk", roles=(OFFICER,)),
+    LadderStep(stage="due", roles=(OFFICER,)),
     LadderStep(stage="breached", roles=()),
 )
 
+WINDOW_RULES = frozenset(
+    {RuleId.TRIBUNAL_APPEAL, RuleId.CEASE_RECONSIDER_REQUEST, RuleId.TRIBUNAL_REVIEW_APPLICATION}
+)
+
 RULE_LADDERS: dict[str, tuple[LadderStep, ...]] = {
-    "health-response": HEALTH_LADDER,
-    "tribunal-appeal": WINDOW_LADDER,
-    "cease-reconsider-request": WINDOW_LADDER,
-    "tribunal-review-application": WINDOW_LADDER,
+    RuleId.HEALTH_RESPONSE: HEALTH_LADDER,
+    **dict.fromkeys(WINDOW_RULES, WINDOW_LADDER),
 }
 
 # Per-authority overrides: {ONS code: {rule id: ladder}}. Empty until an authority asks.
 AUTHORITY_LADDERS: dict[str, dict[str, tuple[LadderStep, ...]]] = {}
 
-WINDOW_RULES = frozenset(
-    {"tribunal-appeal", "cease-reconsider-request", "tribunal-review-application"}
-)
+# Ladders recorded (in journey histories) before the rungs named `Role` members.
+_RECORDED_KEYS = {"manager": Role.LA_MANAGER}
+
+# What journeys published for the head of service before alerts named the token role
+# (workflows/README.md, patch `alert-roles-are-token-roles`).
+LADDER_HEAD_OF_SERVICE = "la-head-of-service"
 
 
 def ladders_for(authority: str, rules: tuple[str, ...]) -> dict[str, tuple[LadderStep, ...]]:
@@ -61,21 +71,26 @@ def ladders_for(authority: str, rules: tuple[str, ...]) -> dict[str, tuple[Ladde
 
 
 def alert_target(
-    role: str, *, la: str, board: str, school_ref: str | None, school_body: bool
+    role: str,
+    *,
+    la: str,
+    board: str,
+    school_ref: str | None,
+    school_body: bool,
+    token_roles: bool = False,
 ) -> tuple[str, str]:
-    """A ladder role key -> (alert_role, alert_scope), ids and codes only (DESIGN.md)."""
-    if role == "officer":
+    """A ladder rung's role -> (alert_role, alert_scope), ids and codes only. `token_roles`:
+    the head of service is alerted as the role its token carries (`head-of-service`), not as
+    the journeys of before did (`la-head-of-service`)."""
+    role = _RECORDED_KEYS.get(role, role)
+    if role == OFFICER:
         if school_body and school_ref:
-            return "school-alnco", f"school:{school_ref}"
-        return "la-officer", f"la:{la}"
-    if role == "la-officer":
-        return "la-officer", f"la:{la}"
-    if role == "manager":
-        return "la-manager", f"la:{la}"
-    if role == "head-of-service":
-        return "la-head-of-service", f"la:{la}"
-    if role == "declo":
-        return "declo", f"board:{board}"
-    if role == "board-aln-lead":
-        return "board-aln-lead", f"board:{board}"
+            return Role.SCHOOL_ALNCO, f"school:{school_ref}"
+        return Role.LA_OFFICER, f"la:{la}"
+    if role in (Role.LA_OFFICER, Role.LA_MANAGER):
+        return Role(role), f"la:{la}"
+    if role == Role.HEAD_OF_SERVICE:
+        return (Role.HEAD_OF_SERVICE if token_roles else LADDER_HEAD_OF_SERVICE), f"la:{la}"
+    if role in (Role.DECLO, Role.BOARD_ALN_LEAD):
+        return Role(role), f"board:{board}"
     raise ValueError(f"unknown ladder role {role!r}")

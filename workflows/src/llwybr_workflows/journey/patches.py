@@ -1,0 +1,21 @@
+"""The `workflow.patched` ids of `IdpJourney`, oldest first. A running journey keeps the
+behaviour its history recorded; only journeys that reach the patch point after a deploy take
+the new path (workflows/README.md, "Versioning and replay")."""
+
+# Everything after JourneyStarted landed after the walking skeleton: journeys started by the
+# skeleton keep waiting as they did.
+STATUTORY_JOURNEY = "statutory-journey-v1"
+
+# LlwybrNextDue also refreshed after a lone ClockMet (e.g. an appeal lodged).
+UPSERT_ON_MET = "upsert-after-clock-met"
+
+# Several queued events leave in one activity (one outbox transaction) instead of one each.
+BATCH_EVENTS = "batch-journey-events"
+
+# A fact signalled before the calendars are loaded is held and applied, in order, once they
+# are (before, it was marked seen and dropped).
+HOLD_EARLY_FACTS = "hold-early-facts"
+
+# A new journey's deadline alerts name the head of service `head-of-service` (the role tokens
+# carry, `Role.HEAD_OF_SERVICE`); journeys started before keep `la-head-of-service` for life.
+ALERT_ROLES_ARE_TOKEN_ROLES = "alert-roles-are-token-roles"
