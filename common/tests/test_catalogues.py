@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [ROOT / "common" / "src", *sorted((ROOT / "services").glob("*/src"))]
 # `AccessDenied("access.case-scope", ...)`, `Unavailable(\n    "journey-unavailable...")`
 RAISED = re.compile(
-    r"\b(?:DomainError|BadRequest|Unauthenticated|AccessDenied|NotFound|Conflict|Unavailable)"
+    r"\b(?:DomainError|BadRequest|Unauthenticated|AccessDenied|NotFound|Conflict|Unavailable|unavailable)"
     r"\(\s*\"([a-z0-9.-]+)\""
 )
 # `FieldError("note", "note-required-for-other")`, `FieldError(\n    field, "bad-cursor"`

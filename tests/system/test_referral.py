@@ -1,4 +1,4 @@
-"""Referral intake, routing and the case API on the whole stack (issue 4)."""
+"""Referral intake, routing and the case API on the whole stack."""
 
 import asyncio
 import json
@@ -371,7 +371,7 @@ async def test_a_clock_the_calendar_cannot_cover_is_null_flagged_and_explained(
     running: Stack, officer: dict[str, str]
 ) -> None:
     # The shipped calendars start in September 2025: a school-day clock from June 2025 cannot
-    # be counted, and is never counted on weekdays instead (ALN_RULES.md section 1, Coverage).
+    # be counted, and is never counted on weekdays instead (docs/rules.md, section 1, Coverage).
     r = await post(running, "/api/v1/referrals", referral(received_on="2025-06-02"), officer)
     assert r.status_code == 201, r.text
     out = r.json()

@@ -1,4 +1,4 @@
-"""Who is calling: bearer JWTs with `roles` and `llwybr_scopes` claims (DESIGN.md, Security).
+"""Who is calling: bearer JWTs with `roles` and `llwybr_scopes` claims.
 
 Embedded mode signs RS256 tokens with a local key kept under `<home>/keys/` and serves its JWKS;
 production validates tokens from an OIDC provider (Entra ID) through `LLWYBR_JWKS_URL`,

@@ -123,7 +123,7 @@ async def get_health_request(
         if not viewer.is_health:
             return views.for_la(found, on)
         learner = await service.stored_learner(uow.session, case_id=found.case_id)
-    # Claim-check outside any transaction of ours (DESIGN.md: never call another service to
+    # Claim-check outside any transaction of ours (never call another service to
     # finish our own transaction); an unreachable referral service leaves the details out.
     fetched = None if learner is not None else await directory.learner(found.case_id)
     reason = await directory.referral_reason(found.case_id, found.request_id)

@@ -1,5 +1,5 @@
 """The FHIR R4 endpoint: a board's own system pulls s.20 requests and pushes answers without
-the UI (issue 6, interoperability with NHS Wales). Health roles of the board only; every read is
+the UI (interoperability with NHS Wales). Health roles of the board only; every read is
 audited; each write goes through the same service functions as the inbox API."""
 
 from datetime import date

@@ -66,7 +66,7 @@ class HealthInputRequest(SQLModel, table=True):
 
 class LearnerDetails(SQLModel, table=True):
     """What the health sharing agreement allows this service to keep about a learner: name,
-    date of birth and NHS number (issue 6, data boundaries), and nothing more."""
+    date of birth and NHS number (the health sharing agreement), and nothing more."""
 
     __tablename__ = "learner_details"
 

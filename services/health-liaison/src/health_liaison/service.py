@@ -42,7 +42,7 @@ def is_overdue(request: HealthInputRequest, today: date) -> bool:
 
 
 def days_remaining(request: HealthInputRequest, today: date) -> int | None:
-    """Calendar days to the due date, negative once overdue (issue 6)."""
+    """Calendar days to the due date, negative once overdue."""
     return None if request.due is None else (request.due - today).days
 
 

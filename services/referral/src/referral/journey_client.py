@@ -35,6 +35,8 @@ from llwybr_contracts.temporal import journey_workflow_id
 from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE, Refusal
 
 RETRY_AFTER_SECONDS = "5"
+# Keyword names of DomainError itself, which a refusal's parameters must not shadow.
+_RESERVED = frozenset({"code", "headers", "errors", "extra"})
 
 
 class Journey(Protocol):
@@ -59,7 +61,8 @@ def refusal_error(cause: BaseException | None, fallback: str) -> DomainError:
         except (IndexError, ValidationError):
             pass
         else:
-            return Conflict(f"refused.{refusal.code.value}", **refusal.params)
+            params = {k: v for k, v in refusal.params.items() if k not in _RESERVED}
+            return Conflict(f"refused.{refusal.code.value}", **params)
     reason = getattr(cause, "message", None) or str(cause or fallback)
     return Conflict("command-refused", reason=reason)
 

@@ -1,4 +1,6 @@
-"""Request and response bodies of the case API (the contract in issue 4)."""
+"""Request and response bodies of the case API. What a caller sends is `XCreate`, what it
+gets back `XPublic`, a list of them `XPage` (the same names in every service); the JSON field
+names are the contract and never change with the class names."""
 
 import datetime as dt
 from datetime import date

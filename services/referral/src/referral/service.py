@@ -54,7 +54,7 @@ class Checked:
     def clock_start(self) -> date | None:
         if self.route.rule is None:
             return None
-        # A young person's clock runs from consent (ALN_RULES.md section 1, `start`).
+        # A young person's clock runs from consent (docs/rules.md, section 1: `start`).
         return self.consent_on if self.stage == "young-person" else self.body.received_on
 
 
