@@ -1,4 +1,4 @@
-"""Tokens, roles and scopes (DESIGN.md, Security model)."""
+"""Tokens, roles and scopes."""
 
 from pathlib import Path
 

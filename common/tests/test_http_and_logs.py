@@ -13,8 +13,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pydantic import BaseModel
 
 from llwybr_common.auth import CurrentPrincipal
+from llwybr_common.errors import Conflict
 from llwybr_common.logs import JsonFormatter
-from llwybr_common.problems import Problem, install_problem_handlers
+from llwybr_common.problems import install_problem_handlers
 from llwybr_common.telemetry import JsonLinesSpanExporter
 
 pytestmark = pytest.mark.unit
@@ -32,7 +33,7 @@ def app() -> FastAPI:
     @api.post("/things")
     async def things(body: Body) -> dict[str, int]:
         if body.count > 9:
-            raise Problem(409, "Too many", "at most 9 things", type_="too-many", limit=9)
+            raise Conflict("case-closed", case_id="c-9", extra={"limit": 9})
         return {"count": body.count}
 
     @api.get("/mine")
@@ -51,10 +52,12 @@ def test_every_bad_field_is_named_in_problem_json() -> None:
     assert {e["field"] for e in body["errors"]} == {"count", "name"}
 
 
-def test_raised_problem_keeps_its_type_and_extras() -> None:
+def test_raised_domain_error_keeps_its_code_params_and_extras() -> None:
     r = TestClient(app()).post("/things", json={"count": 10, "name": "x"})
     assert r.status_code == 409
-    assert r.json()["type"].endswith("/too-many") and r.json()["limit"] == 9
+    body = r.json()
+    assert body["type"].endswith("/case-closed") and body["code"] == "case-closed"
+    assert body["limit"] == 9 and "c-9" in body["detail"]
 
 
 def test_missing_token_is_401_with_a_challenge() -> None:

@@ -1,4 +1,4 @@
-"""Referral intake, routing and the case API on the whole stack (issue 4)."""
+"""Referral intake, routing and the case API on the whole stack."""
 
 import asyncio
 import json
@@ -164,6 +164,15 @@ async def test_other_authority_gets_403_and_the_refusal_is_audited(
     assert (await get(running, f"/api/v1/cases/{case_id}", officer)).status_code == 200
     denied = await get(running, f"/api/v1/cases/{case_id}", swansea_officer)
     assert denied.status_code == 403
+    cy = await get(
+        running, f"/api/v1/cases/{case_id}", {**swansea_officer, "Accept-Language": "cy"}
+    )
+    en = await get(
+        running, f"/api/v1/cases/{case_id}", {**swansea_officer, "Accept-Language": "en"}
+    )
+    assert cy.json()["code"] == en.json()["code"] == "access.case-scope"
+    assert (cy.json()["title"], en.json()["title"]) == ("Dim mynediad", "Access denied")
+    assert cy.json()["detail"].startswith("Nid oes gennych ganiatâd i wneud hyn")
     listed = await get(running, "/api/v1/cases", swansea_officer, limit=500)
     assert case_id not in {c["case_id"] for c in listed.json()["items"]}
     socket_dir = running.endpoints.database_url.split("host=")[1]  # type: ignore[union-attr]
@@ -204,6 +213,13 @@ async def test_bad_referral_names_every_field_and_writes_nothing(
     assert yp.status_code == 422 and yp.json()["errors"][0]["field"] == "learner.consent"
     unknown = await post(running, "/api/v1/referrals", referral(source="pigeon"), officer)
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "source"
+    welsh = await post(running, "/api/v1/referrals", bad, {**officer, "Accept-Language": "cy"})
+    english = await post(running, "/api/v1/referrals", bad, {**officer, "Accept-Language": "en"})
+    assert welsh.json()["code"] == english.json()["code"] == "validation"
+    assert welsh.json()["title"] == "Nid yw'r cais yn ddilys"
+    assert english.json()["title"] == "The request is not valid"
+    born = {e["field"]: e["reason"] for e in welsh.json()["errors"]}["learner.date_of_birth"]
+    assert born == "mae'r dyddiad geni yn y dyfodol"
     after = (await get(running, "/api/v1/cases", officer, limit=500)).json()["items"]
     assert len(after) == len(before)
 
@@ -297,6 +313,17 @@ async def test_commands_change_the_journey_and_refusals_are_409(
     assert again.status_code == 409
     assert again.headers["content-type"].startswith("application/problem+json")
     assert again.json()["detail"]
+    path = f"/api/v1/cases/{case_id}/decision"
+    cy = await post(running, path, decision, {**officer, "Accept-Language": "cy"})
+    en = await post(running, path, decision, {**officer, "Accept-Language": "en"})
+    assert cy.status_code == en.status_code == 409
+    # A refusal with a code (`refused.<code>`) or, from a journey that gives only a message,
+    # `command-refused`: the same code in both languages either way.
+    assert cy.json()["code"] == en.json()["code"]
+    assert cy.json()["code"] == "command-refused" or cy.json()["code"].startswith("refused.")
+    assert cy.json()["title"] == "Ni chaniateir hyn yng nghyflwr presennol yr achos"
+    assert en.json()["title"] == "Not allowed in the case's current state"
+    assert cy.headers["content-language"] == "cy" and cy.json()["detail"] != en.json()["detail"]
 
 
 async def test_consent_given_starts_the_young_persons_clock(
@@ -330,14 +357,15 @@ async def test_refused_consent_closes_the_case_and_commands_get_409(
         running, f"/api/v1/cases/{case_id}/health-requests", {"reason": "x"}, officer
     )
     assert command.status_code == 409
-    assert command.json()["title"] == "The case is closed"
+    assert command.json()["code"] == "case-closed"
+    assert command.json()["title"] == "Mae'r achos ar gau / The case is closed"
 
 
 async def test_a_clock_the_calendar_cannot_cover_is_null_flagged_and_explained(
     running: Stack, officer: dict[str, str]
 ) -> None:
     # The shipped calendars start in September 2025: a school-day clock from June 2025 cannot
-    # be counted, and is never counted on weekdays instead (ALN_RULES.md section 1, Coverage).
+    # be counted, and is never counted on weekdays instead (docs/rules.md, section 1, Coverage).
     r = await post(running, "/api/v1/referrals", referral(received_on="2025-06-02"), officer)
     assert r.status_code == 201, r.text
     out = r.json()

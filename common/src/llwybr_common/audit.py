@@ -1,5 +1,5 @@
 """The append-only audit log: every read of a child's record and every change, with who,
-what, when and why (DESIGN.md, Security). Rows are written in the same transaction as the
+what, when and why. Rows are written in the same transaction as the
 change they describe; a database trigger refuses UPDATE and DELETE."""
 
 import uuid

@@ -1,4 +1,4 @@
-"""Who is calling: bearer JWTs with `roles` and `llwybr_scopes` claims (DESIGN.md, Security).
+"""Who is calling: bearer JWTs with `roles` and `llwybr_scopes` claims.
 
 Embedded mode signs RS256 tokens with a local key kept under `<home>/keys/` and serves its JWKS;
 production validates tokens from an OIDC provider (Entra ID) through `LLWYBR_JWKS_URL`,
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, Request
 
-from llwybr_common.problems import Problem
+from llwybr_common.errors import Unauthenticated
 from llwybr_common.settings import Settings, get_settings
 
 ROLES = frozenset(
@@ -201,34 +201,20 @@ def verify(token: str, settings: Settings) -> Principal:
     return Principal(str(claims["sub"]), frozenset(map(str, roles)) & ROLES, tuple(parsed))
 
 
-def _unauthorised(detail: str) -> Problem:
-    return Problem(
-        401,
-        "Authentication required",
-        detail,
-        type_="unauthorised",
-        headers={"WWW-Authenticate": 'Bearer realm="llwybr"'},
-    )
-
-
 async def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise _unauthorised("send a bearer token: Authorization: Bearer <JWT>")
+        raise Unauthenticated("unauthenticated.no-token")
     settings = getattr(getattr(request.app.state, "runtime", None), "settings", None)
     try:
         principal = verify(token.strip(), settings or get_settings())
     except jwt.ExpiredSignatureError as exc:
-        raise _unauthorised("the token has expired") from exc
+        raise Unauthenticated("unauthenticated.expired") from exc
     except jwt.PyJWTError as exc:
-        raise _unauthorised(f"the token is not valid: {exc}") from exc
+        raise Unauthenticated("unauthenticated.invalid") from exc
     request.state.principal = principal
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
-
-
-def forbid(detail: str) -> Problem:
-    return Problem(403, "Forbidden", detail, type_="forbidden")

@@ -6,7 +6,19 @@ parameters (ids, codes and dates only); one handler in `problems.py` turns it in
 problem+json in the caller's language. The class sets the HTTP status.
 """
 
+import dataclasses
 from typing import Any, ClassVar
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldError:
+    """One bad field of a request: where, a stable reason code (`field.<code>` in the
+    catalogues) with its parameters, and an English text for a code the catalogues lack."""
+
+    field: str
+    code: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    message: str = ""
 
 
 class DomainError(Exception):
@@ -17,7 +29,7 @@ class DomainError(Exception):
         code: str,
         *,
         headers: dict[str, str] | None = None,
-        errors: list[dict[str, Any]] | None = None,
+        errors: list[FieldError] | None = None,
         extra: dict[str, Any] | None = None,
         **params: Any,
     ) -> None:
@@ -25,12 +37,21 @@ class DomainError(Exception):
         self.code = code
         self.params = params  # filled into the catalogue's title and detail
         self.headers = headers or {}
-        self.errors = errors  # field-level reasons, for 422s
+        self.errors = errors or []  # field-level reasons, for 422s
         self.extra = extra or {}  # further members of the problem body (ids, links)
 
 
 class BadRequest(DomainError):
     status = 400
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or ones that cannot be trusted (401)."""
+
+    status = 401
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code, headers={"WWW-Authenticate": 'Bearer realm="llwybr"'}, **params)
 
 
 class AccessDenied(DomainError):
@@ -50,9 +71,13 @@ class Conflict(DomainError):
 
 
 class Invalid(DomainError):
-    """The request is well formed but its content is not acceptable (422)."""
+    """The request is well formed but its content is not acceptable (422): one answer naming
+    every bad field, each with its reason."""
 
     status = 422
+
+    def __init__(self, *errors: FieldError) -> None:
+        super().__init__("validation", errors=list(errors))
 
 
 class Unavailable(DomainError):

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_common.logs import setup_logging
 from llwybr_common.migrations import migrate
-from llwybr_common.outbox import OutboxRelay
+from llwybr_common.outbox import OutboxMessage, OutboxRelay
 from llwybr_common.problems import install_problem_handlers, problem_response
 from llwybr_common.request_guard import install_request_guard
 from llwybr_common.settings import Settings, get_settings
@@ -55,8 +55,18 @@ class Runtime:
         """CloudEvents `source` of this service's events."""
         return f"/llwybr/{self.service}"
 
-    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return session_scope(self.engine)
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; when it wrote outbox rows, the relay is woken once it commits, so
+        events leave at once rather than at the next poll (and never before the commit)."""
+        async with session_scope(self.engine) as session:
+            yield session
+            wrote_events = any(
+                isinstance(row, OutboxMessage)
+                for row in (*session.new, *session.identity_map.values())
+            )
+        if wrote_events:
+            self.relay.wake()
 
 
 ConsumerFactory = Callable[[Runtime], Sequence[IdempotentConsumer]]
@@ -111,7 +121,9 @@ def build_app(
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ok", "checks": checks})
         down = ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
-        return problem_response(503, "Not ready", down, checks=checks)
+        return problem_response(
+            request, 503, "not-ready", params={"down": down}, extra={"checks": checks}
+        )
 
     @app.middleware("http")
     async def trace_id_header(request: Request, call_next: Any) -> Response:

@@ -139,12 +139,15 @@ async def test_bad_resources_are_refused_naming_the_field(desk: Desk) -> None:
         "identifier": [{"system": fr.NHS_NUMBER, "value": "9434765918"}],
     }
     refused = await desk.http.put(
-        "/fhir/R4/Patient/case-f2", json=wrong_number, headers=desk.declo()
+        "/fhir/R4/Patient/case-f2",
+        json=wrong_number,
+        headers={**desk.declo(), "Accept-Language": "en"},
     )
     assert refused.status_code == 422
     assert refused.json()["errors"] == [
         {
             "field": "Patient.identifier[0].value",
+            "code": "fhir-rule",
             "reason": "the NHS number's check digit does not match",
         }
     ]

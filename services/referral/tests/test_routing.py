@@ -1,4 +1,4 @@
-"""Routing (ALN_RULES.md section 4) and the identifiers' check digits."""
+"""Routing (docs/rules.md, section 4) and the identifiers' check digits."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Who sees which s.20 requests (DESIGN.md, Security; issue 6, data boundaries).
+"""Who sees which s.20 requests .
 
 Health roles see their own board's requests, clinical notes included. LA officers see the
 outcome and the Welsh-delivery advice for their own authority's cases, never the clinical notes.
@@ -8,7 +8,8 @@ Nobody else sees anything here.
 from dataclasses import dataclass
 
 from health_liaison.models import HealthInputRequest
-from llwybr_common.auth import HEALTH_ROLES, LA_ROLES, Principal, forbid
+from llwybr_common.auth import HEALTH_ROLES, LA_ROLES, Principal
+from llwybr_common.errors import AccessDenied
 
 # Who may do what on a request (always within their own board).
 ASSIGNERS = ("declo", "health-liaison", "board-aln-lead")
@@ -40,12 +41,10 @@ def viewer_of(principal: Principal) -> Viewer:
     authorities = frozenset(principal.scoped("la"))
     if principal.has_role(*LA_ROLES) and authorities:
         return Viewer(principal, "la", authorities=authorities)
-    raise forbid(
-        "health requests are for health roles scoped to a board (board:W11...) "
-        "or LA roles scoped to an authority (la:W06...)"
-    )
+    raise AccessDenied("access.health-scope")
 
 
 def require_health_role(viewer: Viewer, roles: tuple[str, ...], action: str) -> None:
+    """`action` names the step for readers of the code; the answer names the roles."""
     if not viewer.is_health or not viewer.principal.has_role(*roles):
-        raise forbid(f"{action} needs one of the roles {sorted(roles)} scoped to the board")
+        raise AccessDenied("access.health-role", roles=", ".join(sorted(roles)))

@@ -1,16 +1,14 @@
-"""HTTP routes of the health-liaison service: the DECLO inbox (issue 6, Contract).
+"""HTTP routes of the health-liaison service: the DECLO inbox.
 
-Handlers are thin: who is asking, one call to the service in one transaction, the view.
+Handlers are thin: who is asking, one call to the service in one unit of work, the view.
+Refusals are domain errors, answered as problem+json in the caller's language.
 """
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from health_liaison import nhs_number, service, views
 from health_liaison.access import (
@@ -21,18 +19,19 @@ from health_liaison.access import (
     viewer_of,
 )
 from health_liaison.models import (
-    AssignBody,
-    ImpracticalBody,
+    AssignmentCreate,
+    ImpracticalCreate,
     InboxPage,
     RequestStatus,
-    ResponseBody,
+    ResponseCreate,
 )
 from health_liaison.referral_client import ReferralDirectory
-from health_liaison.timeliness import TimelinessReport, timeliness
-from llwybr_common.audit import audit
-from llwybr_common.auth import CurrentPrincipal, Principal
-from llwybr_common.problems import Problem
+from health_liaison.timeliness import TimelinessPublic, timeliness
+from llwybr_common.auth import CurrentPrincipal
+from llwybr_common.errors import FieldError, Invalid
 from llwybr_common.runtime import Runtime
+from llwybr_common.unit_of_work import unit_of_work
+from llwybr_common.wales import Today
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +43,6 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def today(request: Request) -> date:
-    """Today in Wales; tests may set `app.state.today` to a callable."""
-    override: Callable[[], date] | None = getattr(request.app.state, "today", None)
-    return override() if override else service.wales_today()
-
-
 def referral_directory(request: Request) -> ReferralDirectory:
     directory: ReferralDirectory | None = getattr(request.app.state, "referral", None)
     if directory is None:
@@ -59,38 +52,6 @@ def referral_directory(request: Request) -> ReferralDirectory:
 
 
 Rt = Annotated[Runtime, Depends(runtime)]
-
-
-@asynccontextmanager
-async def unit_of_work(
-    rt: Runtime, principal: Principal, purpose: str
-) -> AsyncIterator[AsyncSession]:
-    """One transaction; a request the caller may not see becomes 404, its denial audited in a
-    transaction of its own (the failed one rolls back)."""
-    try:
-        async with rt.session() as session:
-            yield session
-    except service.NotVisible as exc:
-        async with rt.session() as session:
-            audit(
-                session,
-                principal,
-                action="denied",
-                resource=exc.resource,
-                resource_id=exc.resource_id,
-                case_id=exc.case_id,
-                purpose=purpose,
-                outcome="not-found-or-out-of-scope",
-            )
-        raise Problem(404, "Not found", str(exc), type_="not-found") from exc
-
-
-Today = Annotated[date, Depends(today)]
-
-
-def invalid(errors: list[dict[str, str]]) -> Problem:
-    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return Problem(422, "The request is not valid", detail, type_="validation", errors=errors)
 
 
 @router.get("/health-requests", response_model=InboxPage)
@@ -116,26 +77,26 @@ async def list_health_requests(
         board=board,
         authority=authority,
     )
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, purpose="GET /api/v1/health-requests (inbox)") as uow:
         rows, next_cursor = await service.list_inbox(
-            session, viewer=viewer, filters=filters, today=on, limit=limit, cursor=cursor
+            uow.session, viewer=viewer, filters=filters, today=on, limit=limit, cursor=cursor
         )
     return InboxPage(items=[views.inbox_item(r, on) for r in rows], next=next_cursor)
 
 
-@router.get("/health-requests/timeliness", response_model=TimelinessReport)
+@router.get("/health-requests/timeliness", response_model=TimelinessPublic)
 async def board_timeliness(
     rt: Rt,
     principal: CurrentPrincipal,
     on: Today,
     period_from: Annotated[date | None, Query(alias="from")] = None,
     period_to: Annotated[date | None, Query(alias="to")] = None,
-) -> TimelinessReport:
+) -> TimelinessPublic:
     viewer = viewer_of(principal)
     period_to = period_to or on
     period_from = period_from or period_to - timedelta(days=365)
     if period_from > period_to:
-        raise invalid([{"field": "from", "reason": "the period starts after it ends"}])
+        raise Invalid(FieldError("from", "period-reversed"))
     async with rt.session() as session:
         return await timeliness(
             session, viewer=viewer, period_from=period_from, period_to=period_to, today=on
@@ -144,7 +105,7 @@ async def board_timeliness(
 
 @router.get(
     "/health-requests/{request_id}",
-    response_model=views.HealthRequestDetail | views.HealthRequestOutcome,
+    response_model=views.HealthRequestDetailPublic | views.HealthRequestOutcomePublic,
 )
 async def get_health_request(
     request_id: str,
@@ -152,21 +113,21 @@ async def get_health_request(
     principal: CurrentPrincipal,
     on: Today,
     directory: Annotated[ReferralDirectory, Depends(referral_directory)],
-) -> views.HealthRequestDetail | views.HealthRequestOutcome:
+) -> views.HealthRequestDetailPublic | views.HealthRequestOutcomePublic:
     viewer = viewer_of(principal)
     purpose = f"GET /api/v1/health-requests/{request_id}"
-    async with unit_of_work(rt, principal, purpose) as session:
+    async with unit_of_work(rt, principal, purpose=purpose) as uow:
         found = await service.read_request(
-            session, viewer=viewer, request_id=request_id, purpose=purpose
+            uow, viewer=viewer, request_id=request_id, purpose=purpose
         )
         if not viewer.is_health:
             return views.for_la(found, on)
-        learner = await service.stored_learner(session, case_id=found.case_id)
-    # Claim-check outside any transaction of ours (DESIGN.md: never call another service to
+        learner = await service.stored_learner(uow.session, case_id=found.case_id)
+    # Claim-check outside any transaction of ours (never call another service to
     # finish our own transaction); an unreachable referral service leaves the details out.
     fetched = None if learner is not None else await directory.learner(found.case_id)
     reason = await directory.referral_reason(found.case_id, found.request_id)
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, purpose=f"{purpose} (health sharing agreement)") as uow:
         if fetched is not None:
             number = fetched.nhs_number
             if number and not nhs_number.is_valid(number):
@@ -176,8 +137,7 @@ async def get_health_request(
                 )
                 number = None
             learner = await service.keep_learner(
-                session,
-                principal=principal,
+                uow,
                 case_id=found.case_id,
                 given_name=fetched.given_name,
                 family_name=fetched.family_name,
@@ -186,28 +146,25 @@ async def get_health_request(
                 source="referral",
                 purpose=f"claim-check for {purpose}",
             )
-        audit(
-            session,
-            principal,
+        uow.audit(
             action="read",
             resource="learner",
             resource_id=found.case_id,
             case_id=found.case_id,
-            purpose=f"{purpose} (health sharing agreement)",
             outcome="ok" if learner is not None else "unavailable",
         )
     return views.for_health(found, on, learner=learner, reason=reason, with_claim_check=True)
 
 
-@router.post("/health-requests/{request_id}/assign", response_model=views.HealthRequestDetail)
+@router.post("/health-requests/{request_id}/assign", response_model=views.HealthRequestDetailPublic)
 async def assign_health_request(
-    request_id: str, body: AssignBody, rt: Rt, principal: CurrentPrincipal, on: Today
-) -> views.HealthRequestDetail:
+    request_id: str, body: AssignmentCreate, rt: Rt, principal: CurrentPrincipal, on: Today
+) -> views.HealthRequestDetailPublic:
     viewer = viewer_of(principal)
     require_health_role(viewer, ASSIGNERS, "assigning a request")
-    async with unit_of_work(rt, principal, f"POST {request_id}/assign") as session:
+    async with unit_of_work(rt, principal, purpose=f"POST {request_id}/assign") as uow:
         found = await service.assign(
-            session,
+            uow,
             viewer=viewer,
             request_id=request_id,
             kind=body.kind,
@@ -217,38 +174,35 @@ async def assign_health_request(
     return views.for_health(found, on)
 
 
-@router.post("/health-requests/{request_id}/response", response_model=views.HealthRequestDetail)
+@router.post(
+    "/health-requests/{request_id}/response", response_model=views.HealthRequestDetailPublic
+)
 async def respond_to_health_request(
-    request_id: str, body: ResponseBody, rt: Rt, principal: CurrentPrincipal, on: Today
-) -> views.HealthRequestDetail:
+    request_id: str, body: ResponseCreate, rt: Rt, principal: CurrentPrincipal, on: Today
+) -> views.HealthRequestDetailPublic:
     viewer = viewer_of(principal)
     require_health_role(viewer, RESPONDERS, "answering a request")
     if errors := body.field_errors():
-        raise invalid(errors)
-    async with unit_of_work(rt, principal, f"POST {request_id}/response") as session:
+        raise Invalid(*errors)
+    async with unit_of_work(rt, principal, purpose=f"POST {request_id}/response") as uow:
         found = await service.respond(
-            session, viewer=viewer, request_id=request_id, answer=body, today=on, source=rt.source
+            uow, viewer=viewer, request_id=request_id, answer=body, today=on
         )
-    rt.relay.wake()
     return views.for_health(found, on)
 
 
-@router.post("/health-requests/{request_id}/impractical", response_model=views.HealthRequestDetail)
+@router.post(
+    "/health-requests/{request_id}/impractical", response_model=views.HealthRequestDetailPublic
+)
 async def record_impractical(
-    request_id: str, body: ImpracticalBody, rt: Rt, principal: CurrentPrincipal, on: Today
-) -> views.HealthRequestDetail:
+    request_id: str, body: ImpracticalCreate, rt: Rt, principal: CurrentPrincipal, on: Today
+) -> views.HealthRequestDetailPublic:
     viewer = viewer_of(principal)
     require_health_role(viewer, IMPRACTICAL_RECORDERS, "recording the 6 weeks as impractical")
     if not body.reason.strip():
-        raise invalid([{"field": "reason", "reason": "say why (Regs reg 11(3))"}])
-    async with unit_of_work(rt, principal, f"POST {request_id}/impractical") as session:
+        raise Invalid(FieldError("reason", "reason-required"))
+    async with unit_of_work(rt, principal, purpose=f"POST {request_id}/impractical") as uow:
         found = await service.record_impractical(
-            session,
-            viewer=viewer,
-            request_id=request_id,
-            reason=body.reason.strip(),
-            today=on,
-            source=rt.source,
+            uow, viewer=viewer, request_id=request_id, reason=body.reason.strip(), today=on
         )
-    rt.relay.wake()
     return views.for_health(found, on)

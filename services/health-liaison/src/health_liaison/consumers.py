@@ -1,7 +1,7 @@
 """Kafka handlers of the health-liaison service: thin, they call the service.
 
 Consumes the journey's `HealthInputRequested`, `HealthInputWithdrawn`, and `ClockChanged` and
-deadline events of the `health-response` clock (DESIGN.md, bounded contexts).
+deadline events of the `health-response` clock.
 """
 
 from sqlmodel.ext.asyncio.session import AsyncSession

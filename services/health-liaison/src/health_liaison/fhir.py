@@ -1,5 +1,5 @@
 """The FHIR R4 endpoint: a board's own system pulls s.20 requests and pushes answers without
-the UI (issue 6, interoperability with NHS Wales). Health roles of the board only; every read is
+the UI (interoperability with NHS Wales). Health roles of the board only; every read is
 audited; each write goes through the same service functions as the inbox API."""
 
 from datetime import date
@@ -22,12 +22,13 @@ from health_liaison.access import (
     require_health_role,
     viewer_of,
 )
-from health_liaison.api import Rt, Today, invalid, referral_directory, unit_of_work
-from health_liaison.models import RequestStatus, ResponseBody
+from health_liaison.api import Rt, referral_directory
+from health_liaison.models import RequestStatus, ResponseCreate
 from health_liaison.referral_client import ReferralDirectory
-from llwybr_common.audit import audit
-from llwybr_common.auth import CurrentPrincipal, forbid
-from llwybr_common.problems import Problem
+from llwybr_common.auth import CurrentPrincipal
+from llwybr_common.errors import AccessDenied, FieldError, Invalid
+from llwybr_common.unit_of_work import unit_of_work
+from llwybr_common.wales import Today
 
 router = APIRouter(prefix="/fhir/R4", tags=["FHIR R4"])
 
@@ -48,15 +49,18 @@ def fhir(body: dict[str, Any], status_code: int = 200) -> JSONResponse:
 def health_viewer(principal: CurrentPrincipal) -> Viewer:
     viewer = viewer_of(principal)
     if not viewer.is_health:
-        raise forbid("the FHIR endpoint is for a health board's roles (board:W11...)")
+        raise AccessDenied("access.fhir-health-only")
     return viewer
 
 
 HealthViewer = Annotated[Viewer, Depends(health_viewer)]
 
 
-def invalid_resource(exc: fr.FhirInvalid) -> Problem:
-    return invalid(exc.errors)
+def invalid_resource(exc: fr.FhirInvalid) -> Invalid:
+    """FHIR's own rules keep their English reason inside a Welsh or English frame."""
+    return Invalid(
+        *(FieldError(e["field"], "fhir-rule", {"reason": e["reason"]}) for e in exc.errors)
+    )
 
 
 @router.get("/metadata")
@@ -75,11 +79,11 @@ async def search_service_requests(
     cursor: Annotated[str | None, Query(alias="_cursor")] = None,
 ) -> JSONResponse:
     if status is not None and status not in SEARCH_STATUS:
-        raise invalid([{"field": "status", "reason": f"one of {sorted(SEARCH_STATUS)}"}])
+        raise Invalid(FieldError("status", "enum", {"expected": ", ".join(sorted(SEARCH_STATUS))}))
     filters = service.InboxFilter(status=SEARCH_STATUS[status] if status else ())
-    async with rt.session() as session:
+    async with unit_of_work(rt, viewer.principal, purpose="FHIR search ServiceRequest") as uow:
         rows, next_cursor = await service.list_inbox(
-            session, viewer=viewer, filters=filters, today=on, limit=count, cursor=cursor
+            uow.session, viewer=viewer, filters=filters, today=on, limit=count, cursor=cursor
         )
     base = str(request.url.remove_query_params(["_cursor"]))
     links = [{"relation": "self", "url": str(request.url)}]
@@ -103,9 +107,9 @@ async def search_service_requests(
 @router.get("/ServiceRequest/{request_id}")
 async def read_service_request(request_id: str, rt: Rt, viewer: HealthViewer) -> JSONResponse:
     purpose = "FHIR read ServiceRequest"
-    async with unit_of_work(rt, viewer.principal, purpose) as session:
+    async with unit_of_work(rt, viewer.principal, purpose=purpose) as uow:
         found = await service.read_request(
-            session, viewer=viewer, request_id=request_id, purpose=purpose
+            uow, viewer=viewer, request_id=request_id, purpose=purpose
         )
     return fhir(fr.service_request(found))
 
@@ -113,9 +117,9 @@ async def read_service_request(request_id: str, rt: Rt, viewer: HealthViewer) ->
 @router.get("/Task/{request_id}")
 async def read_task(request_id: str, rt: Rt, viewer: HealthViewer) -> JSONResponse:
     purpose = "FHIR read Task"
-    async with unit_of_work(rt, viewer.principal, purpose) as session:
+    async with unit_of_work(rt, viewer.principal, purpose=purpose) as uow:
         found = await service.read_request(
-            session, viewer=viewer, request_id=request_id, purpose=purpose
+            uow, viewer=viewer, request_id=request_id, purpose=purpose
         )
     return fhir(fr.task(found))
 
@@ -135,10 +139,11 @@ async def update_task(
         update = fr.read_task_update(resource)
     except fr.FhirInvalid as exc:
         raise invalid_resource(exc) from exc
-    async with unit_of_work(rt, viewer.principal, f"FHIR update Task {update.action}") as session:
+    purpose = f"FHIR update Task {update.action}"
+    async with unit_of_work(rt, viewer.principal, purpose=purpose) as uow:
         if update.action == "respond":
             require_health_role(viewer, RESPONDERS, "answering a request")
-            answer = ResponseBody.model_validate(
+            answer = ResponseCreate.model_validate(
                 {
                     "outcome": update.outcome,
                     "service": update.service,
@@ -147,39 +152,32 @@ async def update_task(
                 }
             )
             if errors := answer.field_errors():
-                raise invalid(
-                    [{**e, "field": TASK_FIELD.get(e["field"], e["field"])} for e in errors]
+                raise Invalid(
+                    *(
+                        FieldError(TASK_FIELD.get(e.field, e.field), e.code, e.params)
+                        for e in errors
+                    )
                 )
             found = await service.read_request(
-                session, viewer=viewer, request_id=request_id, purpose="FHIR update Task"
+                uow, viewer=viewer, request_id=request_id, purpose="FHIR update Task"
             )
             # PUT is idempotent: the same answer sent again (a retry) changes nothing; a
             # different one is answering twice, refused by the service.
             if not service.same_answer(found, answer):
                 found = await service.respond(
-                    session,
-                    viewer=viewer,
-                    request_id=request_id,
-                    answer=answer,
-                    today=on,
-                    source=rt.source,
+                    uow, viewer=viewer, request_id=request_id, answer=answer, today=on
                 )
         elif update.action == "impractical":
             require_health_role(
                 viewer, IMPRACTICAL_RECORDERS, "recording the 6 weeks as impractical"
             )
             found = await service.record_impractical(
-                session,
-                viewer=viewer,
-                request_id=request_id,
-                reason=update.reason or "",
-                today=on,
-                source=rt.source,
+                uow, viewer=viewer, request_id=request_id, reason=update.reason or "", today=on
             )
         elif update.action == "assign":
             require_health_role(viewer, ASSIGNERS, "assigning a request")
             found = await service.assign(
-                session,
+                uow,
                 viewer=viewer,
                 request_id=request_id,
                 kind=update.assignee_kind or "team",
@@ -188,12 +186,11 @@ async def update_task(
             )
         else:
             found = await service.read_request(
-                session,
+                uow,
                 viewer=viewer,
                 request_id=request_id,
                 purpose="FHIR update Task (no change)",
             )
-    rt.relay.wake()
     return fhir(fr.task(found))
 
 
@@ -204,11 +201,12 @@ async def read_patient(
     viewer: HealthViewer,
     directory: Annotated[ReferralDirectory, Depends(referral_directory)],
 ) -> JSONResponse:
-    async with unit_of_work(rt, viewer.principal, "FHIR read Patient") as session:
-        await service.request_of_case(session, viewer=viewer, case_id=case_id)
-        learner = await service.stored_learner(session, case_id=case_id)
+    async with unit_of_work(rt, viewer.principal, purpose="FHIR read Patient") as uow:
+        await service.request_of_case(uow, viewer=viewer, case_id=case_id)
+        learner = await service.stored_learner(uow.session, case_id=case_id)
     fetched = None if learner is not None else await directory.learner(case_id)
-    async with rt.session() as session:
+    purpose = "FHIR read Patient (health sharing agreement)"
+    async with unit_of_work(rt, viewer.principal, purpose=purpose) as uow:
         if fetched is not None:
             number = (
                 fetched.nhs_number
@@ -216,8 +214,7 @@ async def read_patient(
                 else None
             )
             learner = await service.keep_learner(
-                session,
-                principal=viewer.principal,
+                uow,
                 case_id=case_id,
                 given_name=fetched.given_name,
                 family_name=fetched.family_name,
@@ -226,14 +223,11 @@ async def read_patient(
                 source="referral",
                 purpose="claim-check for FHIR read Patient",
             )
-        audit(
-            session,
-            viewer.principal,
+        uow.audit(
             action="read",
             resource="learner",
             resource_id=case_id,
             case_id=case_id,
-            purpose="FHIR read Patient (health sharing agreement)",
             outcome="ok" if learner is not None else "unavailable",
         )
     return fhir(fr.patient(case_id, learner))
@@ -255,11 +249,10 @@ async def update_patient(
         raise invalid_resource(exc) from exc
     name = (resource.name or [None])[0]
     birth: date | None = resource.birthDate
-    async with unit_of_work(rt, viewer.principal, "FHIR update Patient") as session:
-        await service.request_of_case(session, viewer=viewer, case_id=case_id)
+    async with unit_of_work(rt, viewer.principal, purpose="FHIR update Patient") as uow:
+        await service.request_of_case(uow, viewer=viewer, case_id=case_id)
         learner = await service.keep_learner(
-            session,
-            principal=viewer.principal,
+            uow,
             case_id=case_id,
             given_name=(name.given or [None])[0] if name else None,
             family_name=name.family if name else None,

@@ -1,9 +1,10 @@
-"""Tables and schemas of the health-liaison service.
+"""Tables and schemas of the health-liaison service. Request bodies are `XCreate`, response
+bodies `XPublic`, a page of them `XPage` (the same names in every service).
 
 A `HealthInputRequest` is one section 20 request as the health board's desk sees it: routed to
-the Local Health Board covering the learner's authority (ALN_RULES.md section 5), timed by the
+the Local Health Board covering the learner's authority (docs/rules.md, section 5), timed by the
 `health-response` clock (Regs reg 11: 6 weeks from receipt), answered with an outcome and the
-Welsh-language advice (Act s.21). Clinical notes stay here (DESIGN.md, Shape); events carry the
+Welsh-language advice (Act s.21). Clinical notes stay here; events carry the
 outcome code only.
 """
 
@@ -15,6 +16,8 @@ from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
+
+from llwybr_common.errors import FieldError
 
 
 class RequestStatus(StrEnum):
@@ -63,7 +66,7 @@ class HealthInputRequest(SQLModel, table=True):
 
 class LearnerDetails(SQLModel, table=True):
     """What the health sharing agreement allows this service to keep about a learner: name,
-    date of birth and NHS number (issue 6, data boundaries), and nothing more."""
+    date of birth and NHS number (the health sharing agreement), and nothing more."""
 
     __tablename__ = "learner_details"
 
@@ -79,12 +82,12 @@ class LearnerDetails(SQLModel, table=True):
 # --- HTTP bodies ------------------------------------------------------------------------------
 
 
-class AssignBody(BaseModel):
+class AssignmentCreate(BaseModel):
     kind: Literal["clinician", "team"]
     assignee: str = PydField(min_length=1, max_length=200, description="staff or team identifier")
 
 
-class ResponseBody(BaseModel):
+class ResponseCreate(BaseModel):
     """A board's answer to a s.20 request (Act s.20(4)-(5), s.21)."""
 
     outcome: Outcome
@@ -94,43 +97,29 @@ class ResponseBody(BaseModel):
     )
     notes: str | None = PydField(None, max_length=20000, description="clinical notes; stay here")
 
-    def field_errors(self) -> list[dict[str, str]]:
+    def field_errors(self) -> list[FieldError]:
         """Rules across fields, each naming the field that breaks it (422 problem+json)."""
-        errors: list[dict[str, str]] = []
+        errors: list[FieldError] = []
         if self.outcome == "no-service":
             if self.welsh_delivery is not None:
-                errors.append(
-                    {
-                        "field": "welsh_delivery",
-                        "reason": "not allowed when no service is identified",
-                    }
-                )
+                errors.append(FieldError("welsh_delivery", "not-with-no-service"))
             if self.service:
-                errors.append(
-                    {"field": "service", "reason": "not allowed when no service is identified"}
-                )
+                errors.append(FieldError("service", "not-with-no-service"))
         else:
             if not (self.service or "").strip():
-                errors.append(
-                    {"field": "service", "reason": "name the treatment or service identified"}
-                )
+                errors.append(FieldError("service", "service-required"))
             if self.welsh_delivery is None:
-                errors.append(
-                    {
-                        "field": "welsh_delivery",
-                        "reason": "say whether the service should be delivered in Welsh (Act s.21)",
-                    }
-                )
+                errors.append(FieldError("welsh_delivery", "welsh-delivery-required"))
         return errors
 
 
-class ImpracticalBody(BaseModel):
+class ImpracticalCreate(BaseModel):
     reason: str = PydField(
         min_length=1, max_length=5000, description="why 6 weeks is impractical (Regs reg 11(3))"
     )
 
 
-class InboxItem(BaseModel):
+class InboxItemPublic(BaseModel):
     request_id: str
     case_id: str
     board: str
@@ -144,5 +133,5 @@ class InboxItem(BaseModel):
 
 
 class InboxPage(BaseModel):
-    items: list[InboxItem]
+    items: list[InboxItemPublic]
     next: str | None

@@ -1,6 +1,6 @@
 """Claim-check calls to the referral service, with this service's own credentials.
 
-Learner details and the reason for referral never travel on Kafka (DESIGN.md, Shape); the board
+Learner details and the reason for referral never travel on Kafka; the board
 fetches them when it opens a request. An unreachable referral service must not stop the board
 seeing the request: every call answers None instead of failing.
 """

@@ -1,6 +1,6 @@
 """Which Local Health Board answers, and when the answer is due.
 
-A s.20 request goes to the board for the learner's area (ALN_RULES.md section 5; Bridgend is in
+A s.20 request goes to the board for the learner's area (docs/rules.md, section 5; Bridgend is in
 Cwm Taf Morgannwg since 1 April 2019, as the shipped table says). The due date is the
 `health-response` clock: receipt + 42 days, rolled to the next working day in Wales (Regs reg 11,
 reg 2(4)); normally the journey computed it and we keep that.

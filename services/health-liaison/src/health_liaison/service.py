@@ -1,13 +1,10 @@
 """What the health-liaison service does. Every function is keyword-only and works inside the
-caller's one transaction: state, audit record and outbox rows commit together or not at all."""
+caller's one unit of work: state, audit record and outbox rows commit together or not at all.
+Refusals are domain errors (`llwybr_common.errors`), never HTTP errors."""
 
-import base64
-import binascii
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal_column, tuple_
 from sqlmodel import and_, col, select
@@ -20,14 +17,14 @@ from health_liaison.models import (
     HealthInputRequest,
     LearnerDetails,
     RequestStatus,
-    ResponseBody,
+    ResponseCreate,
 )
 from health_liaison.routing import board_for, health_response_due
 from llwybr_clock.shipped import find_authority
+from llwybr_common import cursor as keyset
 from llwybr_common.audit import audit
-from llwybr_common.auth import Principal
-from llwybr_common.outbox import add_event
-from llwybr_common.problems import Problem
+from llwybr_common.errors import Conflict, NotFound
+from llwybr_common.unit_of_work import UnitOfWork
 from llwybr_contracts.events import (
     HealthInputImpractical,
     HealthInputReceived,
@@ -36,22 +33,16 @@ from llwybr_contracts.events import (
 
 log = logging.getLogger(__name__)
 
-WALES = ZoneInfo("Europe/London")
 NO_DUE = date(9999, 12, 31)  # sorts requests with no due date (paused, lifted) last
 
 
-def wales_today() -> date:
-    """Every date is a date in Wales (ALN_RULES.md section 1, time zone)."""
-    return datetime.now(WALES).date()
-
-
 def is_overdue(request: HealthInputRequest, today: date) -> bool:
-    # Due all day on the due date; breached from 00:00 the next day (ALN_RULES.md section 1).
+    # Due all day on the due date; breached from 00:00 the next day (docs/rules.md, section 1).
     return request.status in AWAITING_ANSWER and request.due is not None and today > request.due
 
 
 def days_remaining(request: HealthInputRequest, today: date) -> int | None:
-    """Calendar days to the due date, negative once overdue (issue 6)."""
+    """Calendar days to the due date, negative once overdue."""
     return None if request.due is None else (request.due - today).days
 
 
@@ -64,7 +55,7 @@ async def open_request(
     """Route a s.20 request to the board for the learner's authority; a repeat is a no-op."""
     if await session.get(HealthInputRequest, event.request_id) is not None:
         return None
-    # Accept the authority by ONS code or name (ALN_RULES.md section 5); keep the code.
+    # Accept the authority by ONS code or name (docs/rules.md, section 5); keep the code.
     authority = find_authority(event.authority).ons_code
     board = board_for(authority)
     # Received the day it was sent (Act s.88(6)): the event's start date, never consumption time.
@@ -154,23 +145,8 @@ class InboxFilter:
 
 
 def encode_cursor(request: HealthInputRequest) -> str:
-    raw = json.dumps({"d": (request.due or NO_DUE).isoformat(), "i": request.request_id})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[date, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        body = json.loads(raw)
-        return date.fromisoformat(body["d"]), str(body["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise Problem(
-            422,
-            "The request is not valid",
-            "cursor: not a cursor this service gave",
-            type_="validation",
-            errors=[{"field": "cursor", "reason": "not a cursor this service gave"}],
-        ) from exc
+    """The cursor of the page that starts after `request`, in inbox order."""
+    return keyset.encode_cursor(request.due or NO_DUE, request.request_id)
 
 
 def inbox_query(
@@ -202,7 +178,8 @@ def inbox_query(
         )
         query = query.where(late if filters.overdue else ~late)
     if cursor:
-        after_due, after_id = decode_cursor(cursor)
+        due, after_id = keyset.decode_cursor(cursor)
+        after_due = due or NO_DUE
         # A row comparison, so the index range starts right after the cursor.
         query = query.where(
             tuple_(sort_due, col(HealthInputRequest.request_id)) > tuple_(after_due, after_id)
@@ -236,29 +213,21 @@ async def list_inbox(
     return page, (encode_cursor(page[-1]) if more and page else None)
 
 
-class NotVisible(Exception):
-    """No such request, or not the caller's to see: answered 404 (existence is not disclosed),
-    and audited as a denied read in a transaction of its own."""
-
-    def __init__(self, *, resource: str, resource_id: str, case_id: str | None) -> None:
-        super().__init__(f"no {resource} {resource_id} for you")
-        self.resource, self.resource_id, self.case_id = resource, resource_id, case_id
-
-
 async def read_request(
-    session: AsyncSession, *, viewer: Viewer, request_id: str, purpose: str
+    uow: UnitOfWork, *, viewer: Viewer, request_id: str, purpose: str
 ) -> HealthInputRequest:
-    """One request the viewer may see, its read audited."""
-    request = await session.get(HealthInputRequest, request_id)
+    """One request the viewer may see, its read audited. No such request and one the viewer
+    may not see get the same answer (existence is not disclosed); the denial is audited."""
+    request = await uow.session.get(HealthInputRequest, request_id)
     if request is None or not viewer.may_see(request):
-        raise NotVisible(
+        uow.deny(
             resource="health-request",
             resource_id=request_id,
             case_id=request.case_id if request else None,
+            outcome="not-found-or-out-of-scope",
         )
-    audit(
-        session,
-        viewer.principal,
+        raise NotFound("not-found.health-request", request_id=request_id)
+    uow.audit(
         action="read",
         resource="health-request",
         resource_id=request.request_id,
@@ -268,12 +237,10 @@ async def read_request(
     return request
 
 
-async def request_of_case(
-    session: AsyncSession, *, viewer: Viewer, case_id: str
-) -> HealthInputRequest:
+async def request_of_case(uow: UnitOfWork, *, viewer: Viewer, case_id: str) -> HealthInputRequest:
     """A board reaches a learner only through a request of its own for that case."""
     found = (
-        await session.exec(
+        await uow.session.exec(
             select(HealthInputRequest)
             .where(
                 HealthInputRequest.case_id == case_id,
@@ -283,7 +250,8 @@ async def request_of_case(
         )
     ).first()
     if found is None or not viewer.is_health:
-        raise NotVisible(resource="learner", resource_id=case_id, case_id=None)
+        uow.deny(resource="learner", resource_id=case_id, outcome="not-found-or-out-of-scope")
+        raise NotFound("not-found.learner", case_id=case_id)
     return found
 
 
@@ -292,9 +260,8 @@ async def stored_learner(session: AsyncSession, *, case_id: str) -> LearnerDetai
 
 
 async def keep_learner(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
-    principal: Principal,
     case_id: str,
     given_name: str | None,
     family_name: str | None,
@@ -304,7 +271,7 @@ async def keep_learner(
     purpose: str,
 ) -> LearnerDetails:
     """Keep what the sharing agreement allows (name, date of birth, NHS number), audited."""
-    details = await session.get(LearnerDetails, case_id) or LearnerDetails(
+    details = await uow.session.get(LearnerDetails, case_id) or LearnerDetails(
         case_id=case_id, source=source, fetched_at=datetime.now(UTC)
     )
     details.given_name = given_name if given_name is not None else details.given_name
@@ -312,10 +279,8 @@ async def keep_learner(
     details.date_of_birth = date_of_birth if date_of_birth is not None else details.date_of_birth
     details.nhs_number = nhs_number if nhs_number is not None else details.nhs_number
     details.source, details.fetched_at = source, datetime.now(UTC)
-    session.add(details)
-    audit(
-        session,
-        principal,
+    uow.session.add(details)
+    uow.audit(
         action="update",
         resource="learner",
         resource_id=case_id,
@@ -325,43 +290,21 @@ async def keep_learner(
     return details
 
 
-def audit_learner_read(
-    session: AsyncSession, *, principal: Principal, case_id: str, purpose: str
-) -> None:
-    audit(
-        session,
-        principal,
-        action="read",
-        resource="learner",
-        resource_id=case_id,
-        case_id=case_id,
-        purpose=purpose,
-    )
-
-
 # --- the board acts ---------------------------------------------------------------------------
 
 
-def _refuse_unless_owed(request: HealthInputRequest, *, doing: str) -> None:
-    """Answering twice, or after withdrawal, is refused with the reason (issue 6)."""
+def _refuse_unless_owed(request: HealthInputRequest) -> None:
+    """Answering twice, or after withdrawal, is refused with the reason."""
     if request.status == RequestStatus.WITHDRAWN:
-        raise Problem(
-            409,
-            "The request was withdrawn",
-            f"cannot {doing}: the request was withdrawn on {request.withdrawn_on}",
-            type_="request-withdrawn",
-        )
+        raise Conflict("request-withdrawn", withdrawn_on=str(request.withdrawn_on))
     if request.status == RequestStatus.RESPONDED:
-        raise Problem(
-            409,
-            "The request is already answered",
-            f"cannot {doing}: the board answered on {request.answered_on} ({request.outcome})",
-            type_="already-answered",
+        raise Conflict(
+            "already-answered", answered_on=str(request.answered_on), outcome=request.outcome
         )
 
 
 async def assign(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     viewer: Viewer,
     request_id: str,
@@ -369,18 +312,14 @@ async def assign(
     assignee: str,
     today: date,
 ) -> HealthInputRequest:
-    request = await read_request(
-        session, viewer=viewer, request_id=request_id, purpose="POST assign"
-    )
-    _refuse_unless_owed(request, doing="assign it")
+    request = await read_request(uow, viewer=viewer, request_id=request_id, purpose="POST assign")
+    _refuse_unless_owed(request)
     request.assigned_kind, request.assigned_to, request.assigned_on = kind, assignee, today
     if request.status == RequestStatus.OPEN:
         request.status = RequestStatus.ASSIGNED
     request.updated_at = datetime.now(UTC)
-    session.add(request)
-    audit(
-        session,
-        viewer.principal,
+    uow.session.add(request)
+    uow.audit(
         action="update",
         resource="health-request",
         resource_id=request.request_id,
@@ -390,7 +329,7 @@ async def assign(
     return request
 
 
-def same_answer(request: HealthInputRequest, answer: ResponseBody) -> bool:
+def same_answer(request: HealthInputRequest, answer: ResponseCreate) -> bool:
     """Whether `answer` is the answer the request already holds."""
     return request.status == RequestStatus.RESPONDED and (
         request.outcome,
@@ -401,21 +340,18 @@ def same_answer(request: HealthInputRequest, answer: ResponseBody) -> bool:
 
 
 async def respond(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     viewer: Viewer,
     request_id: str,
-    answer: ResponseBody,
+    answer: ResponseCreate,
     today: date,
-    source: str,
 ) -> HealthInputRequest:
     """The board's answer (Act s.20, s.21; Regs reg 11). Publishes `HealthInputReceived` with
     the outcome code only; the service named and the notes stay here."""
-    request = await read_request(
-        session, viewer=viewer, request_id=request_id, purpose="POST response"
-    )
+    request = await read_request(uow, viewer=viewer, request_id=request_id, purpose="POST response")
     # A lifted limit (reg 11(3)) does not end the duty to answer: impractical may still respond.
-    _refuse_unless_owed(request, doing="answer it")
+    _refuse_unless_owed(request)
     request.status = RequestStatus.RESPONDED
     request.outcome = answer.outcome
     request.service = answer.service if answer.outcome == "service-identified" else None
@@ -423,18 +359,15 @@ async def respond(
     request.clinical_notes = answer.notes
     request.answered_on, request.answered_by = today, viewer.principal.subject
     request.updated_at = datetime.now(UTC)
-    session.add(request)
-    audit(
-        session,
-        viewer.principal,
+    uow.session.add(request)
+    uow.audit(
         action="command",
         resource="health-request",
         resource_id=request.request_id,
         case_id=request.case_id,
         purpose=f"respond: {answer.outcome}",
     )
-    add_event(
-        session,
+    uow.add_event(
         HealthInputReceived(
             case_id=request.case_id,
             request_id=request.request_id,
@@ -443,54 +376,43 @@ async def respond(
             answered_on=today,
         ),
         event_id=f"health-{request.request_id}-received",
-        source=source,
         subject=request.case_id,
     )
     return request
 
 
 async def record_impractical(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     viewer: Viewer,
     request_id: str,
     reason: str,
     today: date,
-    source: str,
 ) -> HealthInputRequest:
     """Regs reg 11(3): the 6 weeks do not apply where meeting them is impractical for reasons
     beyond the board's control. The reason stays here; the event says only that it happened."""
     request = await read_request(
-        session, viewer=viewer, request_id=request_id, purpose="POST impractical"
+        uow, viewer=viewer, request_id=request_id, purpose="POST impractical"
     )
-    _refuse_unless_owed(request, doing="record it as impractical")
+    _refuse_unless_owed(request)
     if request.status == RequestStatus.IMPRACTICAL:
-        raise Problem(
-            409,
-            "Already recorded as impractical",
-            f"the board recorded the 6 weeks as impractical on {request.impractical_on}",
-            type_="already-impractical",
-        )
+        raise Conflict("already-impractical", impractical_on=str(request.impractical_on))
     request.status = RequestStatus.IMPRACTICAL
     request.impractical_reason, request.impractical_on = reason, today
     request.updated_at = datetime.now(UTC)
-    session.add(request)
-    audit(
-        session,
-        viewer.principal,
+    uow.session.add(request)
+    uow.audit(
         action="command",
         resource="health-request",
         resource_id=request.request_id,
         case_id=request.case_id,
         purpose="impractical (Regs reg 11(3))",
     )
-    add_event(
-        session,
+    uow.add_event(
         HealthInputImpractical(
             case_id=request.case_id, request_id=request.request_id, recorded_on=today
         ),
         event_id=f"health-{request.request_id}-impractical",
-        source=source,
         subject=request.case_id,
     )
     return request

@@ -19,7 +19,7 @@ from llwybr_common.audit import audit
 SIX_WEEKS = 42  # Regs reg 11(2)
 
 
-class Figures(BaseModel):
+class FiguresPublic(BaseModel):
     open: int = 0
     due_this_week: int = 0
     overdue: int = 0
@@ -28,22 +28,22 @@ class Figures(BaseModel):
     answered_within_6_weeks_percent: float | None = None
 
 
-class AuthorityFigures(Figures):
+class AuthorityFiguresPublic(FiguresPublic):
     authority: str
 
 
-class BoardFigures(Figures):
+class BoardFiguresPublic(FiguresPublic):
     board: str
     name_cy: str
     name_en: str
-    authorities: list[AuthorityFigures]
+    authorities: list[AuthorityFiguresPublic]
 
 
-class TimelinessReport(BaseModel):
+class TimelinessPublic(BaseModel):
     period_from: date
     period_to: date
     as_of: date
-    boards: list[BoardFigures]
+    boards: list[BoardFiguresPublic]
 
 
 def _within_limit(request: HealthInputRequest) -> bool:
@@ -56,9 +56,9 @@ def _within_limit(request: HealthInputRequest) -> bool:
 
 def figures(
     requests: Iterable[HealthInputRequest], *, today: date, period_from: date, period_to: date
-) -> Figures:
+) -> FiguresPublic:
     week_end = today + timedelta(days=6 - today.weekday())  # Sunday of this week
-    out = Figures()
+    out = FiguresPublic()
     answered: list[HealthInputRequest] = []
     for r in requests:
         if r.status in AWAITING_ANSWER or r.status == RequestStatus.IMPRACTICAL:
@@ -88,7 +88,7 @@ async def timeliness(
     period_from: date,
     period_to: date,
     today: date,
-) -> TimelinessReport:
+) -> TimelinessPublic:
     """Health roles see their boards with every authority in them; LA roles their authorities."""
     query = select(HealthInputRequest).where(
         or_(
@@ -107,7 +107,7 @@ async def timeliness(
     for r in rows:
         by_board[r.board].append(r)
     board_codes = sorted(viewer.boards) if viewer.is_health else sorted(by_board)
-    report = TimelinessReport(period_from=period_from, period_to=period_to, as_of=today, boards=[])
+    report = TimelinessPublic(period_from=period_from, period_to=period_to, as_of=today, boards=[])
     for code in board_codes:
         in_board = by_board.get(code, [])
         by_authority: dict[str, list[HealthInputRequest]] = defaultdict(list)
@@ -116,12 +116,12 @@ async def timeliness(
         lhb = board(code)
         period = {"today": today, "period_from": period_from, "period_to": period_to}
         report.boards.append(
-            BoardFigures(
+            BoardFiguresPublic(
                 board=code,
                 name_cy=lhb.name_cy,
                 name_en=lhb.name_en,
                 authorities=[
-                    AuthorityFigures(authority=a, **figures(rs, **period).model_dump())
+                    AuthorityFiguresPublic(authority=a, **figures(rs, **period).model_dump())
                     for a, rs in sorted(by_authority.items())
                 ],
                 **figures(in_board, **period).model_dump(),

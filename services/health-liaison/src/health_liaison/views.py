@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from health_liaison.models import HealthInputRequest, InboxItem, LearnerDetails, RequestStatus
+from health_liaison.models import HealthInputRequest, InboxItemPublic, LearnerDetails, RequestStatus
 from health_liaison.routing import board
 from health_liaison.service import days_remaining, is_overdue
 
@@ -20,8 +20,8 @@ REASON_UNAVAILABLE = {
 }
 
 
-def inbox_item(request: HealthInputRequest, today: date) -> InboxItem:
-    return InboxItem(
+def inbox_item(request: HealthInputRequest, today: date) -> InboxItemPublic:
+    return InboxItemPublic(
         request_id=request.request_id,
         case_id=request.case_id,
         board=request.board,
@@ -40,7 +40,7 @@ class Bilingual(BaseModel):
     en: str
 
 
-class LearnerOut(BaseModel):
+class LearnerPublic(BaseModel):
     """What the health sharing agreement allows: name, date of birth, NHS number."""
 
     given_name: str | None
@@ -49,7 +49,7 @@ class LearnerOut(BaseModel):
     nhs_number: str | None
 
 
-class HealthRequestOutcome(InboxItem):
+class HealthRequestOutcomePublic(InboxItemPublic):
     """An LA officer's view of a request for their own case: the outcome, never the notes."""
 
     board_name: Bilingual
@@ -62,7 +62,7 @@ class HealthRequestOutcome(InboxItem):
     withdrawn_on: date | None
 
 
-class HealthRequestDetail(HealthRequestOutcome):
+class HealthRequestDetailPublic(HealthRequestOutcomePublic):
     """The board's view: what it needs to act on the request."""
 
     assigned_kind: str | None
@@ -75,7 +75,7 @@ class HealthRequestDetail(HealthRequestOutcome):
     calendar_version: str | None
     reason_for_referral: str | None = None
     reason_for_referral_unavailable: Bilingual | None = None
-    learner: LearnerOut | None = None
+    learner: LearnerPublic | None = None
     learner_unavailable: Bilingual | None = None
 
 
@@ -94,8 +94,8 @@ def _outcome_fields(request: HealthInputRequest, today: date) -> dict[str, Any]:
     }
 
 
-def for_la(request: HealthInputRequest, today: date) -> HealthRequestOutcome:
-    return HealthRequestOutcome(**{**_outcome_fields(request, today), "assigned_to": None})
+def for_la(request: HealthInputRequest, today: date) -> HealthRequestOutcomePublic:
+    return HealthRequestOutcomePublic(**{**_outcome_fields(request, today), "assigned_to": None})
 
 
 def for_health(
@@ -105,8 +105,8 @@ def for_health(
     learner: LearnerDetails | None = None,
     reason: str | None = None,
     with_claim_check: bool = False,
-) -> HealthRequestDetail:
-    detail = HealthRequestDetail(
+) -> HealthRequestDetailPublic:
+    detail = HealthRequestDetailPublic(
         **_outcome_fields(request, today),
         assigned_kind=request.assigned_kind,
         assigned_on=request.assigned_on,
@@ -124,7 +124,7 @@ def for_health(
         if learner is None:
             detail.learner_unavailable = Bilingual(**LEARNER_UNAVAILABLE)
         else:
-            detail.learner = LearnerOut(
+            detail.learner = LearnerPublic(
                 given_name=learner.given_name,
                 family_name=learner.family_name,
                 date_of_birth=learner.date_of_birth,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 
 from llwybr_common.auth import CurrentPrincipal, Principal
 from notifications import service
-from notifications.models import Notification, NotificationPublic
+from notifications.models import Notification, NotificationPage, NotificationPublic
 
 router = APIRouter(prefix="/api/v1")
 
@@ -17,11 +17,13 @@ def _addressed_to(principal: Principal, note: Notification) -> bool:
     return note.recipient_role in principal.roles and value in principal.scoped(kind)
 
 
-@router.get("/notifications", response_model=dict[str, list[NotificationPublic]])
+@router.get("/notifications", response_model=NotificationPage)
 async def list_notifications(
     request: Request, case_id: str, principal: CurrentPrincipal
-) -> dict[str, list[NotificationPublic]]:
+) -> NotificationPage:
     async with request.app.state.runtime.session() as session:
         rows = await service.list_for_case(session, case_id=case_id)
     visible = [r for r in rows if _addressed_to(principal, r)]
-    return {"items": [NotificationPublic.model_validate(r, from_attributes=True) for r in visible]}
+    return NotificationPage(
+        items=[NotificationPublic.model_validate(r, from_attributes=True) for r in visible]
+    )

@@ -35,3 +35,9 @@ class NotificationPublic(SQLModel):
     text_en: str
     trace_id: str | None
     created_at: datetime
+
+
+class NotificationPage(SQLModel):
+    """A list answer: `items` (and `next`, where a list pages; this one does not yet)."""
+
+    items: list[NotificationPublic]

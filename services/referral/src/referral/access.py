@@ -1,7 +1,7 @@
 """Who may see and act on a case. Checked here, in the service that owns the data.
 
 A case belongs to its deciding authority (the looking-after authority for looked-after
-children, DESIGN.md); LA roles see their authorities' cases, a school's ALNCo its own pupils'.
+children); LA roles see their authorities' cases, a school's ALNCo its own pupils'.
 """
 
 from llwybr_common.auth import LA_ROLES, Principal

@@ -1,80 +1,116 @@
-"""Talking to a case's journey: commands as Temporal updates, status as a query.
+"""Talking to a case's journey: start it, send commands as Temporal updates, ask its status.
 
-A command the workflow's validator refuses answers 409 with its reason; one that arrives
-before the journey exists (or while Temporal is unreachable) answers 503 with Retry-After.
+A command the workflow refuses is a `Conflict`: the journey's `Refusal` (an `ApplicationError`
+of type `REFUSAL_ERROR_TYPE` whose first detail is `{code, params}`) becomes `refused.<code>`,
+said in Welsh or English from the catalogue; a refusal without a code (a plain message, as
+journeys gave before codes) becomes `command-refused` with that message. A command that arrives
+before the journey exists, or while Temporal is unreachable, is `Unavailable` with Retry-After.
+
+`Journey` is what the routes depend on; tests give them a fake.
 """
 
 import asyncio
+from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from temporalio.client import (
     Client,
     RPCError,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
 
-from llwybr_common.problems import Problem
-from llwybr_contracts.journey import QUERY_STATUS, ClockView, CommandAccepted, JourneyStatus
+from llwybr_common.errors import Conflict, DomainError, Unavailable
+from llwybr_common.journey import start_journey
+from llwybr_contracts.journey import (
+    QUERY_STATUS,
+    ClockView,
+    CommandAccepted,
+    JourneyInput,
+    JourneyStatus,
+)
 from llwybr_contracts.temporal import journey_workflow_id
+from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE, Refusal
 
 RETRY_AFTER_SECONDS = "5"
+# Keyword names of DomainError itself, which a refusal's parameters must not shadow.
+_RESERVED = frozenset({"code", "headers", "errors", "extra"})
 
 
-def _unavailable(detail: str) -> Problem:
-    return Problem(
-        503,
-        "The case's journey is not available yet",
-        detail,
-        type_="journey-unavailable",
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-    )
+class Journey(Protocol):
+    async def start(self, journey: JourneyInput) -> bool: ...
+
+    async def send_command(
+        self, *, case_id: str, update: str, payload: BaseModel
+    ) -> CommandAccepted: ...
+
+    async def status(self, case_id: str) -> JourneyStatus | None: ...
 
 
-async def send_command(
-    client: Client | None, *, case_id: str, update: str, payload: BaseModel
-) -> CommandAccepted:
-    if client is None:
-        raise _unavailable("this service has no connection to Temporal")
-    handle = client.get_workflow_handle(journey_workflow_id(case_id))
-    try:
-        return await handle.execute_update(update, payload, result_type=CommandAccepted)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        reason = getattr(cause, "message", None) or str(cause or exc)
-        raise Problem(
-            409, "Not allowed in the case's current state", reason, type_="command-refused"
-        ) from exc
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise _unavailable(
-                f"the journey for case {case_id} has not started yet; try again shortly"
-            ) from exc
-        if exc.status == RPCStatusCode.FAILED_PRECONDITION:
-            raise Problem(
-                409, "The case's journey has ended", exc.message, type_="journey-ended"
-            ) from exc
-        raise _unavailable(
-            f"Temporal did not answer: {exc.status.name if exc.status else exc}"
-        ) from exc
+def unavailable(code: str, **params: str) -> Unavailable:
+    return Unavailable(code, headers={"Retry-After": RETRY_AFTER_SECONDS}, **params)
 
 
-async def journey_status(client: Client | None, case_id: str) -> JourneyStatus | None:
-    """The journey's own view, or None when it cannot be asked right now."""
-    if client is None:
-        return None
-    handle = client.get_workflow_handle(journey_workflow_id(case_id))
-    try:
-        return await asyncio.wait_for(
-            handle.query(QUERY_STATUS, result_type=JourneyStatus), timeout=5
-        )
-    except (RPCError, WorkflowQueryFailedError, TimeoutError):
-        return None
+def refusal_error(cause: BaseException | None, fallback: str) -> DomainError:
+    """The 409 for a command the journey refused, by its code when it gave one."""
+    if isinstance(cause, ApplicationError) and cause.type == REFUSAL_ERROR_TYPE:
+        try:
+            refusal = Refusal.model_validate(cause.details[0])
+        except (IndexError, ValidationError):
+            pass
+        else:
+            params = {k: v for k, v in refusal.params.items() if k not in _RESERVED}
+            return Conflict(f"refused.{refusal.code.value}", **params)
+    reason = getattr(cause, "message", None) or str(cause or fallback)
+    return Conflict("command-refused", reason=reason)
+
+
+class TemporalJourney:
+    """The journey on Temporal (`client` is None when this process has no connection)."""
+
+    def __init__(self, client: Client | None) -> None:
+        self._client = client
+
+    async def start(self, journey: JourneyInput) -> bool:
+        if self._client is None:
+            return False
+        return await start_journey(self._client, journey)
+
+    async def send_command(
+        self, *, case_id: str, update: str, payload: BaseModel
+    ) -> CommandAccepted:
+        if self._client is None:
+            raise unavailable("journey-unavailable.no-temporal")
+        handle = self._client.get_workflow_handle(journey_workflow_id(case_id))
+        try:
+            return await handle.execute_update(update, payload, result_type=CommandAccepted)
+        except WorkflowUpdateFailedError as exc:
+            raise refusal_error(exc.cause, str(exc)) from exc
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise unavailable("journey-unavailable.not-started", case_id=case_id) from exc
+            if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+                raise Conflict("journey-ended", case_id=case_id) from exc
+            status = exc.status.name if exc.status else type(exc).__name__
+            raise unavailable("journey-unavailable.temporal", status=status) from exc
+
+    async def status(self, case_id: str) -> JourneyStatus | None:
+        """The journey's own view, or None when it cannot be asked right now."""
+        if self._client is None:
+            return None
+        handle = self._client.get_workflow_handle(journey_workflow_id(case_id))
+        try:
+            return await asyncio.wait_for(
+                handle.query(QUERY_STATUS, result_type=JourneyStatus), timeout=5
+            )
+        except (RPCError, WorkflowQueryFailedError, TimeoutError):
+            return None
 
 
 async def first_clock(
-    client: Client | None, case_id: str, rule: str, *, wait_seconds: float = 3.0
+    journey: Journey, case_id: str, rule: str, *, wait_seconds: float = 3.0
 ) -> tuple[ClockView | None, JourneyStatus | None]:
     """Wait briefly for the journey to report the clock routing chose, or to say it could not
     start it (a `ClockError` on its timeline): (the clock, the journey's last status)."""
@@ -84,7 +120,7 @@ async def first_clock(
     pause = 0.15  # each query is a task on the worker: back off rather than hammer it
     while True:
         await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
-        status = await journey_status(client, case_id) or status
+        status = await journey.status(case_id) or status
         if status is not None:
             for clock in status.clocks:
                 if clock.rule == rule:

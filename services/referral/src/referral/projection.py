@@ -84,7 +84,7 @@ async def _clock(
     elif isinstance(event, ClockChanged):
         row.status = CLOCK_CHANGE_STATUS[event.change] or row.status
         if event.change == "paused":
-            row.due = None  # unknown while the pause is open (ALN_RULES.md section 1)
+            row.due = None  # unknown while the pause is open (docs/rules.md, section 1)
     else:
         row.status, row.met_on = "met", event.met_on
     session.add(row)

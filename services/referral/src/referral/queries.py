@@ -1,31 +1,13 @@
 """The case list: filters, sorted by nearest due date, keyset pagination with an opaque cursor."""
 
-import base64
-import json
 from datetime import date
 
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from llwybr_common.problems import Problem
+from llwybr_common.cursor import decode_cursor, encode_cursor
 from referral.models import Case, Child
-
-
-def encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.next_due.isoformat() if case.next_due else None, case.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[date | None, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        due, case_id = json.loads(base64.urlsafe_b64decode(padded))
-        return (date.fromisoformat(due) if due else None), str(case_id)
-    except (ValueError, TypeError) as exc:
-        raise Problem(
-            400, "Bad cursor", "the cursor is not one this service gave", type_="bad-cursor"
-        ) from exc
 
 
 async def list_cases(
@@ -82,4 +64,5 @@ async def list_cases(
     rows = [(c, ch) for c, ch in (await session.exec(query)).all()]
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1][0]) if more and rows else None)
+    last = rows[-1][0] if more and rows else None
+    return rows, (encode_cursor(last.next_due, last.id) if last else None)

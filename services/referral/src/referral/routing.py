@@ -1,4 +1,4 @@
-"""Who decides, and under which clock (ALN_RULES.md section 4), as one small rule table.
+"""Who decides, and under which clock (docs/rules.md, section 4), as one small rule table.
 
 Routing uses the learner's age on the date the matter came to attention.
 """

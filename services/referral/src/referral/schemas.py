@@ -1,4 +1,6 @@
-"""Request and response bodies of the case API (the contract in issue 4)."""
+"""Request and response bodies of the case API. What a caller sends is `XCreate`, what it
+gets back `XPublic`, a list of them `XPage` (the same names in every service); the JSON field
+names are the contract and never change with the class names."""
 
 import datetime as dt
 from datetime import date
@@ -31,12 +33,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Consent(Strict):
+class LearnerConsentCreate(Strict):
     status: Literal["given", "refused", "pending"]
     date: dt.date | None = Field(None, description="required when status is given")
 
 
-class LearnerIn(Strict):
+class LearnerCreate(Strict):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     date_of_birth: date
@@ -47,40 +49,40 @@ class LearnerIn(Strict):
     looked_after: bool = False
     looking_after_authority: str | None = Field(None, description="ONS code or name")
     dual_registered: bool = False
-    consent: Consent | None = Field(None, description="required for a young person")
+    consent: LearnerConsentCreate | None = Field(None, description="required for a young person")
 
 
-class SchoolIn(Strict):
+class SchoolCreate(Strict):
     ref: str | None = Field(None, min_length=1, max_length=32)
     name: str | None = Field(None, max_length=200)
 
 
-class ReferrerIn(Strict):
+class ReferrerCreate(Strict):
     name: str | None = Field(None, max_length=200)
     role: str | None = Field(None, max_length=100)
 
 
-class ReferralIn(Strict):
+class ReferralCreate(Strict):
     source: Source
     referral_type: ReferralType = ReferralType.CONCERN
     received_on: date = Field(description="when the matter came to attention; may be in the past")
-    learner: LearnerIn
+    learner: LearnerCreate
     authority: str = Field(min_length=2, description="home authority: ONS code or name")
-    school: SchoolIn | None = None
+    school: SchoolCreate | None = None
     concern: str = Field(min_length=1, max_length=20_000)
-    referrer: ReferrerIn | None = None
+    referrer: ReferrerCreate | None = None
     attach_to_open_case: bool = Field(
         False, description="attach to the learner's open case as new information"
     )
 
 
-class FirstClock(BaseModel):
+class FirstClockPublic(BaseModel):
     rule: str | None
     due: date | None
     why_null: str | None = None
 
 
-class ReferralOut(BaseModel):
+class ReferralPublic(BaseModel):
     case_id: str
     referral_id: str
     attached: bool = False
@@ -89,10 +91,10 @@ class ReferralOut(BaseModel):
     deciding_authority: str | None
     routing_reason: str
     flags: list[str]
-    clock: FirstClock
+    clock: FirstClockPublic
 
 
-class CaseSummary(BaseModel):
+class CasePublic(BaseModel):
     case_id: str
     child_ref: str
     authority: str
@@ -107,11 +109,11 @@ class CaseSummary(BaseModel):
 
 
 class CasePage(BaseModel):
-    items: list[CaseSummary]
+    items: list[CasePublic]
     next: str | None
 
 
-class LearnerOut(BaseModel):
+class LearnerPublic(BaseModel):
     given_name: str
     family_name: str
     date_of_birth: date
@@ -121,24 +123,24 @@ class LearnerOut(BaseModel):
     preferred_language: str
 
 
-class TimelineOut(BaseModel):
+class TimelineEntryPublic(BaseModel):
     at: str
     kind: str
     detail: str
 
 
-class CaseDetail(CaseSummary):
-    learner: LearnerOut
+class CaseDetailPublic(CasePublic):
+    learner: LearnerPublic
     looked_after: bool
     looking_after_authority: str | None
     dual_registered: bool
     routing_reason: str
     clocks: list[ClockView]
     clocks_source: Literal["journey", "projection"]
-    timeline: list[TimelineOut]
+    timeline: list[TimelineEntryPublic]
 
 
-class LearnerClaim(BaseModel):
+class LearnerClaimPublic(BaseModel):
     """What another service may fetch with its own credentials (claim-check)."""
 
     case_id: str
@@ -151,27 +153,27 @@ class LearnerClaim(BaseModel):
 # --- commands ----------------------------------------------------------------------------
 
 
-class DecisionIn(Strict):
+class DecisionCreate(Strict):
     outcome: Literal["aln", "no-aln"]
     decided_on: date
     notice_given_on: date | None = None
     note: str | None = Field(None, max_length=20_000)
 
 
-class ReferralToLaIn(Strict):
+class ReferralToLaCreate(Strict):
     referred_on: date
     note: str | None = Field(None, max_length=20_000)
 
 
-class HealthRequestIn(Strict):
+class HealthRequestCreate(Strict):
     reason: str = Field(min_length=1, max_length=20_000)
 
 
-class HealthRequestAccepted(BaseModel):
+class HealthRequestAcceptedPublic(BaseModel):
     request_id: str
 
 
-class HealthRequestClaim(BaseModel):
+class HealthRequestClaimPublic(BaseModel):
     """The reason for a s.20 referral, for the health board's service (claim-check)."""
 
     case_id: str
@@ -179,12 +181,12 @@ class HealthRequestClaim(BaseModel):
     reason: str
 
 
-class WithdrawIn(Strict):
+class WithdrawalCreate(Strict):
     on: date | None = None
     note: str | None = Field(None, max_length=20_000)
 
 
-class ExceptionIn(Strict):
+class ExceptionCreate(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     action: Literal["pause", "resume", "lift"]
@@ -195,24 +197,24 @@ class ExceptionIn(Strict):
     note: str | None = Field(None, max_length=20_000)
 
 
-class ConsentIn(Strict):
+class ConsentCreate(Strict):
     status: Literal["given", "refused"]
     date: dt.date
 
 
-class ReviewRequestIn(Strict):
+class ReviewRequestCreate(Strict):
     requested_on: date
     requested_by: Literal["family", "young-person", "nhs-body", "school", "local-authority"]
     note: str | None = Field(None, max_length=20_000)
 
 
-class ReconsiderationIn(Strict):
+class ReconsiderationCreate(Strict):
     kind: Literal["decision", "idp", "cease"]
     received_on: date
     note: str | None = Field(None, max_length=20_000)
 
 
-class CommandOut(BaseModel):
+class CommandPublic(BaseModel):
     case_id: str
     accepted: bool = True
     state: str

@@ -1,11 +1,11 @@
-"""What the referral service does, each inside one transaction: the child, the case, the
-referral, its audit record and its outbox rows are written together or not at all."""
+"""What the referral service does, each inside one unit of work: the child, the case, the
+referral, its audit record and its outbox rows are written together or not at all. Functions
+raise domain errors (`llwybr_common.errors`), never HTTP errors."""
 
 import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -14,22 +14,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from llwybr_clock.errors import UnknownAuthorityError
 from llwybr_clock.shipped import find_authority
 from llwybr_common.auth import Principal
-from llwybr_common.outbox import add_event
-from llwybr_common.problems import Problem
+from llwybr_common.errors import AccessDenied, Conflict, FieldError, Invalid, NotFound
+from llwybr_common.unit_of_work import UnitOfWork
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
-from referral import routing
+from referral import access, routing
 from referral.models import Case, CaseNote, Child, ConsentRecord, Referral, TimelineEntry
-from referral.schemas import ReferralIn
+from referral.schemas import ReferralCreate
 from referral.schools import find_school
-
-WALES = ZoneInfo("Europe/London")
-
-
-def today_in_wales() -> date:
-    return datetime.now(WALES).date()
 
 
 def _now() -> datetime:
@@ -44,7 +38,7 @@ def _new_id() -> str:
 class Checked:
     """A referral whose every field has been validated, with what routing derived."""
 
-    body: ReferralIn
+    body: ReferralCreate
     authority: str
     looking_after_authority: str | None
     stage: str
@@ -60,55 +54,54 @@ class Checked:
     def clock_start(self) -> date | None:
         if self.route.rule is None:
             return None
-        # A young person's clock runs from consent (ALN_RULES.md section 1, `start`).
+        # A young person's clock runs from consent (docs/rules.md, section 1: `start`).
         return self.consent_on if self.stage == "young-person" else self.body.received_on
 
 
-def check_referral(body: ReferralIn, *, today: date) -> Checked:
-    """Validate everything at once; a 422 names every bad field."""
-    errors: list[dict[str, str]] = []
+def check_referral(body: ReferralCreate, *, today: date) -> Checked:
+    """Validate everything at once; one 422 names every bad field."""
+    errors: list[FieldError] = []
 
-    def bad(field: str, reason: str) -> None:
-        errors.append({"field": field, "reason": reason})
+    def bad(field: str, code: str, message: str = "", **params: str) -> None:
+        errors.append(FieldError(field, code, params, message))
 
     learner = body.learner
     authority = looking_after = None
     try:
         authority = find_authority(body.authority).ons_code
     except UnknownAuthorityError as exc:
-        bad("authority", str(exc))
+        bad("authority", "unknown-authority", str(exc), value=body.authority)
     if learner.looking_after_authority:
         try:
             looking_after = find_authority(learner.looking_after_authority).ons_code
         except UnknownAuthorityError as exc:
-            bad("learner.looking_after_authority", str(exc))
+            bad(
+                "learner.looking_after_authority",
+                "unknown-authority",
+                str(exc),
+                value=learner.looking_after_authority,
+            )
     if learner.date_of_birth > today:
-        bad("learner.date_of_birth", "the date of birth is in the future")
+        bad("learner.date_of_birth", "date-of-birth-in-future")
     if body.received_on > today:
-        bad("received_on", "the date the matter came to attention cannot be in the future")
+        bad("received_on", "received-in-future")
     if learner.date_of_birth > body.received_on:
-        bad("received_on", "the matter cannot come to attention before the learner was born")
+        bad("received_on", "received-before-birth")
     if learner.upn and (why := upn_problem(learner.upn)):
-        bad("learner.upn", why)
+        bad("learner.upn", "upn-invalid", why)
     if learner.nhs_number and (why := nhs_number_problem(learner.nhs_number)):
-        bad("learner.nhs_number", why)
+        bad("learner.nhs_number", "nhs-number-invalid", why)
     stage = routing.stage(learner.date_of_birth, body.received_on)
     consent = learner.consent
     if stage == "young-person":
         if consent is None:
-            bad("learner.consent", "a young person's referral needs a consent answer")
+            bad("learner.consent", "consent-required")
         elif consent.status == "given" and consent.date is None:
-            bad("learner.consent.date", "give the date consent was given")
+            bad("learner.consent.date", "consent-date-required")
         elif consent.date and consent.date > today:
-            bad("learner.consent.date", "the consent date is in the future")
+            bad("learner.consent.date", "consent-date-in-future")
     if errors:
-        raise Problem(
-            422,
-            "The referral is not valid",
-            "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
-            type_="validation",
-            errors=errors,
-        )
+        raise Invalid(*errors)
     assert authority is not None
     school_ref = body.school.ref if body.school else None
     school = find_school(school_ref) if school_ref else None
@@ -173,28 +166,43 @@ class Intake:
     journey: JourneyInput | None  # None when attached to an open case, or closed at intake
 
 
-async def receive_referral(
-    session: AsyncSession, *, checked: Checked, principal: Principal, source: str
-) -> Intake:
-    """Open a case (or attach to the learner's open case when asked); raise 409 otherwise."""
+async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
+    """Open a case (or attach to the learner's open case when asked); Conflict otherwise. The
+    caller may refer only within their own authority or school (else nothing is written)."""
+    intake = await _receive(uow, checked=checked)
+    principal = uow.principal
+    if not principal.is_admin and not access.can_see(principal, intake.case):
+        raise AccessDenied("access.referral-scope")
+    attached = intake.referral.attached
+    uow.audit(
+        action="update" if attached else "create",
+        resource="case",
+        resource_id=intake.case.id,
+        case_id=intake.case.id,
+        purpose="referral attached" if attached else "referral received",
+    )
+    return intake
+
+
+async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
+    session, principal = uow.session, uow.principal
     body = checked.body
     existing = await find_open_case(session, checked)
     if existing is not None:
         if not body.attach_to_open_case:
-            raise Problem(
-                409,
-                "The learner already has an open case",
-                f"case {existing.id} is open for this learner; send the referral again with "
-                '"attach_to_open_case": true to add it to that case as new information',
-                type_="duplicate-referral",
-                open_case={"case_id": existing.id, "href": f"/api/v1/cases/{existing.id}"},
+            raise Conflict(
+                "duplicate-referral",
+                case_id=existing.id,
+                extra={
+                    "open_case": {"case_id": existing.id, "href": f"/api/v1/cases/{existing.id}"}
+                },
             )
         referral = _referral(existing.id, checked, principal, attached=True)
         session.add(referral)
         child = await session.get(Child, existing.child_id)
         assert child is not None
         _timeline(session, existing.id, "referral-attached", referral.referral_type)
-        _received(session, existing, child, referral, source)
+        _received(uow, existing, child, referral)
         return Intake(case=existing, referral=referral, journey=None)
 
     learner = body.learner
@@ -250,9 +258,9 @@ async def receive_referral(
             )
         )
     _timeline(session, case.id, "case-opened", route.reason)
-    _received(session, case, child, referral, source)
+    _received(uow, case, child, referral)
     _event(
-        session,
+        uow,
         CaseOpened(
             case_id=case.id,
             child_ref=child.child_ref,
@@ -265,10 +273,9 @@ async def receive_referral(
             first_rule=case.first_rule,
             clock_start=case.clock_start,
         ),
-        source,
     )
     _event(
-        session,
+        uow,
         CaseRouted(
             case_id=case.id,
             deciding_body=route.deciding_body,
@@ -276,13 +283,11 @@ async def receive_referral(
             school_ref=case.school_ref,
             reason=route.reason,
         ),
-        source,
     )
     if checked.consent:
         _event(
-            session,
+            uow,
             ConsentRecorded(case_id=case.id, answer=checked.consent, given_on=checked.consent_on),  # type: ignore[arg-type]
-            source,
         )
     return Intake(
         case=case, referral=referral, journey=journey_input(case, child, referral.received_on)
@@ -324,11 +329,9 @@ def _referral(case_id: str, checked: Checked, principal: Principal, *, attached:
     )
 
 
-def _received(
-    session: AsyncSession, case: Case, child: Child, referral: Referral, source: str
-) -> None:
+def _received(uow: UnitOfWork, case: Case, child: Child, referral: Referral) -> None:
     _event(
-        session,
+        uow,
         ReferralReceived(
             case_id=case.id,
             referral_id=referral.id,
@@ -338,16 +341,13 @@ def _received(
             received_on=referral.received_on,
             authority=case.authority,
         ),
-        source,
     )
 
 
 def _event(
-    session: AsyncSession,
-    event: ReferralReceived | CaseOpened | CaseRouted | ConsentRecorded,
-    source: str,
+    uow: UnitOfWork, event: ReferralReceived | CaseOpened | CaseRouted | ConsentRecorded
 ) -> None:
-    add_event(session, event, event_id=_new_id(), source=source, subject=event.case_id)
+    uow.add_event(event, event_id=_new_id(), subject=event.case_id)
 
 
 def _timeline(
@@ -383,28 +383,34 @@ def add_note(
         )
 
 
-async def record_consent(
-    session: AsyncSession,
-    *,
-    case: Case,
-    status: str,
-    on: date,
-    principal: Principal,
-    source: str,
-) -> None:
-    session.add(
+async def record_consent(uow: UnitOfWork, *, case: Case, status: str, on: date) -> None:
+    uow.session.add(
         ConsentRecord(
             id=_new_id(),
             case_id=case.id,
             status=status,
             on=on,
-            recorded_by=principal.subject,
+            recorded_by=uow.principal.subject,
             recorded_at=_now(),
         )
     )
-    _timeline(session, case.id, "consent-recorded", status)
+    _timeline(uow.session, case.id, "consent-recorded", status)
     _event(
-        session,
+        uow,
         ConsentRecorded(case_id=case.id, answer=status, given_on=on if status == "given" else None),  # type: ignore[arg-type]
-        source,
     )
+
+
+async def load_case(uow: UnitOfWork, case_id: str, *, act: bool = False) -> tuple[Case, Child]:
+    """The case, if the caller may see it (or, with `act`, act on it); a refusal is audited
+    even though the request then fails."""
+    case = await uow.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("not-found.case", case_id=case_id)
+    allowed = access.can_act if act else access.can_see
+    if not allowed(uow.principal, case):
+        uow.deny(resource="case", resource_id=case_id, case_id=case_id)
+        raise AccessDenied("access.case-scope")
+    child = await uow.session.get(Child, case.child_id)
+    assert child is not None
+    return case, child

@@ -1,0 +1,106 @@
+"""Referral intake end to end: check, record in one unit of work, start the journey (fast
+path) and say when the first statutory clock falls due."""
+
+import logging
+from datetime import date
+
+from llwybr_common.auth import Principal
+from llwybr_common.errors import AccessDenied
+from llwybr_common.unit_of_work import Transactions, unit_of_work
+from llwybr_contracts.states import CaseState
+from referral import access, service
+from referral.journey_client import Journey, clock_error, first_clock
+from referral.models import Case
+from referral.schemas import FirstClockPublic, ReferralCreate, ReferralPublic
+
+log = logging.getLogger(__name__)
+
+CLOCK_NOT_COMPUTED = "clock-not-computed"
+
+
+async def refer(
+    rt: Transactions,
+    journey: Journey,
+    principal: Principal,
+    body: ReferralCreate,
+    *,
+    today: date,
+    wait_seconds: float = 3.0,
+) -> ReferralPublic:
+    """A new case (`attached` false) or new information on the learner's open case."""
+    if not access.can_refer(principal):
+        raise AccessDenied("access.referral-role")
+    checked = service.check_referral(body, today=today)
+    async with unit_of_work(rt, principal, purpose="POST /api/v1/referrals") as uow:
+        intake = await service.receive_referral(uow, checked=checked)
+    case = intake.case
+    if intake.referral.attached:
+        clock = FirstClockPublic(rule=case.next_rule, due=case.next_due)
+        return _public(case, intake.referral.id, attached=True, clock=clock)
+    # Fast path: start the journey now. The bridge starts it again from CaseOpened if this
+    # fails, so a Temporal outage delays the journey but never loses the case.
+    if intake.journey is not None:
+        try:
+            await journey.start(intake.journey)
+        except Exception:
+            log.warning("journey start deferred to the bridge", extra={"case_id": case.id})
+    clock = await _first_clock(rt, journey, case, wait_seconds)
+    return _public(case, intake.referral.id, attached=False, clock=clock)
+
+
+async def _first_clock(
+    rt: Transactions, journey: Journey, case: Case, wait_seconds: float
+) -> FirstClockPublic:
+    clock = FirstClockPublic(rule=case.first_rule, due=None)
+    if not case.first_rule:
+        clock.why_null = (
+            "no clock runs until the young person's consent is recorded"
+            if case.state == CaseState.CONSENT_PENDING.value
+            else "the case is closed"
+        )
+        return clock
+    view, status = await first_clock(journey, case.id, case.first_rule, wait_seconds=wait_seconds)
+    error = clock_error(status, case.first_rule) if status else None
+    if view is not None and view.due is not None:
+        return FirstClockPublic(rule=view.rule, due=view.due)
+    if view is not None or error:
+        # docs/rules.md, Coverage: never fall back to counting weekdays.
+        clock.why_null = (
+            "the calendar does not cover the dates this clock needs"
+            + (f" ({error})" if error else "")
+            + "; an officer must check the authority's term dates"
+        )
+        await _flag(rt, case, CLOCK_NOT_COMPUTED)
+    else:
+        clock.why_null = (
+            "the journey has not reported its clock yet"
+            if status is None
+            else "the journey has not started this clock yet"
+        ) + f"; see GET /api/v1/cases/{case.id}"
+    return clock
+
+
+async def _flag(rt: Transactions, case: Case, flag: str) -> None:
+    async with rt.session() as session:
+        stored = await session.get(Case, case.id)
+        if stored is not None and flag not in stored.flags:
+            stored.flags = [*stored.flags, flag]
+            session.add(stored)
+    if flag not in case.flags:
+        case.flags = [*case.flags, flag]
+
+
+def _public(
+    case: Case, referral_id: str, *, attached: bool, clock: FirstClockPublic
+) -> ReferralPublic:
+    return ReferralPublic(
+        case_id=case.id,
+        referral_id=referral_id,
+        attached=attached,
+        state=case.state,
+        deciding_body=case.deciding_body,
+        deciding_authority=case.deciding_authority,
+        routing_reason=case.routing_reason,
+        flags=list(case.flags),
+        clock=clock,
+    )

@@ -1,0 +1,73 @@
+"""What a reader sees of a case: the list item and the detail view."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from llwybr_contracts import journey as j
+from referral.models import Case, CaseClock, Child, TimelineEntry
+from referral.schemas import CaseDetailPublic, CasePublic, LearnerPublic, TimelineEntryPublic
+
+
+def case_public(case: Case, child: Child, today: date) -> CasePublic:
+    return CasePublic(
+        case_id=case.id,
+        child_ref=child.child_ref,
+        authority=case.authority,
+        school_ref=case.school_ref,
+        state=case.state,
+        deciding_body=case.deciding_body,
+        deciding_authority=case.deciding_authority,
+        next_rule=case.next_rule,
+        next_due=case.next_due,
+        overdue=bool(case.next_due and case.next_due < today),
+        flags=list(case.flags),
+    )
+
+
+def case_detail(
+    case: Case,
+    child: Child,
+    today: date,
+    *,
+    status: j.JourneyStatus | None,
+    timeline: Sequence[TimelineEntry],
+    projected: Sequence[CaseClock],
+) -> CaseDetailPublic:
+    """The journey's own clocks when it answers, else this service's projection of them."""
+    if status is not None:
+        clocks, source = list(status.clocks), "journey"
+    else:
+        clocks = [
+            j.ClockView(
+                rule=c.rule,
+                start=c.start or case.opened_at.date(),
+                due=c.due,
+                status=c.status,
+                met_on=c.met_on,
+                calendar_version=c.calendar_version,
+                subject=c.subject or None,
+            )
+            for c in projected
+        ]
+        source = "projection"
+    return CaseDetailPublic(
+        **case_public(case, child, today).model_dump(),
+        learner=LearnerPublic(
+            given_name=child.given_name,
+            family_name=child.family_name,
+            date_of_birth=child.date_of_birth,
+            upn=child.upn,
+            nhs_number=child.nhs_number,
+            language_of_education=child.language_of_education,
+            preferred_language=child.preferred_language,
+        ),
+        looked_after=case.looked_after,
+        looking_after_authority=case.looking_after_authority,
+        dual_registered=case.dual_registered,
+        routing_reason=case.routing_reason,
+        clocks=clocks,
+        clocks_source=source,  # type: ignore[arg-type]
+        timeline=[
+            TimelineEntryPublic(at=t.at.isoformat(), kind=t.kind, detail=t.detail) for t in timeline
+        ],
+    )

@@ -1,0 +1,141 @@
+"""Service-tier fixtures: the referral service in process on real PostgreSQL (a fresh schema
+per test, from the `infra` fixture), with a fake journey in place of Temporal, so intake and
+commands are tested without the whole stack."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest_asyncio
+from faststream.kafka import KafkaBroker
+from opentelemetry.sdk.trace import TracerProvider
+from pydantic import BaseModel
+from sqlmodel import select
+
+import referral
+from llwybr.stack import Endpoints
+from llwybr_common.audit import AuditRecord
+from llwybr_common.auth import mint_token
+from llwybr_common.db import make_engine, session_scope
+from llwybr_common.errors import DomainError
+from llwybr_common.migrations import migrate
+from llwybr_common.outbox import OutboxMessage, OutboxRelay
+from llwybr_common.runtime import Runtime, build_app
+from llwybr_common.settings import Settings
+from llwybr_contracts.journey import ClockView, CommandAccepted, JourneyInput, JourneyStatus
+from llwybr_contracts.states import CaseState
+from referral.api import router
+from referral.models import Case
+
+MIGRATIONS = Path(referral.__file__).parent / "migrations"
+CARDIFF, SWANSEA = "W06000015", "W06000011"
+TODAY = date(2026, 11, 27)
+
+
+@dataclass
+class FakeJourney:
+    """Records what the service asks of the journey and answers as told."""
+
+    started: list[JourneyInput] = field(default_factory=list)
+    commands: list[tuple[str, str, BaseModel]] = field(default_factory=list)
+    due: date | None = date(2027, 1, 22)
+    refuse_with: DomainError | None = None
+    state: CaseState = CaseState.DECISION_PENDING
+
+    async def start(self, journey: JourneyInput) -> bool:
+        self.started.append(journey)
+        return True
+
+    async def send_command(
+        self, *, case_id: str, update: str, payload: BaseModel
+    ) -> CommandAccepted:
+        if self.refuse_with is not None:
+            raise self.refuse_with
+        self.commands.append((case_id, update, payload))
+        return CommandAccepted(state=self.state)
+
+    async def status(self, case_id: str) -> JourneyStatus | None:
+        started = next((j for j in self.started if j.case_id == case_id), None)
+        if started is None or started.first_rule is None:
+            return None
+        clock = ClockView(
+            rule=started.first_rule,
+            start=started.clock_start or started.received_on,
+            due=self.due,
+            status="running",
+        )
+        return JourneyStatus(case_id=case_id, state=started.state, clocks=[clock])
+
+
+@dataclass
+class SpyRelay:
+    woken: int = 0
+
+    def wake(self) -> None:
+        self.woken += 1
+
+
+@dataclass
+class Desk:
+    """The referral service under test: its HTTP API, its journey and its relay."""
+
+    rt: Runtime
+    http: httpx.AsyncClient
+    journey: FakeJourney
+    relay: SpyRelay
+
+    def token(self, role: str, *scopes: str, lang: str | None = None) -> dict[str, str]:
+        jwt = mint_token(self.rt.settings, subject=f"test-{role}", roles=[role], scopes=[*scopes])
+        headers = {"Authorization": f"Bearer {jwt}"}
+        if lang:
+            headers["Accept-Language"] = lang
+        return headers
+
+    def officer(self, authority: str = CARDIFF, lang: str | None = None) -> dict[str, str]:
+        return self.token("la-officer", f"la:{authority}", lang=lang)
+
+    async def rows(self, model: Any, **where: Any) -> list[Any]:
+        async with session_scope(self.rt.engine) as session:
+            query = select(model)
+            for name, value in where.items():
+                query = query.where(getattr(model, name) == value)
+            return list((await session.exec(query)).all())
+
+    async def cases(self) -> list[Case]:
+        return await self.rows(Case)
+
+    async def events(self, case_id: str) -> list[str]:
+        return [r.event_type for r in await self.rows(OutboxMessage, key=case_id)]
+
+    async def audit(self, case_id: str) -> list[tuple[str, str]]:
+        return [(r.action, r.outcome) for r in await self.rows(AuditRecord, case_id=case_id)]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
+    settings = Settings(
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka,
+        home=tmp_path,
+        span_file=str(tmp_path / "spans.jsonl"),
+    )
+    schema = f"ref_{uuid.uuid4().hex[:10]}"
+    engine = make_engine(settings.database_url, schema)
+    await migrate(engine, MIGRATIONS, schema)
+    broker = KafkaBroker(settings.kafka_bootstrap)  # never started: the outbox is read instead
+    relay = SpyRelay()
+    rt = Runtime("referral", settings, engine, broker, cast(OutboxRelay, relay), TracerProvider())
+    journey = FakeJourney()
+    app = build_app("referral", migrations=MIGRATIONS, routers=[router], settings=settings)
+    app.state.runtime = rt
+    app.state.journey = journey
+    app.state.today = lambda: TODAY
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://referral"
+    ) as http:
+        yield Desk(rt, http, journey, relay)
+    await engine.dispose()

@@ -1,0 +1,220 @@
+"""Referral intake and case commands on the service tier: real PostgreSQL, a fake journey.
+What a caller notices: the case and its events are written together (or not at all), the first
+clock is reported, refusals come back with a stable code in Welsh or English."""
+
+import uuid
+from typing import Any
+
+import pytest
+from temporalio.exceptions import ApplicationError
+
+from llwybr_common.errors import Conflict
+from llwybr_contracts import journey as j
+from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
+from referral.journey_client import refusal_error, unavailable
+from referral.models import CaseNote
+
+from .conftest import SWANSEA, Desk
+
+pytestmark = pytest.mark.service
+
+REFUSED_CY = "Ni chaniateir hyn yng nghyflwr presennol yr achos"
+
+
+def referral(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "source": "parent",
+        "received_on": "2026-11-20",
+        "learner": {
+            "given_name": "Cai",
+            "family_name": f"Jones-{uuid.uuid4().hex[:8]}",
+            "date_of_birth": "2017-05-02",
+        },
+        "authority": "Caerdydd",
+        "concern": "Reading well below age",
+    }
+    body.update(overrides)
+    return body
+
+
+async def open_case(desk: Desk, **overrides: Any) -> str:
+    r = await desk.http.post(
+        "/api/v1/referrals", json=referral(**overrides), headers=desk.officer()
+    )
+    assert r.status_code == 201, r.text
+    case_id: str = r.json()["case_id"]
+    return case_id
+
+
+async def test_intake_writes_the_case_with_its_events_starts_the_journey_and_reports_the_clock(
+    desk: Desk,
+) -> None:
+    r = await desk.http.post("/api/v1/referrals", json=referral(), headers=desk.officer())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    case_id = body["case_id"]
+    assert (body["deciding_body"], body["routing_reason"]) == ("local-authority", "not-at-school")
+    assert body["clock"] == {"rule": "la-decision", "due": "2027-01-22", "why_null": None}
+    assert sorted(await desk.events(case_id)) == [
+        "wales.aln.referral.case-opened.v1",
+        "wales.aln.referral.case-routed.v1",
+        "wales.aln.referral.referral-received.v1",
+    ]
+    assert desk.relay.woken == 1, "the relay is woken once, after the commit"
+    (started,) = desk.journey.started
+    assert started.case_id == case_id and started.authority == "W06000015"
+    assert "Cai" not in started.model_dump_json(), "no names reach the journey"
+    assert await desk.audit(case_id) == [("create", "ok")]
+
+
+async def test_a_second_referral_is_refused_in_welsh_unless_attached(desk: Desk) -> None:
+    body = referral()
+    case_id = await open_case(desk, **body)
+    again = await desk.http.post("/api/v1/referrals", json=body, headers=desk.officer(lang="cy"))
+    assert again.status_code == 409
+    problem = again.json()
+    assert problem["code"] == "duplicate-referral"
+    assert problem["title"] == "Mae gan y dysgwr achos agored eisoes"
+    assert case_id in problem["detail"] and problem["open_case"]["case_id"] == case_id
+    attached = await desk.http.post(
+        "/api/v1/referrals", json={**body, "attach_to_open_case": True}, headers=desk.officer()
+    )
+    assert attached.status_code == 200 and attached.json()["attached"] is True
+    assert len(desk.journey.started) == 1, "attaching starts no second journey"
+
+
+async def test_a_bad_referral_names_every_field_in_welsh_and_writes_nothing(desk: Desk) -> None:
+    bad = referral(authority="Atlantis", received_on="2999-01-01")
+    bad["learner"]["nhs_number"] = "9434765918"
+    cy = await desk.http.post("/api/v1/referrals", json=bad, headers=desk.officer(lang="cy"))
+    en = await desk.http.post("/api/v1/referrals", json=bad, headers=desk.officer(lang="en"))
+    assert cy.status_code == en.status_code == 422
+    assert cy.json()["code"] == en.json()["code"] == "validation"
+    assert cy.json()["title"] == "Nid yw'r cais yn ddilys"
+    reasons = {e["field"]: (e["code"], e["reason"]) for e in cy.json()["errors"]}
+    assert reasons["authority"][0] == "unknown-authority"
+    assert reasons["authority"][1].startswith("nid yw Atlantis yn awdurdod lleol yng Nghymru")
+    assert reasons["received_on"] == (
+        "received-in-future",
+        "ni all y dyddiad y daeth y mater i sylw fod yn y dyfodol",
+    )
+    assert reasons["learner.nhs_number"][0] == "nhs-number-invalid"
+    assert {e["code"] for e in en.json()["errors"]} == {c for c, _ in reasons.values()}
+    assert await desk.cases() == [] and desk.relay.woken == 0
+
+
+async def test_referring_outside_your_authority_is_403_and_writes_nothing(desk: Desk) -> None:
+    r = await desk.http.post(
+        "/api/v1/referrals", json=referral(), headers=desk.officer(SWANSEA, lang="cy")
+    )
+    assert r.status_code == 403
+    assert (r.json()["code"], r.json()["title"]) == ("access.referral-scope", "Dim mynediad")
+    assert await desk.cases() == [] and desk.journey.started == []
+
+
+async def test_an_accepted_command_reaches_the_journey_and_keeps_its_note(desk: Desk) -> None:
+    case_id = await open_case(desk)
+    decision = {"outcome": "no-aln", "decided_on": "2026-11-23", "note": "Reasons given"}
+    r = await desk.http.post(
+        f"/api/v1/cases/{case_id}/decision", json=decision, headers=desk.officer()
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "decision-pending"
+    ((sent_case, update, payload),) = desk.journey.commands
+    assert (sent_case, update) == (case_id, j.UPDATE_RECORD_DECISION)
+    assert isinstance(payload, j.RecordDecision) and payload.outcome == "no-aln"
+    (note,) = await desk.rows(CaseNote, case_id=case_id)
+    assert note.text == "Reasons given"
+    assert ("command", "ok") in await desk.audit(case_id)
+
+
+async def test_a_journey_refusal_is_409_with_its_code_in_welsh_and_english(desk: Desk) -> None:
+    case_id = await open_case(desk)
+    refusal = ApplicationError(
+        "not-decision-pending",
+        {"code": "not-decision-pending", "params": {"state": "no-aln"}},
+        type=REFUSAL_ERROR_TYPE,
+        non_retryable=True,
+    )
+    desk.journey.refuse_with = refusal_error(refusal, "")
+    decision = {"outcome": "aln", "decided_on": "2026-11-23"}
+    path = f"/api/v1/cases/{case_id}/decision"
+    cy = await desk.http.post(path, json=decision, headers=desk.officer(lang="cy"))
+    en = await desk.http.post(path, json=decision, headers=desk.officer(lang="en"))
+    assert cy.status_code == en.status_code == 409
+    assert cy.json()["code"] == en.json()["code"] == "refused.not-decision-pending"
+    assert cy.json()["title"] == REFUSED_CY
+    assert cy.json()["detail"] == "Nid yw'r achos yn aros am benderfyniad (cyflwr: no-aln)."
+    assert en.json()["detail"] == "The case is not waiting for a decision (state: no-aln)."
+    assert await desk.rows(CaseNote, case_id=case_id) == [], "a refused command records nothing"
+
+
+async def test_a_refusal_without_a_code_keeps_the_journeys_english_reason(desk: Desk) -> None:
+    case_id = await open_case(desk)
+    plain = ApplicationError("a decision has already been recorded", type="ValueError")
+    desk.journey.refuse_with = refusal_error(plain, "")
+    r = await desk.http.post(
+        f"/api/v1/cases/{case_id}/decision",
+        json={"outcome": "aln", "decided_on": "2026-11-23"},
+        headers=desk.officer(lang="cy"),
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "command-refused" and r.json()["title"] == REFUSED_CY
+    assert r.json()["detail"].endswith("a decision has already been recorded")
+
+
+async def test_a_journey_not_started_yet_is_503_with_retry_after(desk: Desk) -> None:
+    case_id = await open_case(desk)
+    desk.journey.refuse_with = unavailable("journey-unavailable.not-started", case_id=case_id)
+    r = await desk.http.post(
+        f"/api/v1/cases/{case_id}/health-requests",
+        json={"reason": "speech"},
+        headers=desk.officer(lang="cy"),
+    )
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["title"] == "Nid yw taith yr achos ar gael eto"
+
+
+async def test_a_command_on_another_authoritys_case_is_403_and_the_denial_is_audited(
+    desk: Desk,
+) -> None:
+    case_id = await open_case(desk)
+    r = await desk.http.post(
+        f"/api/v1/cases/{case_id}/health-requests",
+        json={"reason": "speech"},
+        headers=desk.officer(SWANSEA, lang="en"),
+    )
+    assert r.status_code == 403 and r.json()["code"] == "access.case-scope"
+    assert r.json()["title"] == "Access denied"
+    assert ("denied", "forbidden") in await desk.audit(case_id)
+    assert desk.journey.commands == []
+
+
+async def test_a_rule_across_fields_of_a_command_is_a_welsh_422(desk: Desk) -> None:
+    case_id = await open_case(desk)
+    pause = {"action": "pause", "rule": "la-decision", "reason": "other", "from": "2026-11-23"}
+    r = await desk.http.post(
+        f"/api/v1/cases/{case_id}/exceptions", json=pause, headers=desk.officer(lang="cy")
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {
+            "field": "note",
+            "code": "note-required-for-other",
+            "reason": "mae angen nodyn yn dweud pam ar gyfer y rheswm `other`",
+        }
+    ]
+    assert desk.journey.commands == []
+
+
+async def test_a_bad_cursor_is_a_422_naming_the_cursor(desk: Desk) -> None:
+    r = await desk.http.get("/api/v1/cases", params={"cursor": "nonsense!"}, headers=desk.officer())
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("cursor", "bad-cursor")]
+
+
+def test_a_refusal_with_an_unreadable_detail_falls_back_to_its_message() -> None:
+    odd = ApplicationError("case-closed", "not a dict", type=REFUSAL_ERROR_TYPE)
+    error = refusal_error(odd, "")
+    assert isinstance(error, Conflict) and error.code == "command-refused"
+    assert error.params == {"reason": "case-closed"}
