@@ -11,6 +11,7 @@ from llwybr_common.problems import install_problem_handlers
 from llwybr_common.request_guard import install_request_guard
 
 pytestmark = pytest.mark.unit
+EN = {"accept-language": "en"}
 
 
 class Note(BaseModel):
@@ -136,10 +137,14 @@ async def test_an_unforeseen_error_is_problem_json_without_its_text() -> None:
 async def test_a_date_outside_1900_to_2199_is_refused_and_other_text_is_not() -> None:
     reached: list[Any] = []
     app = make_app(reached)
-    r = await call(app, "POST", "/notes", json={"text": "9999-12-31"})
+    r = await call(app, "POST", "/notes", json={"text": "9999-12-31"}, headers=EN)
     assert r.status_code == 422
     assert r.json()["errors"] == [
-        {"field": "body.text", "code": "bad-characters.date-out-of-range"}
+        {
+            "field": "body.text",
+            "code": "bad-characters.date-out-of-range",
+            "reason": "is a date before 1900 or after 2199",
+        }
     ]
     r = await call(app, "GET", "/notes/n1", params={"q": "0001-01-01"})
     assert r.status_code == 422

@@ -23,7 +23,9 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from llwybr_common.problems import PROBLEM_JSON
+from llwybr_common.errors import FieldError
+from llwybr_common.i18n import choose_language
+from llwybr_common.problems import PROBLEM_JSON, problem_body
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -137,91 +139,17 @@ class RequestGuard:
         *,
         where: str = "",
     ) -> None:
-        errors = None
-        if bad:
-            errors = [
-                {
-                    "field": f"{where}.{field}" if field else where,
-                    "code": f"bad-characters.{reason}",
-                }
-                for field, reason in bad
-            ]
+        errors = [
+            FieldError(f"{where}.{field}" if field else where, f"bad-characters.{reason}")
+            for field, reason in bad or []
+        ]
         extra: dict[str, Any] = {}
-        if errors:
-            extra["errors"] = errors
         if status == 413:
             extra["limit_bytes"] = self.max_body_bytes
         accept_language = _header_dict(scope).get("accept-language", "")
-        await send_problem(send, status, code, accept_language, path=scope["path"], **extra)
-
-
-_TEXTS = {
-    "bad-path": (
-        ("Nid yw'r cyfeiriad yn ddilys", "Mae nod NUL yn y llwybr."),
-        ("The address is not valid", "The path holds a NUL character."),
-    ),
-    "bad-characters": (
-        (
-            "Nid yw'r cais yn ddilys",
-            "Mae nod na ellir ei gadw (NUL neu ddirprwy unigol), neu ddyddiad cyn 1900 neu ar"
-            " ôl 2199, mewn maes.",
-        ),
-        (
-            "The request is not valid",
-            "A field holds a character that cannot be stored (NUL or a lone surrogate), or a"
-            " date before 1900 or after 2199.",
-        ),
-    ),
-    "internal-error": (
-        (
-            "Aeth rhywbeth o'i le",
-            "Ni chwblhawyd y cais. Mae'r gwall wedi'i gofnodi; rhowch gynnig arall arni.",
-        ),
-        (
-            "Something went wrong",
-            "The request was not completed. The error has been logged; please try again.",
-        ),
-    ),
-    "idempotency-key-invalid": (
-        ("Nid yw'r allwedd analluedd yn ddilys", "Rhaid i Idempotency-Key fod yn 1 i 255 nod."),
-        ("The idempotency key is not valid", "Idempotency-Key must be 1 to 255 characters."),
-    ),
-    "idempotency-key-reused": (
-        (
-            "Defnyddiwyd yr allwedd eisoes ar gyfer cais arall",
-            "Anfonwyd yr un Idempotency-Key gyda chais gwahanol. Defnyddiwch allwedd newydd.",
-        ),
-        (
-            "The key was already used for another request",
-            "The same Idempotency-Key came with a different request. Use a new key.",
-        ),
-    ),
-    "idempotency-key-in-flight": (
-        (
-            "Mae'r cais cyntaf gyda'r allwedd hon yn dal i redeg",
-            "Rhowch gynnig arall arni mewn eiliad.",
-        ),
-        ("The first request with this key is still running", "Try again in a moment."),
-    ),
-    "body-too-large": (
-        ("Mae'r cais yn rhy fawr", "Mae corff y cais yn fwy na'r terfyn."),
-        ("The request is too large", "The request body is larger than the limit."),
-    ),
-}
-
-
-def _problem(status: int, code: str, accept_language: str) -> dict[str, Any]:
-    """The body in the caller's language: Welsh when asked for, English when asked for, both
-    (Welsh first) when no preference is given."""
-    (cy_title, cy_detail), (en_title, en_detail) = _TEXTS[code]
-    wanted = accept_language.lower()
-    if wanted.startswith("cy") or (wanted and "cy" in wanted and "en" not in wanted):
-        title, detail = cy_title, cy_detail
-    elif wanted.startswith("en"):
-        title, detail = en_title, en_detail
-    else:
-        title, detail = f"{cy_title} / {en_title}", f"{cy_detail} / {en_detail}"
-    return {"type": "about:blank", "code": code, "title": title, "status": status, "detail": detail}
+        await send_problem(
+            send, status, code, accept_language, path=scope["path"], errors=errors, **extra
+        )
 
 
 async def send_problem(
@@ -232,16 +160,24 @@ async def send_problem(
     *,
     headers: dict[str, str] | None = None,
     path: str | None = None,
+    errors: list[FieldError] | None = None,
     **extra: Any,
 ) -> None:
-    """Answer from a middleware, before any route or exception handler runs."""
-    body = _problem(status, code, accept_language)
-    if path is not None:
-        body["instance"] = path.encode("utf-8", "replace").decode("utf-8")
-    body.update(extra)
+    """Answer from a middleware, before any route or exception handler runs, in the same
+    shape and language as every other problem (problems.py)."""
+    lang = choose_language(accept_language)
+    body = problem_body(
+        lang,
+        status,
+        code,
+        errors=errors,
+        instance=path.encode("utf-8", "replace").decode("utf-8") if path is not None else None,
+        extra=extra,
+    )
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     raw = [
         (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-language", lang.content_language.encode()),
         (b"content-length", str(len(payload)).encode()),
     ]
     raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
@@ -305,20 +241,9 @@ def replay_body(body: bytes, receive: Receive) -> Receive:
 
 
 def install_request_guard(app: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
-    """The gate in front of every route, and a problem+json answer for anything unforeseen
-    (never a plain-text 500 and never the error's text, which could hold a value)."""
-    from fastapi import Request
-    from fastapi.responses import JSONResponse
-
+    """The gate in front of every route, and the idempotency keys behind it."""
     from llwybr_common.idempotency import IdempotencyKeys
 
     # The last added runs first: the gate bounds the body before a key's request is read.
     app.add_middleware(IdempotencyKeys)
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
-
-    async def unforeseen(request: Request, exc: Exception) -> JSONResponse:
-        body = _problem(500, "internal-error", request.headers.get("accept-language", ""))
-        body["instance"] = request.url.path
-        return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
-
-    app.add_exception_handler(Exception, unforeseen)
