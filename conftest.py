@@ -95,7 +95,7 @@ async def temporal_env(temporal_env_kind: str) -> AsyncIterator[WorkflowEnvironm
     else:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(BIN / "temporal"),
-            port=None,  # a free port: start_local on a busy port silently shares (STACK.md)
+            port=None,  # a free port: start_local on a busy port silently shares
             ui=False,
             data_converter=pydantic_data_converter,
             dev_server_log_level="warn",

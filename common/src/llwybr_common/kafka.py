@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 
-# Headers on a dead letter (DESIGN.md: consumer group, attempt count and error).
+# Headers on a dead letter: the consumer group, the attempt count and the error (docs/events.md).
 DLQ_GROUP = "x-llwybr-consumer-group"
 DLQ_ATTEMPTS = "x-llwybr-attempts"
 DLQ_ERROR = "x-llwybr-error"

@@ -1,5 +1,6 @@
-"""The Temporal client every caller uses: tracing on the client only (STYLE.md), and the
-pydantic data converter so workflow inputs are the contracts' typed models."""
+"""The Temporal client every caller uses: tracing on the client only (a worker-side
+interceptor would trace replays too), and the pydantic data converter so workflow inputs are
+the contracts' typed models."""
 
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
