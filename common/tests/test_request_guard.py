@@ -69,7 +69,7 @@ async def test_unstorable_strings_in_a_body_are_refused_with_the_field(
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     problem = r.json()
-    assert problem["code"] == "bad-characters"
+    assert problem["code"] == "validation"
     assert [e["field"] for e in problem["errors"]] == [field]
     assert reached == []
 
@@ -80,7 +80,7 @@ async def test_a_nul_in_the_path_is_400_and_in_a_query_422() -> None:
     r = await call(app, "GET", "/notes/ab%00cd")
     assert (r.status_code, r.json()["code"]) == (400, "bad-path")
     r = await call(app, "GET", "/notes/abc", params={"q": "x\x00y"})
-    assert (r.status_code, r.json()["code"]) == (422, "bad-characters")
+    assert (r.status_code, r.json()["code"]) == (422, "validation")
     assert r.json()["errors"][0]["field"] == "query.q"
     assert reached == []
 

@@ -6,13 +6,13 @@ sometimes after part of a command had happened. A body of any size used to be pa
 Here they are answered at once, as problem+json, and nothing behind the gate sees them:
 
 - a path with a NUL: 400 `bad-path`;
-- a query parameter or JSON string with a NUL or a lone surrogate: 422 `bad-characters`, naming
+- a query parameter or JSON string with a NUL or a lone surrogate: 422 `validation`, naming
   the field;
 - a body larger than the limit: 413 `body-too-large`;
 - a date (a string that is exactly `YYYY-MM-DD`, in a body or a query) before 1900 or after
-  2199: 422 `bad-characters` with reason `date-out-of-range`. No learner, notice or clock of
-  this service lies outside those years, and a clock counted from 9999-12-31 overflows the
-  calendar arithmetic.
+  2199: 422 `validation`, reason `bad-characters.date-out-of-range`. No learner, notice or
+  clock lies outside those years, and a clock counted from 9999-12-31 overflows the calendar
+  arithmetic.
 """
 
 import json
@@ -85,7 +85,7 @@ class RequestGuard:
             if reason
         ]
         if bad:
-            await self._refuse(scope, send, 422, "bad-characters", bad, where="query")
+            await self._refuse(scope, send, 422, "validation", bad, where="query")
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
@@ -107,7 +107,7 @@ class RequestGuard:
             if document is not None:
                 bad = list(_bad_strings(document))
                 if bad:
-                    await self._refuse(scope, send, 422, "bad-characters", bad, where="body")
+                    await self._refuse(scope, send, 422, "validation", bad, where="body")
                     return
         await self.app(scope, replay_body(body, receive), send)
 

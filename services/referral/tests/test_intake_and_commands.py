@@ -84,7 +84,7 @@ async def test_a_second_referral_is_refused_in_welsh_unless_attached(desk: Desk)
 
 
 async def test_a_bad_referral_names_every_field_in_welsh_and_writes_nothing(desk: Desk) -> None:
-    bad = referral(authority="Atlantis", received_on="2999-01-01")
+    bad = referral(authority="Atlantis", received_on="2099-01-01")
     bad["learner"]["nhs_number"] = "9434765918"
     cy = await desk.http.post("/api/v1/referrals", json=bad, headers=desk.officer(lang="cy"))
     en = await desk.http.post("/api/v1/referrals", json=bad, headers=desk.officer(lang="en"))
@@ -175,18 +175,19 @@ async def test_a_journey_not_started_yet_is_503_with_retry_after(desk: Desk) -> 
     assert r.json()["title"] == "Nid yw taith yr achos ar gael eto"
 
 
-async def test_a_command_on_another_authoritys_case_is_403_and_the_denial_is_audited(
+async def test_a_command_on_another_authoritys_case_is_404_and_the_denial_is_audited(
     desk: Desk,
 ) -> None:
+    """Out of scope answers as if there were no such case: nothing reveals it exists."""
     case_id = await open_case(desk)
     r = await desk.http.post(
         f"/api/v1/cases/{case_id}/health-requests",
         json={"reason": "speech"},
         headers=desk.officer(SWANSEA, lang="en"),
     )
-    assert r.status_code == 403 and r.json()["code"] == "access.case-scope"
-    assert r.json()["title"] == "Access denied"
-    assert ("denied", "forbidden") in await desk.audit(case_id)
+    assert r.status_code == 404 and r.json()["code"] == "not-found.case"
+    assert r.json()["title"] == "Not found"
+    assert ("denied", "not-visible") in await desk.audit(case_id)
     assert desk.journey.commands == []
 
 

@@ -1,11 +1,28 @@
 """Who may see and act on a case. Checked here, in the service that owns the data.
 
 A case belongs to its deciding authority (the looking-after authority for looked-after
-children); LA roles see their authorities' cases, a school's ALNCo its own pupils'.
+children); LA roles see their authorities' cases, a school's ALNCo its own pupils'. Seeing is
+not acting: which roles may take which step depends on who decides the case, and that is the
+matrix in `llwybr_contracts.permissions` (Act s.11-15, s.26-27; docs/rules.md s.4).
 """
 
 from llwybr_common.auth import LA_ROLES, Principal
+from llwybr_contracts import journey as j
+from llwybr_contracts.permissions import CaseAction, DecidedBy, roles_that_may
+from llwybr_contracts.states import DecidingBody
 from referral.models import Case
+
+# The case API's commands are journey updates; each is one action of the matrix.
+ACTION_OF_UPDATE = {
+    j.UPDATE_RECORD_CONSENT: CaseAction.RECORD_CONSENT,
+    j.UPDATE_RECORD_DECISION: CaseAction.RECORD_DECISION,
+    j.UPDATE_REFER_TO_LA: CaseAction.REFER_TO_LA,
+    j.UPDATE_REQUEST_HEALTH_INPUT: CaseAction.REQUEST_HEALTH_INPUT,
+    j.UPDATE_WITHDRAW_HEALTH_INPUT: CaseAction.WITHDRAW_HEALTH_INPUT,
+    j.UPDATE_RECORD_EXCEPTION: CaseAction.RECORD_EXCEPTION,
+    j.UPDATE_REQUEST_REVIEW: CaseAction.REQUEST_REVIEW,
+    j.UPDATE_REQUEST_RECONSIDERATION: CaseAction.REQUEST_RECONSIDERATION,
+}
 
 
 def owning_authority(case: Case) -> str:
@@ -24,11 +41,18 @@ def can_see(principal: Principal, case: Case) -> bool:
     )
 
 
-def can_act(principal: Principal, case: Case) -> bool:
-    """Commands: the case's LA roles, or the school's ALNCo; never services or health roles."""
-    if principal.is_service:
-        return False
-    return can_see(principal, case)
+def decided_by(case: Case, *, la_reconsidering: bool) -> DecidedBy:
+    if case.deciding_body == DecidingBody.SCHOOL.value:
+        return DecidedBy.LA_RECONSIDERING if la_reconsidering else DecidedBy.SCHOOL
+    if case.deciding_body == "fei":
+        return DecidedBy.FEI
+    return DecidedBy.LOOKED_AFTER if case.looked_after else DecidedBy.LOCAL_AUTHORITY
+
+
+def can_act(principal: Principal, action: CaseAction, decided: DecidedBy) -> bool:
+    """Whether one of the caller's roles may take this step on a case decided this way (the
+    caller must also be able to see the case: scope is checked first, by `can_see`)."""
+    return bool(roles_that_may(action, decided) & principal.roles)
 
 
 def can_refer(principal: Principal) -> bool:

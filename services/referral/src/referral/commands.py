@@ -9,7 +9,7 @@ from llwybr_common.auth import Principal
 from llwybr_common.errors import Conflict
 from llwybr_common.unit_of_work import Transactions, UnitOfWork, unit_of_work
 from llwybr_contracts.states import CaseState
-from referral import service
+from referral import access, service
 from referral.journey_client import Journey
 from referral.models import Case
 from referral.schemas import CommandPublic
@@ -31,7 +31,8 @@ async def run_command(
     after: After | None = None,
 ) -> CommandPublic:
     async with unit_of_work(rt, principal, purpose=update) as uow:
-        case, _ = await service.load_case(uow, case_id, act=True)
+        action = access.ACTION_OF_UPDATE[update]
+        case, _ = await service.load_case(uow, case_id, action=action)
     if case.state == CaseState.CLOSED.value and case.first_rule is None and not case.next_rule:
         # Closed at intake (a young person refused consent): no journey was ever started.
         raise Conflict("case-closed", case_id=case_id)

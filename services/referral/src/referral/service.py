@@ -19,9 +19,19 @@ from llwybr_common.unit_of_work import UnitOfWork
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
 from llwybr_contracts.journey import JourneyInput
+from llwybr_contracts.permissions import CaseAction
 from llwybr_contracts.states import CaseState, DecidingBody
+from llwybr_contracts.vocabulary import RuleId
 from referral import access, routing
-from referral.models import Case, CaseNote, Child, ConsentRecord, Referral, TimelineEntry
+from referral.models import (
+    Case,
+    CaseClock,
+    CaseNote,
+    Child,
+    ConsentRecord,
+    Referral,
+    TimelineEntry,
+)
 from referral.schemas import ReferralCreate
 from referral.schools import find_school
 
@@ -143,8 +153,17 @@ def match_key(given_name: str, family_name: str, born: date) -> str:
 async def find_open_case(session: AsyncSession, checked: Checked) -> Case | None:
     learner = checked.body.learner
     key = match_key(learner.given_name, learner.family_name, learner.date_of_birth)
-    # Serialise intake per learner, so two simultaneous referrals cannot both open a case.
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())})
+    # Serialise intake per learner, on every identifier it is known by (name and birth date,
+    # UPN, NHS number), in one order so two intakes never wait on each other: two
+    # simultaneous referrals sharing any one of them cannot both open a case.
+    identifiers = {f"match:{key}"}
+    if learner.upn:
+        identifiers.add(f"upn:{learner.upn}")
+    if learner.nhs_number:
+        identifiers.add(f"nhs:{learner.nhs_number.replace(' ', '')}")
+    for identifier in sorted(identifiers):
+        lock = zlib.crc32(identifier.encode())
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
     same = col(Child.match_key) == key
     if learner.upn:
         same = same | (col(Child.upn) == learner.upn)
@@ -169,10 +188,11 @@ class Intake:
 async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
     """Open a case (or attach to the learner's open case when asked); Conflict otherwise. The
     caller may refer only within their own authority or school (else nothing is written)."""
-    intake = await _receive(uow, checked=checked)
     principal = uow.principal
-    if not principal.is_admin and not access.can_see(principal, intake.case):
+    # Scope first: a caller who may not refer here learns nothing, not even of a duplicate.
+    if not principal.is_admin and not access.can_see(principal, _prospective_case(checked)):
         raise AccessDenied("access.referral-scope")
+    intake = await _receive(uow, checked=checked)
     attached = intake.referral.attached
     uow.audit(
         action="update" if attached else "create",
@@ -184,10 +204,30 @@ async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
     return intake
 
 
+def _prospective_case(checked: Checked) -> Case:
+    """The case this referral would open, for the scope check (never stored)."""
+    return Case(
+        authority=checked.authority,
+        school_ref=checked.body.school.ref if checked.body.school else None,
+        deciding_body=checked.route.deciding_body.value,
+        deciding_authority=checked.route.deciding_authority,
+    )
+
+
 async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
     session, principal = uow.session, uow.principal
     body = checked.body
     existing = await find_open_case(session, checked)
+    if existing is not None and not access.can_see(principal, existing):
+        # The learner has an open case another authority or school holds: say so, since a
+        # second case would split the learner's record, but never which case or whose.
+        uow.deny(
+            resource="case",
+            resource_id=existing.id,
+            case_id=existing.id,
+            outcome="duplicate-elsewhere",
+        )
+        raise Conflict("duplicate-referral-elsewhere")
     if existing is not None:
         if not body.attach_to_open_case:
             raise Conflict(
@@ -401,16 +441,37 @@ async def record_consent(uow: UnitOfWork, *, case: Case, status: str, on: date) 
     )
 
 
-async def load_case(uow: UnitOfWork, case_id: str, *, act: bool = False) -> tuple[Case, Child]:
-    """The case, if the caller may see it (or, with `act`, act on it); a refusal is audited
-    even though the request then fails."""
+async def _la_reconsidering(uow: UnitOfWork, case_id: str) -> bool:
+    """Whether the LA is reconsidering a school's decision or plan now (s.26-27)."""
+    rules = (RuleId.LA_RECONSIDER_DECISION.value, RuleId.LA_RECONSIDER_IDP.value)
+    row = await uow.session.exec(
+        select(CaseClock.id).where(
+            col(CaseClock.case_id) == case_id,
+            col(CaseClock.rule).in_(rules),
+            col(CaseClock.status) != "met",
+        )
+    )
+    return row.first() is not None
+
+
+async def load_case(
+    uow: UnitOfWork, case_id: str, *, action: CaseAction | None = None
+) -> tuple[Case, Child]:
+    """The case, if the caller may see it (and, with `action`, take that step on it). A case
+    the caller may not see is "not found", exactly as one that does not exist, so that no
+    answer reveals that a record exists; a step the caller may not take on a case they can see
+    is 403 with the reason. Both refusals are audited even though the request then fails."""
     case = await uow.session.get(Case, case_id)
     if case is None:
         raise NotFound("not-found.case", case_id=case_id)
-    allowed = access.can_act if act else access.can_see
-    if not allowed(uow.principal, case):
-        uow.deny(resource="case", resource_id=case_id, case_id=case_id)
-        raise AccessDenied("access.case-scope")
+    if not access.can_see(uow.principal, case):
+        uow.deny(resource="case", resource_id=case_id, case_id=case_id, outcome="not-visible")
+        raise NotFound("not-found.case", case_id=case_id)
+    if action is not None:
+        decided = access.decided_by(case, la_reconsidering=await _la_reconsidering(uow, case_id))
+        if not access.can_act(uow.principal, action, decided):
+            uow.deny(resource="case", resource_id=case_id, case_id=case_id)
+            raise AccessDenied("access.action-not-allowed", action=action, decided_by=decided)
     child = await uow.session.get(Child, case.child_id)
     assert child is not None
     return case, child
