@@ -1,5 +1,6 @@
-"""A command on a case: the caller may act on it, the journey accepts it (a Temporal update,
-whose validator may refuse), then what this service owns is recorded in one unit of work."""
+"""A command on a case: the caller may act on it, what this service owns is written, the
+journey accepts it (a Temporal update, whose validator may refuse) and all of it commits
+together, or nothing does."""
 
 from collections.abc import Awaitable, Callable
 
@@ -33,16 +34,14 @@ async def run_command(
     async with unit_of_work(rt, principal, purpose=update) as uow:
         action = access.ACTION_OF_UPDATE[update]
         case, _ = await service.load_case(uow, case_id, action=action)
-    if case.state == CaseState.CLOSED.value and case.first_rule is None and not case.next_rule:
-        # Closed at intake (a young person refused consent): no journey was ever started.
-        raise Conflict("case-closed", case_id=case_id)
-    accepted = await journey.send_command(
-        case_id=case_id,
-        update=update,
-        payload=payload if isinstance(payload, BaseModel) else payload(case),
-    )
-    # The journey accepted it: record what this service owns, in one transaction.
-    async with unit_of_work(rt, principal, purpose=update) as uow:
+        if case.state == CaseState.CLOSED.value and case.first_rule is None and not case.next_rule:
+            # Closed at intake (a young person refused consent): no journey was ever started.
+            raise Conflict("case-closed", case_id=case_id)
+        # One command on a case at a time, and what this service owns is written before the
+        # journey is asked: if the journey refuses, this transaction rolls back and nothing is
+        # kept; if writing fails, the journey was never asked. Only a commit failing after the
+        # journey accepted could part them, and the journey's own events still tell the step.
+        await service.lock_case(uow.session, case_id)
         service.add_note(
             uow.session,
             case_id=case_id,
@@ -54,6 +53,12 @@ async def run_command(
         if after is not None:
             await after(uow, case)
         uow.audit(action="command", resource="case", resource_id=case_id, case_id=case_id)
+        await uow.session.flush()  # a write that fails, fails here, before the journey moves
+        accepted = await journey.send_command(
+            case_id=case_id,
+            update=update,
+            payload=payload if isinstance(payload, BaseModel) else payload(case),
+        )
     return CommandPublic(
         case_id=case_id,
         accepted=accepted.accepted,

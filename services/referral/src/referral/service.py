@@ -441,6 +441,12 @@ async def record_consent(uow: UnitOfWork, *, case: Case, status: str, on: date) 
     )
 
 
+async def lock_case(session: AsyncSession, case_id: str) -> None:
+    """Serialise commands on one case until this transaction ends."""
+    lock = zlib.crc32(f"case:{case_id}".encode())
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+
+
 async def _la_reconsidering(uow: UnitOfWork, case_id: str) -> bool:
     """Whether the LA is reconsidering a school's decision or plan now (s.26-27)."""
     rules = (RuleId.LA_RECONSIDER_DECISION.value, RuleId.LA_RECONSIDER_IDP.value)
