@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from llwybr_common.availability import install_availability_handlers
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_common.logs import setup_logging
@@ -34,6 +35,7 @@ from llwybr_common.telemetry import current_trace_id, setup_tracing
 from llwybr_common.temporal_client import connect_temporal
 
 log = logging.getLogger(__name__)
+READY_TIMEOUT = 2.0  # seconds each /readyz check may take
 
 
 @dataclass
@@ -96,6 +98,7 @@ def build_app(
 
     app = FastAPI(title=title or f"Llwybr {service}", version="1.0", lifespan=lifespan)
     install_problem_handlers(app)
+    install_availability_handlers(app)
     for router in routers:
         app.include_router(router)
 
@@ -198,8 +201,8 @@ async def stop_runtime(rt: Runtime) -> None:
 async def readiness(rt: Runtime) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
-        async with rt.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        # Bounded: a server that accepts but never answers must not hang the probe.
+        await asyncio.wait_for(_select_one(rt.engine), READY_TIMEOUT)
         checks["postgres"] = "ok"
     except Exception as exc:
         checks["postgres"] = f"down: {type(exc).__name__}"
@@ -211,6 +214,11 @@ async def readiness(rt: Runtime) -> dict[str, str]:
         except Exception as exc:
             checks["temporal"] = f"down: {type(exc).__name__}"
     return checks
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 def serve(app: FastAPI, settings: Settings | None = None) -> None:

@@ -641,34 +641,9 @@ class Stack:
             )
         )
         # The slow starters go first, in the background; PostgreSQL starts while they boot.
-        if "temporal" in self.embedded:
-            db = self.home / "temporal" / "temporal.db"
-            db.parent.mkdir(parents=True, exist_ok=True)
-            # fmt: off
-            self._spawn("temporal", [
-                str(temporal_bin()), "server", "start-dev", "--ip", HOST,
-                "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
-                "--http-port", str(p["temporal_http"]),
-                "--metrics-port", str(p["temporal_metrics"]),
-                "--db-filename", str(db), "--log-level", "warn",
-            ])
-            # fmt: on
-        if "kafka" in self.embedded:
-            url = f"tcp://{kafka}"
-            # fmt: off
-            self._spawn("kafka", [
-                str(tansu_bin()), "broker", "--listener-url", url,
-                "--advertised-listener-url", url, "--storage-engine", "memory://tansu/",
-            ])
-            # fmt: on
-        if "smtp" in self.embedded:
-            mail = self.home / "mail"
-            # fmt: off
-            self._spawn("smtp", [
-                sys.executable, "-m", "llwybr.smtp_sink",
-                "--host", HOST, "--port", str(smtp_port), "--dir", str(mail),
-            ])
-            # fmt: on
+        for name in ("temporal", "kafka", "smtp"):
+            if name in self.embedded:
+                self._spawn(name, self._infra_argv(name))
         database_url = self._database_url
         if "postgres" in self.embedded:
             database_url = self._start_postgres()
@@ -687,6 +662,32 @@ class Stack:
         endpoints = self.endpoints
         assert endpoints is not None
         return endpoints
+
+    def _infra_argv(self, name: str) -> list[str]:
+        """How an embedded server other than PostgreSQL is started (the same at every restart)."""
+        p = self.ports
+        # fmt: off
+        if name == "temporal":
+            db = self.home / "temporal" / "temporal.db"
+            db.parent.mkdir(parents=True, exist_ok=True)
+            return [
+                str(temporal_bin()), "server", "start-dev", "--ip", HOST,
+                "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
+                "--http-port", str(p["temporal_http"]),
+                "--metrics-port", str(p["temporal_metrics"]),
+                "--db-filename", str(db), "--log-level", "warn",
+            ]
+        if name == "kafka":
+            url = f"tcp://{HOST}:{p['kafka']}"
+            return [
+                str(tansu_bin()), "broker", "--listener-url", url,
+                "--advertised-listener-url", url, "--storage-engine", "memory://tansu/",
+            ]
+        return [
+            sys.executable, "-m", "llwybr.smtp_sink",
+            "--host", HOST, "--port", str(p["smtp"]), "--dir", str(self.home / "mail"),
+        ]
+        # fmt: on
 
     def _start_postgres(self) -> str:
         # Crash gotcha (STACK.md): a dead pid left in .handle_pids.json stops a later cleanup
@@ -822,6 +823,64 @@ class Stack:
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    # ----- one part at a time
+
+    def restart(self, name: str) -> None:
+        """Stop one service, worker, bridge or embedded server and start it again as before;
+        everything else keeps running (services reconnect to a restarted server by themselves)."""
+        self.stop_one(name)
+        self.start_one(name)
+
+    def _restartable(self, name: str) -> None:
+        if name in BY_NAME or name in self.embedded:
+            return
+        if name in INFRA:
+            raise StackError(f"{name} is external ({EXTERNAL_ENV[name]}); restart it where it runs")
+        raise StackError(f"unknown part {name!r}; known: {[*BY_NAME, *self.embedded]}")
+
+    def stop_one(self, name: str) -> None:
+        """Stop one part recorded in this stack (by its recorded pid only)."""
+        self._restartable(name)
+        entry = self.record["processes"].get(name)
+        if name == "postgres":
+            if entry:
+                self._stop_postgres(entry)
+        elif (proc := _process(entry)) is not None:
+            _terminate([proc])
+        child = self._children.pop(name, None)
+        if child is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=1)
+        self.record["processes"].pop(name, None)
+        self._save()
+
+    def start_one(self, name: str) -> None:
+        """Start one part again with the ports, data and settings it had; wait until it answers."""
+        self._restartable(name)
+        if _process(self.record["processes"].get(name)) is not None:
+            raise StackError(f"{name} is already running")
+        if name in BY_NAME:
+            self.start_components([name])
+            return
+        endpoints = self.endpoints
+        if endpoints is None:
+            raise StackError("this stack's infrastructure was never started")
+        if name == "postgres":
+            self._start_postgres()
+            run_sync(self._wait(name, lambda: probe_postgres(self._database_url)))
+        elif name == "temporal":
+            self._spawn(name, self._infra_argv(name))
+            run_sync(self._wait(name, lambda: probe_temporal(endpoints.temporal)))
+        elif name == "kafka":
+            self._spawn(name, self._infra_argv(name))
+            run_sync(self._wait(name, lambda: probe_kafka(endpoints.kafka)))
+            # The dev broker keeps nothing: the topics must be created again.
+            run_sync(self._retrying(name, lambda: create_topics(endpoints.kafka)))
+        else:
+            self._spawn(name, self._infra_argv(name))
+            address = f"{endpoints.smtp_host}:{endpoints.smtp_port}"
+            run_sync(self._wait(name, lambda: probe_smtp(address)))
 
     # ----- status
 
