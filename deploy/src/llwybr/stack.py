@@ -360,6 +360,10 @@ async def ensure_database(socket_dir: str, name: str = DATABASE) -> None:
     try:
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             await conn.execute(f'CREATE DATABASE "{name}"')
+        # PostgreSQL's own log would otherwise carry a refused row's values in its DETAIL lines
+        # (`Key (nhs_number)=(...) already exists`, `Failing row contains (...)`).
+        await conn.execute("ALTER SYSTEM SET log_error_verbosity = 'terse'")
+        await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
 
