@@ -51,7 +51,13 @@ async def test_start_infra_uses_an_external_smtp_and_stops_only_its_own(
         child_env = stack.component_env("referral")
         assert child_env["LLWYBR_SMTP_PORT"] == str(external_port)
         assert child_env["LLWYBR_KAFKA_BOOTSTRAP"] == f"127.0.0.1:{base + PORTS['kafka'][1]}"
-        assert child_env["LLWYBR_DATABASE_URL"].startswith("postgresql+asyncpg://postgres@/llwybr")
+        # The service runs as its schema's runtime role; migrations run as the owner.
+        assert child_env["LLWYBR_DATABASE_URL"].startswith(
+            "postgresql+asyncpg://referral_app@/llwybr"
+        )
+        assert child_env["LLWYBR_DATABASE_OWNER_URL"].startswith(
+            "postgresql+asyncpg://llwybr_owner@/llwybr"
+        )
         assert child_env["LLWYBR_SPAN_FILE"] == str(tmp_path / "home" / "logs" / "spans.jsonl")
         health = stack.status()["health"]
         infra = ("temporal", "kafka", "postgres", "smtp")

@@ -190,6 +190,44 @@ def test_second_up_notices_the_running_stack(running: Running) -> None:
     assert _pids(running.home) == before  # nothing new started, nothing replaced
 
 
+def _record(home: Path) -> dict[str, dict[str, Any]]:
+    return dict(json.loads((home / "stack.json").read_text())["processes"])
+
+
+def test_restart_replaces_one_service_and_nothing_else(running: Running) -> None:
+    before = _record(running.home)
+    result = llwybr("restart", "referral", "--home", running.home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "referral restarted" in result.stdout
+    after = _record(running.home)
+    assert after["referral"]["pid"] != before["referral"]["pid"]
+    assert _alive(after["referral"]) and not _alive(before["referral"])
+    assert {n: e for n, e in after.items() if n != "referral"} == {
+        n: e for n, e in before.items() if n != "referral"
+    }
+    # The new process serves (a generous timeout: `status` probes allow 3 s, too few on a busy CI).
+    url = f"http://127.0.0.1:{running.base + PORTS['referral'][1]}/healthz"
+    assert httpx.get(url, timeout=30).json() == {"status": "ok", "service": "referral"}
+
+
+def test_restart_postgres_and_the_services_reconnect_by_themselves(running: Running) -> None:
+    services = {n: e for n, e in _record(running.home).items() if n in BY_NAME}
+    result = llwybr("restart", "postgres", "--home", running.home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ready = f"http://127.0.0.1:{running.base + PORTS['referral'][1]}/readyz"
+    deadline = time.monotonic() + 30
+    while (answer := httpx.get(ready, timeout=5)).status_code != 200:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.5)
+    assert {n: e for n, e in _record(running.home).items() if n in BY_NAME} == services
+
+
+def test_restart_of_an_unknown_part_says_what_is_known(running: Running) -> None:
+    result = llwybr("restart", "referal", "--home", running.home)
+    assert result.returncode == 2
+    assert "invalid choice: 'referal'" in result.stderr and "referral" in result.stderr
+
+
 def test_down_stops_every_process_it_started(running: Running) -> None:
     pids = _pids(running.home)
     assert all(_alive(p) for p in pids)

@@ -3,6 +3,9 @@
 Each service owns one PostgreSQL schema (its folder name, `-` as `_`); every connection's
 `search_path` is that schema, so a service cannot reach another's tables by accident and the
 common tables (outbox, inbox) exist once per service.
+
+No engine ever shows a value: `hide_parameters` keeps bound parameters out of error texts and
+SQL logging, and `db_errors` rewrites the texts PostgreSQL and asyncpg quote values in.
 """
 
 from collections.abc import AsyncIterator
@@ -10,6 +13,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from llwybr_common.db_errors import install_redaction
 
 
 def schema_name(service: str) -> str:
@@ -19,12 +24,15 @@ def schema_name(service: str) -> str:
 def make_engine(database_url: str, schema: str, **kwargs: object) -> AsyncEngine:
     if not database_url.startswith("postgresql+asyncpg://"):
         raise ValueError("LLWYBR_DATABASE_URL must be a postgresql+asyncpg:// URL")
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         connect_args={"server_settings": {"search_path": schema}},
         pool_pre_ping=True,
+        hide_parameters=True,
         **kwargs,  # type: ignore[arg-type]
     )
+    install_redaction(engine)
+    return engine
 
 
 @asynccontextmanager

@@ -3,8 +3,14 @@
 Every service keeps its revisions in `<package>/migrations/versions/` with a one-line `env.py`
 that calls `run_env()`. The version table lives in the service's own schema, and a PostgreSQL
 advisory lock keeps two replicas from migrating at once.
+
+Migrations run as the schema's owner; the service then connects as its runtime role, which
+owns nothing. `migrate` grants that role what a service needs and no more: its tables' rows,
+the audit log to append to (no UPDATE, DELETE or TRUNCATE, not even SELECT: nothing at runtime
+reads it), no DDL. Default privileges give tables of later revisions the same grants.
 """
 
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -23,8 +29,20 @@ def _config(script_location: Path, schema: str) -> Config:
     return cfg
 
 
-async def migrate(engine: AsyncEngine, script_location: Path, schema: str) -> None:
-    """Bring `schema` to the newest revision in `script_location`."""
+_ROLE = re.compile(r"[a-z_][a-z0-9_]*")
+ROW_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"
+APPEND_ONLY_TABLES = ("audit_log",)
+OWNER_ONLY_TABLES = ("alembic_version",)
+
+
+async def migrate(
+    engine: AsyncEngine, script_location: Path, schema: str, *, runtime_role: str | None = None
+) -> None:
+    """Bring `schema` to the newest revision in `script_location`, connected as its owner;
+    then, when the service runs as another role, grant `runtime_role` its rights."""
+    for name in (schema, runtime_role or schema):
+        if not _ROLE.fullmatch(name):
+            raise ValueError(f"{name!r} is not a plain lower-case schema or role name")
     lock_id = zlib.crc32(f"migrate:{schema}".encode())
     async with engine.connect() as conn:
         await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": lock_id})
@@ -37,10 +55,38 @@ async def migrate(engine: AsyncEngine, script_location: Path, schema: str) -> No
                 command.upgrade(cfg, "head")
 
             await conn.run_sync(upgrade)
+            if runtime_role is not None:
+                for statement in grants(schema, runtime_role):
+                    await conn.execute(text(statement))
             await conn.commit()
         finally:
             await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
             await conn.commit()
+
+
+def grants(schema: str, role: str) -> list[str]:
+    """What the runtime role `role` may do in `schema` (idempotent; run after every migration)."""
+    s, r = f'"{schema}"', f'"{role}"'
+    statements = [
+        f"GRANT USAGE ON SCHEMA {s} TO {r}",
+        f"GRANT {ROW_RIGHTS} ON ALL TABLES IN SCHEMA {s} TO {r}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {ROW_RIGHTS} ON TABLES TO {r}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE ON SEQUENCES TO {r}",
+    ]
+    for table in (*APPEND_ONLY_TABLES, *OWNER_ONLY_TABLES):
+        statements.append(_if_table(schema, table, f"REVOKE ALL ON {s}.{table} FROM {r}"))
+    for table in APPEND_ONLY_TABLES:
+        statements.append(_if_table(schema, table, f"GRANT INSERT ON {s}.{table} TO {r}"))
+    return statements
+
+
+def _if_table(schema: str, table: str, statement: str) -> str:
+    # Schemas without an audit log (a test's bare schema) exist too.
+    return (
+        f"DO $$ BEGIN IF to_regclass('\"{schema}\".{table}') IS NOT NULL THEN "
+        f"EXECUTE '{statement}'; END IF; END $$"
+    )
 
 
 def run_env() -> None:

@@ -18,11 +18,12 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from llwybr_common.availability import install_availability_handlers
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_common.logs import setup_logging
@@ -35,6 +36,7 @@ from llwybr_common.telemetry import current_trace_id, setup_tracing
 from llwybr_common.temporal_client import connect_temporal
 
 log = logging.getLogger(__name__)
+READY_TIMEOUT = 2.0  # seconds each /readyz check may take
 
 
 @dataclass
@@ -108,6 +110,7 @@ def build_app(
     app = FastAPI(title=title or f"Llwybr {service}", version="1.0", lifespan=lifespan)
     install_problem_handlers(app)
     install_request_guard(app, max_body_bytes=settings.max_body_bytes)
+    install_availability_handlers(app)
     for router in routers:
         app.include_router(router)
 
@@ -155,8 +158,8 @@ async def start_runtime(
     setup_logging(service, settings.log_level)
     provider = setup_tracing(settings, service)
     schema = schema or schema_name(service)
+    await migrate_as_owner(settings, migrations, schema)
     engine = make_engine(settings.database_url, schema)
-    await migrate(engine, migrations, schema)
     broker = make_broker(settings.kafka_bootstrap, provider)
     relay = OutboxRelay(
         lambda: session_scope(engine),
@@ -176,6 +179,28 @@ async def start_runtime(
     return rt
 
 
+async def migrate_as_owner(settings: Settings, migrations: Path, schema: str) -> None:
+    """Migrate through the owner's URL and grant the runtime role (the service's own URL) its
+    rights; with one URL for both (local tests), that role owns the schema and no grant is due."""
+    owner = make_engine(settings.database_owner_url or settings.database_url, schema)
+    try:
+        await migrate(owner, migrations, schema, runtime_role=runtime_role_of(settings))
+    finally:
+        await owner.dispose()
+
+
+def runtime_role_of(settings: Settings) -> str | None:
+    """The role the service runs as when it differs from the owner's; None when they are one."""
+    runtime = make_url(settings.database_url).username
+    owner = make_url(settings.database_owner_url).username if settings.database_owner_url else None
+    if settings.mode == "production" and (owner is None or owner == runtime):
+        raise RuntimeError(
+            "in production LLWYBR_DATABASE_OWNER_URL must name the schema owner, a role other "
+            "than LLWYBR_DATABASE_URL's: the service must not own the tables it writes"
+        )
+    return runtime if owner is not None and owner != runtime else None
+
+
 async def stop_runtime(rt: Runtime) -> None:
     for task in rt.tasks:
         task.cancel()
@@ -190,8 +215,8 @@ async def stop_runtime(rt: Runtime) -> None:
 async def readiness(rt: Runtime) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
-        async with rt.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        # Bounded: a server that accepts but never answers must not hang the probe.
+        await asyncio.wait_for(_select_one(rt.engine), READY_TIMEOUT)
         checks["postgres"] = "ok"
     except Exception as exc:
         checks["postgres"] = f"down: {type(exc).__name__}"
@@ -203,6 +228,11 @@ async def readiness(rt: Runtime) -> dict[str, str]:
         except Exception as exc:
             checks["temporal"] = f"down: {type(exc).__name__}"
     return checks
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 def serve(app: FastAPI, settings: Settings | None = None) -> None:

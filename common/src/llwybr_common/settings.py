@@ -20,7 +20,14 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 0
     database_url: str = Field(
-        "", description="SQLAlchemy async URL, e.g. postgresql+asyncpg://user@host/llwybr"
+        "",
+        description="the service's runtime role (owns nothing; may not change the audit log), "
+        "a SQLAlchemy async URL, e.g. postgresql+asyncpg://referral_app@host/llwybr",
+    )
+    database_owner_url: str = Field(
+        "",
+        description="the schema owner's URL, used only to migrate at start and grant the runtime "
+        "role its rights; empty outside production: LLWYBR_DATABASE_URL does both",
     )
     kafka_bootstrap: str = "127.0.0.1:9092"
     temporal_address: str = "127.0.0.1:7233"

@@ -17,19 +17,27 @@ class Component:
     name: str  # the key used everywhere: LLWYBR_SERVICE, log file name, status keys
     module: str
     kind: Kind
+    schema: str | None  # the PostgreSQL schema it owns (None: it keeps no data)
 
 
 def _service(name: str) -> Component:
     # Service keys are the folder names under services/; the package swaps '-' for '_'.
-    return Component(name, name.replace("-", "_"), "service")
+    module = name.replace("-", "_")
+    return Component(name, module, "service", None if name == "console" else module)
 
 
 SERVICES: Final = ("referral", "idp", "health-liaison", "notifications", "advocacy", "console")
 
 COMPONENTS: Final[tuple[Component, ...]] = (
     *(_service(name) for name in SERVICES),
-    Component("worker", "llwybr_workflows.worker", "workflow"),
-    Component("bridge", "llwybr_workflows.bridge", "workflow"),
+    # The worker and the bridge share the journey's schema (its outbox, inbox and calendars).
+    Component("worker", "llwybr_workflows.worker", "workflow", "journey"),
+    Component("bridge", "llwybr_workflows.bridge", "workflow", "journey"),
+)
+
+# Every schema a component owns, each with its own runtime role.
+SCHEMAS: Final[tuple[str, ...]] = tuple(
+    dict.fromkeys(c.schema for c in COMPONENTS if c.schema is not None)
 )
 
 BY_NAME: Final[dict[str, Component]] = {c.name: c for c in COMPONENTS}

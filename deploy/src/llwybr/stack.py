@@ -52,6 +52,7 @@ from llwybr.components import (
     INFRA,
     INFRA_PORTS,
     PORT_SPAN,
+    SCHEMAS,
     SERVICES,
     port_plan,
 )
@@ -59,9 +60,12 @@ from llwybr_common.logs import log_object
 
 RECORD_FILE = "stack.json"
 DATABASE = "llwybr"
+OWNER_ROLE = "llwybr_owner"  # owns every service schema; migrations run as it
 HOST = "127.0.0.1"
 INFRA_TIMEOUT = 30.0  # seconds for each infrastructure part to answer
-COMPONENT_TIMEOUT = 90.0  # seconds for every service to answer /healthz (they start in parallel)
+# Seconds for every service to answer /healthz (they start in parallel); a loaded machine (CI,
+# several suites at once) may need more.
+COMPONENT_TIMEOUT = float(os.environ.get("LLWYBR_COMPONENT_TIMEOUT") or 90.0)
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 PROBE_TIMEOUT = 3.0
 
@@ -364,8 +368,62 @@ async def ensure_database(socket_dir: str, name: str = DATABASE) -> None:
     try:
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             await conn.execute(f'CREATE DATABASE "{name}"')
+        # PostgreSQL's own log would otherwise carry a refused row's values in its DETAIL lines
+        # (`Key (nhs_number)=(...) already exists`, `Failing row contains (...)`).
+        await conn.execute("ALTER SYSTEM SET log_error_verbosity = 'terse'")
+        await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
+
+
+def runtime_role(schema: str) -> str:
+    """The role a service runs as: it owns nothing and may only use its own schema's rows."""
+    return f"{schema}_app"
+
+
+def as_role(url: str, role: str) -> str:
+    """`url` connecting as `role` (embedded: the socket trusts local roles, no password)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+
+
+async def ensure_roles(
+    socket_dir: str, schemas: Iterable[str] = SCHEMAS, database: str = DATABASE
+) -> None:
+    """The schema owner and one runtime role per schema; schemas an older stack created as the
+    superuser are handed to the owner, so its migrations can alter them."""
+    import asyncpg
+
+    conn = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
+    try:
+        for role in (OWNER_ROLE, *(runtime_role(s) for s in schemas)):
+            if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+                await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        await conn.execute(f'GRANT CREATE ON DATABASE "{database}" TO "{OWNER_ROLE}"')
+        for schema in schemas:
+            await _adopt_schema(conn, schema)
+    finally:
+        await conn.close()
+
+
+async def _adopt_schema(conn: Any, schema: str) -> None:
+    owner = await conn.fetchval(
+        "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", schema
+    )
+    if owner is None or owner == OWNER_ROLE:
+        return
+    to = f'OWNER TO "{OWNER_ROLE}"'
+    await conn.execute(f'ALTER SCHEMA "{schema}" {to}')
+    # A table's sequences, indexes and triggers follow it; functions are handed over one by one.
+    for table in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema):
+        await conn.execute(f'ALTER TABLE "{schema}"."{table[0]}" {to}')
+    functions = await conn.fetch(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n "
+        "ON n.oid = p.pronamespace WHERE n.nspname = $1",
+        schema,
+    )
+    for function in functions:
+        await conn.execute(f"ALTER FUNCTION {function[0]} {to}")
 
 
 def _pg_ctl_stop(pgdata: Path) -> str | None:
@@ -597,34 +655,9 @@ class Stack:
             )
         )
         # The slow starters go first, in the background; PostgreSQL starts while they boot.
-        if "temporal" in self.embedded:
-            db = self.home / "temporal" / "temporal.db"
-            db.parent.mkdir(parents=True, exist_ok=True)
-            # fmt: off
-            self._spawn("temporal", [
-                str(temporal_bin()), "server", "start-dev", "--ip", HOST,
-                "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
-                "--http-port", str(p["temporal_http"]),
-                "--metrics-port", str(p["temporal_metrics"]),
-                "--db-filename", str(db), "--log-level", "warn", "--log-format", "json",
-            ])
-            # fmt: on
-        if "kafka" in self.embedded:
-            url = f"tcp://{kafka}"
-            # fmt: off
-            self._spawn("kafka", [
-                str(tansu_bin()), "broker", "--listener-url", url,
-                "--advertised-listener-url", url, "--storage-engine", "memory://tansu/",
-            ])
-            # fmt: on
-        if "smtp" in self.embedded:
-            mail = self.home / "mail"
-            # fmt: off
-            self._spawn("smtp", [
-                sys.executable, "-m", "llwybr.smtp_sink",
-                "--host", HOST, "--port", str(smtp_port), "--dir", str(mail),
-            ])
-            # fmt: on
+        for name in ("temporal", "kafka", "smtp"):
+            if name in self.embedded:
+                self._spawn(name, self._infra_argv(name))
         database_url = self._database_url
         if "postgres" in self.embedded:
             database_url = self._start_postgres()
@@ -643,6 +676,32 @@ class Stack:
         endpoints = self.endpoints
         assert endpoints is not None
         return endpoints
+
+    def _infra_argv(self, name: str) -> list[str]:
+        """How an embedded server other than PostgreSQL is started (the same at every restart)."""
+        p = self.ports
+        # fmt: off
+        if name == "temporal":
+            db = self.home / "temporal" / "temporal.db"
+            db.parent.mkdir(parents=True, exist_ok=True)
+            return [
+                str(temporal_bin()), "server", "start-dev", "--ip", HOST,
+                "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
+                "--http-port", str(p["temporal_http"]),
+                "--metrics-port", str(p["temporal_metrics"]),
+                "--db-filename", str(db), "--log-level", "warn", "--log-format", "json",
+            ]
+        if name == "kafka":
+            url = f"tcp://{HOST}:{p['kafka']}"
+            return [
+                str(tansu_bin()), "broker", "--listener-url", url,
+                "--advertised-listener-url", url, "--storage-engine", "memory://tansu/",
+            ]
+        return [
+            sys.executable, "-m", "llwybr.smtp_sink",
+            "--host", HOST, "--port", str(p["smtp"]), "--dir", str(self.home / "mail"),
+        ]
+        # fmt: on
 
     def _start_postgres(self) -> str:
         # Crash gotcha: a dead pid left in .handle_pids.json stops a later cleanup
@@ -671,6 +730,7 @@ class Stack:
             if not link.is_symlink():
                 link.symlink_to(self.log_of("postgres"))
         run_sync(ensure_database(socket_dir))
+        run_sync(ensure_roles(socket_dir))
         return f"postgresql+asyncpg://postgres@/{DATABASE}?host={socket_dir}"
 
     async def _infra_ready(self, temporal: str, kafka: str, smtp: str) -> None:
@@ -735,9 +795,18 @@ class Stack:
         endpoints = self.endpoints
         if endpoints is None:
             raise StackError("start_infra() first: the components need its endpoints")
+        database: dict[str, str] = {}
+        schema = BY_NAME[name].schema if name in BY_NAME else None
+        if "postgres" in self.embedded and schema is not None:
+            # Migrations run as the schema owner, the service as its own role that owns nothing.
+            database = {
+                "LLWYBR_DATABASE_URL": as_role(endpoints.database_url, runtime_role(schema)),
+                "LLWYBR_DATABASE_OWNER_URL": as_role(endpoints.database_url, OWNER_ROLE),
+            }
         return {
             **self.environ,
             **endpoints.env(),
+            **database,
             "LLWYBR_SERVICE": name,
             "LLWYBR_HTTP_PORT": str(self.ports[name]),
             "LLWYBR_HOME": str(self.home),
@@ -768,6 +837,64 @@ class Stack:
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    # ----- one part at a time
+
+    def restart(self, name: str) -> None:
+        """Stop one service, worker, bridge or embedded server and start it again as before;
+        everything else keeps running (services reconnect to a restarted server by themselves)."""
+        self.stop_one(name)
+        self.start_one(name)
+
+    def _restartable(self, name: str) -> None:
+        if name in BY_NAME or name in self.embedded:
+            return
+        if name in INFRA:
+            raise StackError(f"{name} is external ({EXTERNAL_ENV[name]}); restart it where it runs")
+        raise StackError(f"unknown part {name!r}; known: {[*BY_NAME, *self.embedded]}")
+
+    def stop_one(self, name: str) -> None:
+        """Stop one part recorded in this stack (by its recorded pid only)."""
+        self._restartable(name)
+        entry = self.record["processes"].get(name)
+        if name == "postgres":
+            if entry:
+                self._stop_postgres(entry)
+        elif (proc := _process(entry)) is not None:
+            _terminate([proc])
+        child = self._children.pop(name, None)
+        if child is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=1)
+        self.record["processes"].pop(name, None)
+        self._save()
+
+    def start_one(self, name: str) -> None:
+        """Start one part again with the ports, data and settings it had; wait until it answers."""
+        self._restartable(name)
+        if _process(self.record["processes"].get(name)) is not None:
+            raise StackError(f"{name} is already running")
+        if name in BY_NAME:
+            self.start_components([name])
+            return
+        endpoints = self.endpoints
+        if endpoints is None:
+            raise StackError("this stack's infrastructure was never started")
+        if name == "postgres":
+            self._start_postgres()
+            run_sync(self._wait(name, lambda: probe_postgres(self._database_url)))
+        elif name == "temporal":
+            self._spawn(name, self._infra_argv(name))
+            run_sync(self._wait(name, lambda: probe_temporal(endpoints.temporal)))
+        elif name == "kafka":
+            self._spawn(name, self._infra_argv(name))
+            run_sync(self._wait(name, lambda: probe_kafka(endpoints.kafka)))
+            # The dev broker keeps nothing: the topics must be created again.
+            run_sync(self._retrying(name, lambda: create_topics(endpoints.kafka)))
+        else:
+            self._spawn(name, self._infra_argv(name))
+            address = f"{endpoints.smtp_host}:{endpoints.smtp_port}"
+            run_sync(self._wait(name, lambda: probe_smtp(address)))
 
     # ----- status
 

@@ -1,4 +1,4 @@
-"""`llwybr up`, `llwybr down` and `llwybr status`: the command-line face of `llwybr.stack`."""
+"""`llwybr up`, `down`, `status` and `restart`: the command-line face of `llwybr.stack`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from llwybr.components import BY_NAME, INFRA
 from llwybr.stack import (
     COMPONENT_TIMEOUT,
     ComponentFailed,
@@ -51,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _home(status)
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
+
+    restart = subparsers.add_parser(
+        "restart", help="stop one part of a running stack and start it again, nothing else"
+    )
+    _home(restart)
+    restart.add_argument("name", choices=[*BY_NAME, *INFRA], help="e.g. referral, postgres")
+    restart.set_defaults(func=cmd_restart)
 
 
 def _home(parser: argparse.ArgumentParser) -> None:
@@ -191,7 +199,12 @@ def _foreground(stack: Stack) -> int:
     try:
         while True:
             time.sleep(1.0)
+            # `llwybr restart` in another terminal records new pids; stop those, not the old.
+            recorded = Stack.load(stack.home)
+            if recorded is not None:
+                stack.record = recorded.record
             live = stack.live_processes()
+            reported -= set(live)  # restarted: say so again if it stops again
             for name in stack.record["processes"]:
                 if name not in live and name not in reported:
                     reported.add(name)
@@ -239,6 +252,30 @@ def cmd_down(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     print("Stopped.")
+    return 0
+
+
+# --------------------------------------------------------------------------- restart
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    stack = Stack.load(args.home)
+    if stack is None:
+        _err(f"no stack is running in {Path(args.home).absolute()}")
+        return 1
+    began = time.monotonic()
+    try:
+        stack.restart(args.name)
+    except ComponentFailed as exc:
+        _err(str(exc))
+        tail = log_tail(exc.log)
+        if tail:
+            print(f"--- last lines of {exc.log} ---\n{tail}\n---", file=sys.stderr)
+        return 1
+    except StackError as exc:
+        _err(str(exc))
+        return 1
+    print(f"{args.name} restarted ({time.monotonic() - began:.1f} s).")
     return 0
 
 

@@ -1,0 +1,114 @@
+"""When PostgreSQL cannot be reached, a service answers like any other refusal: problem+json,
+503, `Retry-After`, and the stable code `dependency-unavailable`, in Welsh or English.
+
+Nothing has to restart afterwards: the engine pings each pooled connection before use
+(`pool_pre_ping`) and drops invalidated ones, so the first request after PostgreSQL is back
+gets a fresh connection. Errors that are not about reaching the database are left alone.
+"""
+
+import logging
+import os
+import traceback
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa
+
+log = logging.getLogger(__name__)
+
+CODE = "dependency-unavailable"
+RETRY_AFTER_SECONDS = 5
+TITLES = {
+    "en": "A service Llwybr depends on is not available",
+    "cy": "Nid yw gwasanaeth y mae Llwybr yn dibynnu arno ar gael",
+}
+# SQLSTATEs of a server that is gone, going or not yet there: connection exceptions (class 08),
+# shutdown or start-up (57P01-57P03) and a full server (53300).
+_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+# Where an OSError means "could not connect" rather than a fault of the service's own code.
+_CONNECTING = (f"{os.sep}asyncpg{os.sep}", f"{os.sep}sqlalchemy{os.sep}pool{os.sep}")
+HANDLED: tuple[type[Exception], ...] = (
+    sa.DBAPIError,
+    sa.TimeoutError,  # no pooled connection came free in time
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresError,
+    OSError,  # ConnectionRefusedError (TCP), FileNotFoundError (Unix socket), TimeoutError
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True when `exc` says PostgreSQL could not be reached, not that a statement was wrong."""
+    if isinstance(exc, sa.TimeoutError):
+        return True
+    if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa.OperationalError | sa.InterfaceError):
+        return True
+    for cause in _chain(exc):
+        state = str(getattr(cause, "sqlstate", "") or "")
+        if state.startswith(_UNREACHABLE_STATES):
+            return True
+        if isinstance(cause, asyncpg.exceptions.ConnectionDoesNotExistError):
+            return True
+        if isinstance(cause, OSError) and _raised_while_connecting(cause):
+            return True
+    return False
+
+
+def install_availability_handlers(app: FastAPI) -> None:
+    for kind in HANDLED:
+        app.add_exception_handler(kind, _unavailable)
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unreachable(exc):
+        raise exc  # a fault of its own: the server error it always was
+    log.warning(
+        "postgres unreachable", extra={"dependency": "postgres", "error": type(exc).__name__}
+    )
+    language = _language(request.headers.get("accept-language", ""))
+    body = {
+        "type": f"https://llwybr.example/problems/{CODE}",
+        "title": TITLES[language],
+        "status": 503,
+        "code": CODE,
+        "instance": request.url.path,
+        "dependency": "postgres",
+    }
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Content-Language": language}
+    return JSONResponse(body, 503, headers, media_type="application/problem+json")
+
+
+def _language(accept_language: str) -> str:
+    """Welsh when the caller prefers it to English, else English (both are always available)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in TITLES:
+            ranked.append((-quality, position, primary))  # ties: the caller's order
+    return min(ranked)[2] if ranked else "en"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _raised_while_connecting(exc: BaseException) -> bool:
+    return any(
+        marker in frame.f_code.co_filename
+        for frame, _ in traceback.walk_tb(exc.__traceback__)
+        for marker in _CONNECTING
+    )
