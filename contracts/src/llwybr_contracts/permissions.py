@@ -7,8 +7,9 @@ checks it, and the console reads it to show only the actions a person may take.
 
 The law behind each row (docs/rules.md):
 - A school's governing body decides whether a registered pupil has ALN and prepares and
-  maintains the plan (Act s.11); its ALNCo acts for it. The school alone refers a case to the
-  LA under s.12(2); the LA's officers never record a school's decision for it.
+  maintains the plan (Act s.11); its ALNCo acts for it. The LA's officers never record a
+  school's decision for it; they may record the school's referral to the LA (s.12(2)), which
+  the LA receives, and either body may ask an NHS body for help (s.20).
 - The LA decides for children it is responsible for, for looked-after children (the looking-
   after authority, Act s.14-15) and on a reconsideration of a school's decision or plan
   (s.26-27); its officers, managers and head of service act, never a school's ALNCo.
@@ -57,9 +58,11 @@ NOBODY: frozenset[Role] = frozenset()
 _SCHOOL_CASE: dict[CaseAction, frozenset[Role]] = {
     CaseAction.RECORD_CONSENT: SCHOOL_ACTORS,
     CaseAction.RECORD_DECISION: SCHOOL_ACTORS,
-    CaseAction.REFER_TO_LA: SCHOOL_ACTORS,
-    CaseAction.REQUEST_HEALTH_INPUT: SCHOOL_ACTORS,
-    CaseAction.WITHDRAW_HEALTH_INPUT: SCHOOL_ACTORS,
+    # The school refers (s.12(2)); the LA that receives the referral may record it too.
+    CaseAction.REFER_TO_LA: SCHOOL_ACTORS | LA_ACTORS,
+    # A school or an LA may refer a learner to an NHS body (s.20).
+    CaseAction.REQUEST_HEALTH_INPUT: SCHOOL_ACTORS | LA_ACTORS,
+    CaseAction.WITHDRAW_HEALTH_INPUT: SCHOOL_ACTORS | LA_ACTORS,
     CaseAction.RECORD_EXCEPTION: SCHOOL_ACTORS,
     CaseAction.REQUEST_REVIEW: SCHOOL_ACTORS,
     # The child or parent asks the LA to reconsider a school's decision or plan (s.26-27):
