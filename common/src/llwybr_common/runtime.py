@@ -48,6 +48,7 @@ class Runtime:
     tracer_provider: TracerProvider
     temporal: Client | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -154,7 +155,8 @@ async def start_runtime(
     rt = Runtime(service, settings, engine, broker, relay, provider)
     if needs_temporal:
         rt.temporal = await connect_temporal(settings)
-    for consumer in consumers(rt) if consumers else ():
+    rt.consumers = list(consumers(rt)) if consumers else []
+    for consumer in rt.consumers:
         consumer.attach(broker)
     await broker.start()
     rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
@@ -188,6 +190,9 @@ async def readiness(rt: Runtime) -> dict[str, str]:
             checks["temporal"] = "ok"
         except Exception as exc:
             checks["temporal"] = f"down: {type(exc).__name__}"
+    # A consumer blocked on a dependency is not ready even if that dependency answers a ping.
+    for consumer in rt.consumers:
+        checks[f"consumer {consumer.group_id}"] = consumer.readiness()
     return checks
 
 
