@@ -20,6 +20,7 @@ from llwybr_contracts.events import CaseOpened
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.topics import dlq
 from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.signing import Keys
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +59,7 @@ async def test_dead_letters_are_listed_shown_and_redriven_once(
         await session.execute(text("INSERT INTO effects VALUES (:c)"), {"c": event.case_id})
 
     broker = make_broker(infra.kafka)
+    keys = Keys("referral", producers={topic: frozenset({"referral"})})
     IdempotentConsumer(
         topic=topic,
         group_id=group,
@@ -66,6 +68,7 @@ async def test_dead_letters_are_listed_shown_and_redriven_once(
         handlers={CaseOpened: handler},
         max_attempts=2,
         retry_backoff_seconds=0.05,
+        verifier=keys.verifier,
     ).attach(broker)
     event = CaseOpened(
         case_id=f"c-{unique}",
@@ -78,7 +81,8 @@ async def test_dead_letters_are_listed_shown_and_redriven_once(
     await broker.start()
     try:
         await broker.publish(b"{not json", topic, key=b"k")
-        await broker.publish(raw.model_dump_json().encode(), topic, key=event.case_id.encode())
+        # Signed: a re-drive sends the same bytes, so the signature must still hold.
+        await broker.publish(keys.signed(raw, by="referral"), topic, key=event.case_id.encode())
 
         async def listed() -> dict[str, Any]:
             code, out = await llwybr(capsys, "dlq", "list", topic, "--json")

@@ -21,6 +21,7 @@ from llwybr_contracts.states import CaseState
 from llwybr_contracts.temporal import journey_workflow_id
 from llwybr_contracts.topics import dlq
 from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.signing import Keys
 from tests.integration.temporal_server import TemporalServer
 
 pytestmark = pytest.mark.integration
@@ -69,6 +70,7 @@ async def test_temporal_outage_delays_journeys_without_dead_letters(
         )
 
     broker = make_broker(infra.kafka)
+    keys = Keys("referral", producers={topic: frozenset({"referral"})})
     consumer = IdempotentConsumer(
         topic=topic,
         group_id=f"g-{unique}",
@@ -79,6 +81,7 @@ async def test_temporal_outage_delays_journeys_without_dead_letters(
         retry_backoff_seconds=0.05,
         outage_backoff_seconds=0.2,
         outage_backoff_cap_seconds=2.0,
+        verifier=keys.verifier,
     )
     consumer.attach(broker)
     await broker.start()
@@ -87,7 +90,7 @@ async def test_temporal_outage_delays_journeys_without_dead_letters(
         temporal.stop()
         for case_id in cases:
             ce = wrap(opened(case_id), event_id=f"e-{case_id}", source="/t", subject=case_id)
-            await broker.publish(ce.model_dump_json().encode(), topic, key=case_id.encode())
+            await broker.publish(keys.signed(ce, by="referral"), topic, key=case_id.encode())
 
         async def blocked() -> str:
             return consumer.readiness()

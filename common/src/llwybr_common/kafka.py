@@ -8,6 +8,7 @@ reporting itself blocked to /readyz) and tries the same message again, spending 
 """
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from llwybr_common import inbox
 from llwybr_common.db import session_scope
 from llwybr_common.dependencies import unavailable_dependency
+from llwybr_common.event_signing import EventVerifier, SignatureError
 from llwybr_contracts.envelope import CloudEvent, EnvelopeError, unwrap
 from llwybr_contracts.events import Event
 from llwybr_contracts.topics import dlq
@@ -37,6 +39,11 @@ DLQ_GROUP = "x-llwybr-consumer-group"
 DLQ_ATTEMPTS = "x-llwybr-attempts"
 DLQ_ERROR = "x-llwybr-error"
 DLQ_ORIGIN = "x-llwybr-original-topic"
+
+
+class EventRejected(Exception):
+    """Raised by a handler for an event that must never take effect (e.g. it names a case the
+    owning service does not have): dead-lettered at once with the reason, never retried."""
 
 
 def make_broker(bootstrap: str, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
@@ -67,6 +74,7 @@ class IdempotentConsumer:
         retry_backoff_seconds: float = 0.2,
         outage_backoff_seconds: float = 0.5,
         outage_backoff_cap_seconds: float = 10.0,
+        verifier: EventVerifier | None = None,
     ) -> None:
         # One consumer group reads all its topics through one consumer: separate consumers in
         # the same group would rebalance each other at every start (seconds each on Tansu).
@@ -77,6 +85,7 @@ class IdempotentConsumer:
         self._max_attempts = max_attempts
         self._after_commit = after_commit
         self._backoff = retry_backoff_seconds
+        self._verifier = verifier
         # The cap bounds how long a consumer sleeps after its dependency returns; each wait is
         # far below the broker's max poll interval, so the consumer keeps its partitions.
         self._outage_backoff = outage_backoff_seconds
@@ -91,7 +100,12 @@ class IdempotentConsumer:
             return "ok"
         return f"waiting for {self.blocked_on} since {self.blocked_since.isoformat(timespec='seconds')}"
 
+    def verify_with(self, verifier: EventVerifier) -> None:
+        """The producers' keys; the runtime sets them for the consumers a service declares."""
+        self._verifier = verifier
+
     def attach(self, router: KafkaRouter | KafkaBroker) -> None:
+
         @router.subscriber(
             *self.topics,
             group_id=self.group_id,
@@ -113,6 +127,18 @@ class IdempotentConsumer:
             await self._dead_letter(msg, raw, str(exc), attempts=1)
             await msg.ack()
             return
+        try:
+            if self._verifier is None:  # fail closed: without keys, no event is trusted
+                raise SignatureError("this consumer holds no producer keys")
+            self._verifier.verify(json.loads(raw), self._topic_of(msg))
+        except SignatureError as exc:
+            log.warning(
+                "refused an event with a bad signature",
+                extra={"event_id": envelope.id, "consumer": self.group_id},
+            )
+            await self._dead_letter(msg, raw, f"SignatureError: {exc}", attempts=1)
+            await msg.ack()
+            return
         handler = self._handlers.get(type(payload))
         if handler is None:
             await msg.ack()
@@ -123,6 +149,13 @@ class IdempotentConsumer:
                     session, consumer=self.group_id, event_id=envelope.id, event_type=envelope.type
                 ):
                     await handler(session, envelope, payload)
+        except EventRejected as exc:
+            log.warning(
+                "refused an event", extra={"event_id": envelope.id, "consumer": self.group_id}
+            )
+            await self._dead_letter(msg, raw, f"EventRejected: {exc}", attempts=1)
+            await msg.ack()
+            return
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             dependency = unavailable_dependency(exc)
@@ -179,6 +212,9 @@ class IdempotentConsumer:
         self.blocked_on = self.blocked_since = None
         self._outage_retries = 0
 
+    def _topic_of(self, msg: KafkaMessage) -> str:
+        return getattr(msg.raw_message, "topic", None) or self.topics[0]
+
     async def _count_attempt(self, event_id: str, reason: str) -> int:
         async with session_scope(self._engine) as session:
             return await inbox.count_attempt(
@@ -190,7 +226,7 @@ class IdempotentConsumer:
     ) -> None:
         record = msg.raw_message
         key = getattr(record, "key", None)
-        topic = getattr(record, "topic", None) or self.topics[0]
+        topic = self._topic_of(msg)
         await self._broker.publish(
             raw,
             dlq(topic),

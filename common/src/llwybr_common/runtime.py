@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from llwybr_common.db import make_engine, schema_name, session_scope
+from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
 from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_common.logs import setup_logging
 from llwybr_common.migrations import migrate
@@ -151,12 +152,16 @@ async def start_runtime(
         schema=schema,
         poll_seconds=settings.outbox_poll_seconds,
         retention_days=settings.outbox_retention_days,
+        signer=signer_from_settings(settings, service),
     )
     rt = Runtime(service, settings, engine, broker, relay, provider)
     if needs_temporal:
         rt.temporal = await connect_temporal(settings)
     rt.consumers = list(consumers(rt)) if consumers else []
+    verifier = verifier_from_settings(settings) if rt.consumers else None
     for consumer in rt.consumers:
+        if verifier is not None:
+            consumer.verify_with(verifier)
         consumer.attach(broker)
     await broker.start()
     rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
