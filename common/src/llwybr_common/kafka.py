@@ -95,7 +95,7 @@ class IdempotentConsumer:
         self.blocked_since: datetime | None = None
 
     def readiness(self) -> str:
-        """ "ok", or which dependency this consumer is waiting for and since when."""
+        """What /readyz shows: "ok", or the dependency this consumer waits for, since when."""
         if self.blocked_on is None or self.blocked_since is None:
             return "ok"
         return f"waiting for {self.blocked_on} since {self.blocked_since.isoformat(timespec='seconds')}"
@@ -105,7 +105,6 @@ class IdempotentConsumer:
         self._verifier = verifier
 
     def attach(self, router: KafkaRouter | KafkaBroker) -> None:
-
         @router.subscriber(
             *self.topics,
             group_id=self.group_id,
@@ -199,7 +198,9 @@ class IdempotentConsumer:
             )
             self.blocked_on = dependency
             self.blocked_since = datetime.now(UTC)
-        delay = min(self._outage_cap, self._outage_backoff * 2**self._outage_retries)
+        # The exponent stops growing long before the cap matters; an outage of hours must not
+        # overflow the float.
+        delay = min(self._outage_cap, self._outage_backoff * 2 ** min(self._outage_retries, 20))
         self._outage_retries += 1
         await asyncio.sleep(delay * random.uniform(0.8, 1.0))
 
