@@ -25,6 +25,7 @@ from llwybr_contracts.events import CaseOpened
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.topics import dlq
 from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.signing import Keys
 
 pytestmark = pytest.mark.integration
 
@@ -103,6 +104,7 @@ async def test_consumer_dedupes_dead_letters_and_keeps_consuming(
 
     broker = make_broker(infra.kafka)
     group = f"g-{unique}"
+    keys = Keys("referral", producers={topic: frozenset({"referral"})})
     consumer = IdempotentConsumer(
         topic=topic,
         group_id=group,
@@ -111,6 +113,7 @@ async def test_consumer_dedupes_dead_letters_and_keeps_consuming(
         handlers={CaseOpened: handler},
         max_attempts=3,
         retry_backoff_seconds=0.05,
+        verifier=keys.verifier,
     )
     consumer.attach(broker)
     dead: list[tuple[bytes, dict[str, str]]] = []
@@ -121,7 +124,7 @@ async def test_consumer_dedupes_dead_letters_and_keeps_consuming(
 
     def envelope(case_id: str, event_id: str) -> bytes:
         ce = wrap(opened(case_id), event_id=event_id, source="/t", subject=case_id)
-        return ce.model_dump_json().encode()
+        return keys.signed(ce, by="referral")
 
     await broker.start()
     try:

@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,8 +22,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from health_liaison import fhir_resources as fr
 from health_liaison.routing import health_response_due
-from llwybr.stack import Endpoints, Stack, probe_http
+from llwybr.stack import Endpoints, Stack, event_keys_env, probe_http
 from llwybr_common.auth import mint_token
+from llwybr_common.event_signing import EventSigner, load_signer
 from llwybr_common.settings import Settings
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import wrap
@@ -158,6 +160,13 @@ async def producer(infra: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
         await p.stop()
 
 
+def journey_signer(stack: Stack) -> EventSigner:
+    """The key the stack's worker signs the journey's events with."""
+    return load_signer(
+        Path(event_keys_env(stack.home, "worker")["LLWYBR_EVENT_SIGNING_KEY"]), "worker"
+    )
+
+
 def bearer(stack: Stack, role: str, scope: str) -> dict[str, str]:
     token = mint_token(
         Settings(home=stack.home), subject=f"test-{role}", roles=[role], scopes=[scope]
@@ -185,7 +194,8 @@ async def test_a_cardiff_request_reaches_its_board_only_and_a_fhir_answer_is_pub
     )
     await producer.send_and_wait(
         topics.JOURNEY,
-        json.dumps(envelope.model_dump(mode="json")).encode(),
+        # Signed with the stack's worker key: the journey's events leave through its relay.
+        json.dumps(journey_signer(stack).sign(envelope.model_dump(mode="json"))).encode(),
         key=case_id.encode(),
     )
 

@@ -390,7 +390,12 @@ async def test_readyz_reports_each_dependency(running: Stack) -> None:
     assert ready.status_code == 200
     assert ready.json() == {
         "status": "ok",
-        "checks": {"postgres": "ok", "kafka": "ok", "temporal": "ok"},
+        "checks": {
+            "postgres": "ok",
+            "kafka": "ok",
+            "temporal": "ok",
+            "consumer referral-case-projection": "ok",  # not waiting for any dependency
+        },
     }
 
 

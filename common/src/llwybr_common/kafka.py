@@ -2,12 +2,17 @@
 
 Consumers ack by hand after their transaction commits (never FastStream's auto-commit
 default), handle one message at a time (an ack commits the consumer's whole position), and
-send what cannot be handled to `<topic>.dlq` with the reason in headers, then move on.
+send what cannot be handled to `<topic>.dlq` with the reason in headers, then move on. A failure
+caused by an unreachable dependency is not the message's fault: the consumer waits (backing off,
+reporting itself blocked to /readyz) and tries the same message again, spending no attempts.
 """
 
 import asyncio
+import json
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream import AckPolicy
@@ -19,6 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_common import inbox
 from llwybr_common.db import session_scope
+from llwybr_common.dependencies import unavailable_dependency
+from llwybr_common.event_signing import EventVerifier, SignatureError
 from llwybr_contracts.envelope import CloudEvent, EnvelopeError, unwrap
 from llwybr_contracts.events import Event
 from llwybr_contracts.topics import dlq
@@ -32,6 +39,11 @@ DLQ_GROUP = "x-llwybr-consumer-group"
 DLQ_ATTEMPTS = "x-llwybr-attempts"
 DLQ_ERROR = "x-llwybr-error"
 DLQ_ORIGIN = "x-llwybr-original-topic"
+
+
+class EventRejected(Exception):
+    """Raised by a handler for an event that must never take effect (e.g. it names a case the
+    owning service does not have): dead-lettered at once with the reason, never retried."""
 
 
 def make_broker(bootstrap: str, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
@@ -60,6 +72,9 @@ class IdempotentConsumer:
         max_attempts: int = 5,
         after_commit: Callable[[], None] | None = None,
         retry_backoff_seconds: float = 0.2,
+        outage_backoff_seconds: float = 0.5,
+        outage_backoff_cap_seconds: float = 10.0,
+        verifier: EventVerifier | None = None,
     ) -> None:
         # One consumer group reads all its topics through one consumer: separate consumers in
         # the same group would rebalance each other at every start (seconds each on Tansu).
@@ -70,6 +85,24 @@ class IdempotentConsumer:
         self._max_attempts = max_attempts
         self._after_commit = after_commit
         self._backoff = retry_backoff_seconds
+        self._verifier = verifier
+        # The cap bounds how long a consumer sleeps after its dependency returns; each wait is
+        # far below the broker's max poll interval, so the consumer keeps its partitions.
+        self._outage_backoff = outage_backoff_seconds
+        self._outage_cap = outage_backoff_cap_seconds
+        self._outage_retries = 0
+        self.blocked_on: str | None = None
+        self.blocked_since: datetime | None = None
+
+    def readiness(self) -> str:
+        """What /readyz shows: "ok", or the dependency this consumer waits for, since when."""
+        if self.blocked_on is None or self.blocked_since is None:
+            return "ok"
+        return f"waiting for {self.blocked_on} since {self.blocked_since.isoformat(timespec='seconds')}"
+
+    def verify_with(self, verifier: EventVerifier) -> None:
+        """The producers' keys; the runtime sets them for the consumers a service declares."""
+        self._verifier = verifier
 
     def attach(self, router: KafkaRouter | KafkaBroker) -> None:
         @router.subscriber(
@@ -93,6 +126,18 @@ class IdempotentConsumer:
             await self._dead_letter(msg, raw, str(exc), attempts=1)
             await msg.ack()
             return
+        try:
+            if self._verifier is None:  # fail closed: without keys, no event is trusted
+                raise SignatureError("this consumer holds no producer keys")
+            self._verifier.verify(json.loads(raw), self._topic_of(msg))
+        except SignatureError as exc:
+            log.warning(
+                "refused an event with a bad signature",
+                extra={"event_id": envelope.id, "consumer": self.group_id},
+            )
+            await self._dead_letter(msg, raw, f"SignatureError: {exc}", attempts=1)
+            await msg.ack()
+            return
         handler = self._handlers.get(type(payload))
         if handler is None:
             await msg.ack()
@@ -103,9 +148,26 @@ class IdempotentConsumer:
                     session, consumer=self.group_id, event_id=envelope.id, event_type=envelope.type
                 ):
                     await handler(session, envelope, payload)
+        except EventRejected as exc:
+            log.warning(
+                "refused an event", extra={"event_id": envelope.id, "consumer": self.group_id}
+            )
+            await self._dead_letter(msg, raw, f"EventRejected: {exc}", attempts=1)
+            await msg.ack()
+            return
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            attempts = await self._count_attempt(envelope.id, reason)
+            dependency = unavailable_dependency(exc)
+            if dependency is None:
+                try:
+                    attempts = await self._count_attempt(envelope.id, reason)
+                except Exception as counting:
+                    # The attempt count lives in PostgreSQL: failing to write it is an outage.
+                    dependency = unavailable_dependency(counting) or "postgres"
+            if dependency is not None:
+                await self._wait_for(dependency)
+                await msg.nack()
+                return
             if attempts >= self._max_attempts:
                 log.warning(
                     "dead-lettering after repeated failures",
@@ -121,9 +183,38 @@ class IdempotentConsumer:
                 await asyncio.sleep(self._backoff * attempts)
                 await msg.nack()
             return
+        self._unblocked()
         if self._after_commit:
             self._after_commit()
         await msg.ack()
+
+    async def _wait_for(self, dependency: str) -> None:
+        if self.blocked_on != dependency:
+            # Once per outage, not once per retry; the reason text stays out of logs (it may
+            # quote a parameter), the dependency's name is enough to act on.
+            log.warning(
+                "consumer waiting for a dependency",
+                extra={"consumer": self.group_id, "dependency": dependency},
+            )
+            self.blocked_on = dependency
+            self.blocked_since = datetime.now(UTC)
+        # The exponent stops growing long before the cap matters; an outage of hours must not
+        # overflow the float.
+        delay = min(self._outage_cap, self._outage_backoff * 2 ** min(self._outage_retries, 20))
+        self._outage_retries += 1
+        await asyncio.sleep(delay * random.uniform(0.8, 1.0))
+
+    def _unblocked(self) -> None:
+        if self.blocked_on is not None:
+            log.info(
+                "consumer resumed",
+                extra={"consumer": self.group_id, "dependency": self.blocked_on},
+            )
+        self.blocked_on = self.blocked_since = None
+        self._outage_retries = 0
+
+    def _topic_of(self, msg: KafkaMessage) -> str:
+        return getattr(msg.raw_message, "topic", None) or self.topics[0]
 
     async def _count_attempt(self, event_id: str, reason: str) -> int:
         async with session_scope(self._engine) as session:
@@ -136,7 +227,7 @@ class IdempotentConsumer:
     ) -> None:
         record = msg.raw_message
         key = getattr(record, "key", None)
-        topic = getattr(record, "topic", None) or self.topics[0]
+        topic = self._topic_of(msg)
         await self._broker.publish(
             raw,
             dlq(topic),

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from llwybr_common.event_signing import EventSigner
 from llwybr_common.telemetry import context_from_traceparent, current_traceparent
 from llwybr_contracts.envelope import wrap
 from llwybr_contracts.events import Event
@@ -86,8 +87,12 @@ class OutboxRelay:
         poll_seconds: float = 0.2,
         retention_days: int = 14,
         batch_size: int = 500,
+        signer: EventSigner | None = None,
     ) -> None:
         self._sessions = session_factory
+        # Signed when sent, not when written: a replay, or a row written by another process
+        # (`llwybr calendar` into the journey's outbox), leaves under the relaying service's key.
+        self._signer = signer
         self._broker = broker
         self._lock_id = zlib.crc32(f"outbox:{schema}".encode())
         self._poll = poll_seconds
@@ -149,8 +154,9 @@ class OutboxRelay:
     async def _publish(self, row: OutboxMessage) -> Any:
         token = otel_context.attach(context_from_traceparent(row.traceparent))
         try:
+            envelope = self._signer.sign(row.envelope) if self._signer else row.envelope
             return await self._broker.publish(
-                row.envelope,
+                envelope,
                 row.topic,
                 key=row.key.encode(),
                 headers={"ce_id": row.event_id, "ce_type": row.event_type},

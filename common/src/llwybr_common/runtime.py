@@ -25,6 +25,7 @@ from temporalio.client import Client
 
 from llwybr_common.availability import install_availability_handlers
 from llwybr_common.db import make_engine, schema_name, session_scope
+from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
 from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_common.logs import setup_logging
 from llwybr_common.migrations import migrate
@@ -51,6 +52,7 @@ class Runtime:
     tracer_provider: TracerProvider
     temporal: Client | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -167,11 +169,16 @@ async def start_runtime(
         schema=schema,
         poll_seconds=settings.outbox_poll_seconds,
         retention_days=settings.outbox_retention_days,
+        signer=signer_from_settings(settings, service),
     )
     rt = Runtime(service, settings, engine, broker, relay, provider)
     if needs_temporal:
         rt.temporal = await connect_temporal(settings)
-    for consumer in consumers(rt) if consumers else ():
+    rt.consumers = list(consumers(rt)) if consumers else []
+    verifier = verifier_from_settings(settings) if rt.consumers else None
+    for consumer in rt.consumers:
+        if verifier is not None:
+            consumer.verify_with(verifier)
         consumer.attach(broker)
     await broker.start()
     rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
@@ -227,6 +234,9 @@ async def readiness(rt: Runtime) -> dict[str, str]:
             checks["temporal"] = "ok"
         except Exception as exc:
             checks["temporal"] = f"down: {type(exc).__name__}"
+    # A consumer blocked on a dependency is not ready even if that dependency answers a ping.
+    for consumer in rt.consumers:
+        checks[f"consumer {consumer.group_id}"] = consumer.readiness()
     return checks
 
 

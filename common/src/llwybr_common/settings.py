@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.2
     outbox_retention_days: int = 14
     max_delivery_attempts: int = 5
+    event_signing_key: str = Field(
+        "", description="this process's Ed25519 private key (PEM file) for signing its events"
+    )
+    event_verify_keys: str = Field(
+        "", description="directory of producers' public keys, <service>.pem, to check events"
+    )
+    reconcile_seconds: float = Field(
+        30.0, description="how often the worker starts journeys missing for open cases"
+    )
+    reconcile_days: int = Field(14, description="how far back the reconciler looks for cases")
     jwt_issuer: str = "llwybr-embedded"
     jwt_audience: str = "llwybr"
     jwks_url: str = Field("", description="production: the OIDC provider's JWKS URL")

@@ -3,6 +3,8 @@
 The producer sets `id` (never the broker's offset, which changes on a retry), `subject` is the
 case id (or the authority's ONS code for `CalendarChanged`) and is also the Kafka key, and
 `traceparent` (distributed tracing extension) travels in the envelope and as a Kafka header.
+`llwybrsig` (extension) is the producing service's signature over the rest of the envelope
+(llwybr_common.event_signing); consumers refuse an event without a valid one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 TYPE_PATTERN = re.compile(r"^wales\.aln\.[a-z]+\.[a-z0-9-]+\.v[0-9]+$")
+SIGNATURE_ATTRIBUTE = "llwybrsig"
 
 
 class CloudEvent(BaseModel):
@@ -32,6 +35,11 @@ class CloudEvent(BaseModel):
         None, pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
     )
     data: dict[str, Any]
+    llwybrsig: str | None = Field(
+        None,
+        description="JWS with detached payload (EdDSA, kid = producing service) over the "
+        "canonical JSON of this envelope without llwybrsig",
+    )
 
 
 def now_utc() -> datetime:

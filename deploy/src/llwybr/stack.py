@@ -453,6 +453,19 @@ def _pg_ctl_stop(pgdata: Path) -> str | None:
     return None if done.returncode == 0 else f"exit {done.returncode}: {said}"
 
 
+def event_keys_env(home: Path, name: str) -> dict[str, str]:
+    """Give process `name` its own event signing key and every producer's public key, making
+    a key pair for each component that has none yet (under `<home>/keys/events/`)."""
+    from llwybr_common.event_signing import generate_keys, private_key_path, public_keys_dir
+
+    keys = home / "keys" / "events"
+    generate_keys(keys, BY_NAME)
+    return {
+        "LLWYBR_EVENT_SIGNING_KEY": str(private_key_path(keys, name)),
+        "LLWYBR_EVENT_VERIFY_KEYS": str(public_keys_dir(keys)),
+    }
+
+
 # --------------------------------------------------------------------------- the stack
 
 
@@ -813,6 +826,7 @@ class Stack:
             "LLWYBR_SPAN_FILE": str(self.logs / "spans.jsonl"),
             # Where the other services answer, for claim-check calls with service credentials.
             "LLWYBR_SERVICE_URLS": json.dumps({s: self.url_of(s) for s in SERVICES}),
+            **event_keys_env(self.home, name),
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -21,6 +21,7 @@ from health_liaison.http import ROUTERS
 from llwybr.stack import Endpoints
 from llwybr_common.auth import mint_token
 from llwybr_common.db import make_engine, session_scope
+from llwybr_common.event_signing import PRODUCERS
 from llwybr_common.migrations import migrate
 from llwybr_common.outbox import OutboxMessage, OutboxRelay
 from llwybr_common.runtime import Runtime, build_app
@@ -28,6 +29,10 @@ from llwybr_common.settings import Settings
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import wrap
 from llwybr_contracts.events import Event
+from tests.integration.signing import Keys
+
+# Each event is signed by its topic's producer, as on the running stack.
+KEYS = Keys(*{p for ps in PRODUCERS.values() for p in ps})
 
 MIGRATIONS = Path(health_liaison.__file__).parent / "migrations"
 CARDIFF, CARDIFF_AND_VALE = "W06000015", "W11000029"
@@ -49,7 +54,9 @@ class Desk:
             event, event_id=event_id or uuid.uuid4().hex, source="/llwybr/test", subject=case_id
         )
         await self.broker.publish(
-            envelope.model_dump(mode="json"), topic=event.topic, key=case_id.encode()
+            KEYS.signed(envelope, by=min(PRODUCERS[event.topic])),
+            topic=event.topic,
+            key=case_id.encode(),
         )
 
     def token(self, roles: list[str], scopes: list[str], subject: str = "tester") -> dict[str, str]:
@@ -102,6 +109,7 @@ async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
     relay = OutboxRelay(lambda: session_scope(engine), broker, schema=schema)
     rt = Runtime("health-liaison", settings, engine, broker, relay, TracerProvider())
     for consumer in consumers(rt):
+        consumer.verify_with(KEYS.verifier)
         consumer.attach(broker)
     published: list[dict[str, Any]] = []
 

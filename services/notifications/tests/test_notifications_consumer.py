@@ -19,6 +19,7 @@ from llwybr_contracts.events import JourneyStarted
 from llwybr_contracts.states import CaseState
 from notifications.consumers import consumers
 from notifications.service import list_for_case
+from tests.integration.signing import Keys
 
 pytestmark = pytest.mark.service
 
@@ -33,7 +34,9 @@ async def test_journey_started_becomes_one_notification_and_junk_is_dead_lettere
     await migrate(engine, MIGRATIONS, schema)
     broker = make_broker("localhost:9092")
     rt = SimpleNamespace(engine=engine, broker=broker, settings=Settings())
+    keys = Keys("worker")
     for consumer in consumers(rt):  # type: ignore[arg-type]
+        consumer.verify_with(keys.verifier)
         consumer.attach(broker)
     dead: list[dict[str, str]] = []
 
@@ -51,7 +54,7 @@ async def test_journey_started_becomes_one_notification_and_junk_is_dead_lettere
     async with TestKafkaBroker(broker) as test_broker:
         for _ in range(2):  # a redelivery
             await test_broker.publish(
-                envelope.model_dump_json().encode(), topics.JOURNEY, key=unique.encode()
+                keys.signed(envelope, by="worker"), topics.JOURNEY, key=unique.encode()
             )
         await test_broker.publish(b"\x00 not an event", topics.JOURNEY, key=unique.encode())
 

@@ -1,9 +1,11 @@
 """The journey bridge: turns facts published on Kafka into Temporal starts and signals.
 
 `CaseOpened` starts the case's journey (the reliable path beside the referral service's fast
-path; a no-op when it already runs). Facts from idp, health-liaison and advocacy become signals
-(signals.py names which); `CalendarChanged` is signalled to every running journey of that
-authority, which recomputes its clocks. Idempotent twice over: the inbox records the event id,
+path; a no-op when it already runs) with what the referral service answers for that case (a
+claim-check with the bridge's own credential): an event naming a case the referral service does
+not have starts nothing and is dead-lettered. Facts from idp, health-liaison and advocacy
+become signals (signals.py names which); `CalendarChanged` is signalled to every running
+journey of that authority, which recomputes its clocks. Idempotent twice over: the inbox records the event id,
 and each workflow ignores a signal whose event id it has seen.
 """
 
@@ -16,12 +18,13 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from llwybr_common.journey import start_journey
-from llwybr_common.kafka import Handler, IdempotentConsumer
+from llwybr_common.kafka import EventRejected, Handler, IdempotentConsumer
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
 from llwybr_contracts.events import CalendarChanged, CaseOpened, Event
-from llwybr_contracts.journey import SIGNAL_CALENDAR_CHANGED, CalendarChangedFact, JourneyInput
+from llwybr_contracts.journey import SIGNAL_CALENDAR_CHANGED, CalendarChangedFact
+from llwybr_workflows.case_directory import CaseDirectory, NoSuchCase
 from llwybr_workflows.signals import SIGNALLED, fact_signal, open_cases_query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -43,25 +46,20 @@ async def send_signal(client: Client, workflow_id: str, name: str, payload: obje
 
 
 def consumers(rt: Runtime) -> list[IdempotentConsumer]:
+    cases = CaseDirectory(rt.settings, service="bridge")
+
     async def on_case_opened(
         session: AsyncSession, envelope: CloudEvent, event: CaseOpened
     ) -> None:
         assert rt.temporal is not None
-        await start_journey(
-            rt.temporal,
-            JourneyInput(
-                case_id=event.case_id,
-                child_ref=event.child_ref,
-                authority=event.authority,
-                received_on=event.received_on,
-                state=event.state,
-                deciding_body=event.deciding_body,
-                deciding_authority=event.deciding_authority,
-                school_ref=event.school_ref,
-                first_rule=event.first_rule,
-                clock_start=event.clock_start,
-            ),
-        )
+        # The referral service owns cases: the journey starts from its answer, not from the
+        # event's fields, so even a validly signed event cannot invent or reshape a case.
+        try:
+            journey = await cases.journey_input(event.case_id)
+        except NoSuchCase:
+            raise EventRejected("the referral service has no case with this id") from None
+        if journey is not None:  # None: closed at intake, nothing to run
+            await start_journey(rt.temporal, journey)
 
     async def on_fact(session: AsyncSession, envelope: CloudEvent, event: Event) -> None:
         assert rt.temporal is not None

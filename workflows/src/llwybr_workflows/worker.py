@@ -1,7 +1,9 @@
 """The workflow worker process: runs `IdpJourney` and its activities on `aln-journey`, relays
-the journey outbox, and answers `/healthz` and `/readyz` like every service."""
+the journey outbox, starts journeys missing for open cases (the reconciler), and answers
+`/healthz` and `/readyz` like every service."""
 
 import asyncio
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,11 +11,14 @@ from temporalio.worker import Worker
 
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts.temporal import TASK_QUEUE
+from llwybr_workflows.case_directory import CaseDirectory
 from llwybr_workflows.journey.activities import JourneyActivities, load_case_setup
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
+from llwybr_workflows.reconciler import run_reconciler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 WORKFLOWS = [IdpJourney, HealthInput]
 
 
@@ -35,6 +40,17 @@ def make_worker(rt: Runtime) -> Worker:
 async def _start_worker(rt: Runtime) -> None:
     worker = make_worker(rt)
     rt.tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
+    if not rt.settings.service_urls.get("referral"):
+        log.warning("no referral service configured: journeys missing for open cases stay so")
+        return
+    assert rt.temporal is not None
+    reconciler = run_reconciler(
+        rt.temporal,
+        CaseDirectory(rt.settings, service="worker"),
+        every_seconds=rt.settings.reconcile_seconds,
+        lookback_days=rt.settings.reconcile_days,
+    )
+    rt.tasks.append(asyncio.create_task(reconciler, name="journey-reconciler"))
 
 
 def create_app() -> FastAPI:
