@@ -15,14 +15,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa
 
+from llwybr_common.problems import PROBLEM_JSON, problem_body, request_language
+
 log = logging.getLogger(__name__)
 
 CODE = "dependency-unavailable"
 RETRY_AFTER_SECONDS = 5
-TITLES = {
-    "en": "A service Llwybr depends on is not available",
-    "cy": "Nid yw gwasanaeth y mae Llwybr yn dibynnu arno ar gael",
-}
 # SQLSTATEs of a server that is gone, going or not yet there: connection exceptions (class 08),
 # shutdown or start-up (57P01-57P03) and a full server (53300).
 _UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
@@ -67,34 +65,12 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning(
         "postgres unreachable", extra={"dependency": "postgres", "error": type(exc).__name__}
     )
-    language = _language(request.headers.get("accept-language", ""))
-    body = {
-        "type": f"https://llwybr.example/problems/{CODE}",
-        "title": TITLES[language],
-        "status": 503,
-        "code": CODE,
-        "instance": request.url.path,
-        "dependency": "postgres",
-    }
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Content-Language": language}
-    return JSONResponse(body, 503, headers, media_type="application/problem+json")
-
-
-def _language(accept_language: str) -> str:
-    """Welsh when the caller prefers it to English, else English (both are always available)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(accept_language.split(",")):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in TITLES:
-            ranked.append((-quality, position, primary))  # ties: the caller's order
-    return min(ranked)[2] if ranked else "en"
+    lang = request_language(request)
+    body = problem_body(
+        lang, 503, CODE, instance=request.url.path, extra={"dependency": "postgres"}
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Content-Language": lang.content_language}
+    return JSONResponse(body, 503, headers, media_type=PROBLEM_JSON)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

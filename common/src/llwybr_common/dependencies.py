@@ -6,8 +6,9 @@ their own, and spending it during an outage sends every message of the outage to
 topic (cases with no journey and no clock until someone replays them by hand).
 """
 
-from sqlalchemy import exc as sa_exc
 from temporalio.service import RPCError, RPCStatusCode
+
+from llwybr_common.availability import database_unreachable
 
 # Statuses Temporal answers (or the SDK reports) while the server cannot be reached or is
 # overloaded; every other status is about the request itself.
@@ -46,15 +47,7 @@ def _classify(error: BaseException) -> str | None:
         return error.dependency
     if isinstance(error, RPCError):
         return "temporal" if error.status in _TEMPORAL_DOWN else None
-    if isinstance(error, sa_exc.DBAPIError):
-        # OperationalError/InterfaceError: the connection failed or the server is going away.
-        lost = error.connection_invalidated
-        return (
-            "postgres"
-            if lost or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
-            else None
-        )
-    if isinstance(error, sa_exc.TimeoutError):  # the pool had no connection to give
+    if database_unreachable(error):  # one answer to "is PostgreSQL down", for HTTP and Kafka
         return "postgres"
     if isinstance(error, ConnectionError | TimeoutError):
         return "network"
