@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from llwybr_common.auth import CurrentPrincipal, Principal, forbid
-from llwybr_common.problems import Problem
+from llwybr_common.auth import CurrentPrincipal, Principal
+from llwybr_common.errors import AccessDenied, Conflict, NotFound
 from llwybr_common.runtime import Runtime
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState
@@ -31,13 +31,13 @@ class JourneyInputPage(BaseModel):
 
 def _service_only(principal: Principal) -> None:
     if not principal.is_service:
-        raise forbid("only Llwybr's own services ask for journey inputs")
+        raise AccessDenied("access.services-only")
 
 
 def _query():  # type: ignore[no-untyped-def]
     # The referral that opened the case (not one attached later) dates the matter.
     return (
-        select(Case, Child, Referral.received_on)
+        select(Case, Child, col(Referral.received_on))
         .join(Child, col(Child.id) == col(Case.child_id))
         .join(Referral, (col(Referral.case_id) == col(Case.id)) & ~col(Referral.attached))
     )
@@ -79,8 +79,8 @@ async def case_journey_input(
     async with rt.session() as session:
         row = (await session.exec(_query().where(col(Case.id) == case_id))).first()
     if row is None:
-        raise Problem(404, "No such case", f"there is no case {case_id}", type_="not-found")
+        raise NotFound("not-found.case", case_id=case_id)
     found = journey_input(*row)
     if found is None:
-        raise Problem(409, "The case is closed", "a closed case has no journey", type_="closed")
+        raise Conflict("case-closed", case_id=case_id)
     return found

@@ -10,7 +10,7 @@ before the journey exists, or while Temporal is unreachable, is `Unavailable` wi
 """
 
 import asyncio
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from temporalio.client import (
@@ -49,7 +49,7 @@ class Journey(Protocol):
     async def status(self, case_id: str) -> JourneyStatus | None: ...
 
 
-def unavailable(code: str, **params: str) -> Unavailable:
+def unavailable(code: str, **params: Any) -> Unavailable:
     return Unavailable(code, headers={"Retry-After": RETRY_AFTER_SECONDS}, **params)
 
 
@@ -61,7 +61,7 @@ def refusal_error(cause: BaseException | None, fallback: str) -> DomainError:
         except (IndexError, ValidationError):
             pass
         else:
-            params = {k: v for k, v in refusal.params.items() if k not in _RESERVED}
+            params: dict[str, Any] = {k: v for k, v in refusal.params.items() if k not in _RESERVED}
             return Conflict(f"refused.{refusal.code.value}", **params)
     reason = getattr(cause, "message", None) or str(cause or fallback)
     return Conflict("command-refused", reason=reason)
