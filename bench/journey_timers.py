@@ -37,12 +37,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from llwybr_clock.wales import WALES
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import TASK_QUEUE, journey_workflow_id
 from llwybr_contracts.vocabulary import RuleId
 from llwybr_workflows.journey.activities import load_case_setup
-from llwybr_workflows.journey.clockbook import WALES
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney

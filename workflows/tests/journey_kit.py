@@ -21,13 +21,13 @@ from temporalio.worker import Worker
 
 from llwybr_clock import StatutoryClock
 from llwybr_clock.calendar import bank_holiday_snapshot
+from llwybr_clock.wales import WALES
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import SEARCH_ATTRIBUTES, TASK_QUEUE, journey_workflow_id
 from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
 from llwybr_workflows.calendar_store import load_snapshot
 from llwybr_workflows.journey.activities import journey_event_id, load_case_setup
-from llwybr_workflows.journey.clockbook import WALES
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney

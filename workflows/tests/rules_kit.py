@@ -7,13 +7,13 @@ import asyncio
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
+from llwybr_clock.wales import WALES
 from llwybr_contracts.events import Event
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import Refusal
 from llwybr_workflows.journey import rules
 from llwybr_workflows.journey.activities import load_case_setup
-from llwybr_workflows.journey.clockbook import WALES
 from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, ClockRecord
 from llwybr_workflows.journey.state import JourneyState
 

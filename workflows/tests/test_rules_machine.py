@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from rules_kit import NOW, START, begun, ok
 
+from llwybr_clock.wales import wales_date
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import Refusal, RefusalCode
 from llwybr_workflows.journey import rules
-from llwybr_workflows.journey.clockbook import ClockBook, wales_date
+from llwybr_workflows.journey.clockbook import ClockBook
 from llwybr_workflows.journey.state import JourneyState
 
 pytestmark = pytest.mark.unit

@@ -1,21 +1,15 @@
-"""Today in Wales. Every statutory date is a date in Wales (Europe/London), whatever the
-server's own time zone: a referral made at 00:30 BST on 1 April was made on 1 April.
-
-Routes take it as the `Today` dependency; a test may pin it with `app.state.today`.
-"""
+"""Today in Wales for a route: the `Today` dependency (a test may pin it with
+`app.state.today`). What "today in Wales" is lives once, in `llwybr_clock.wales`."""
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
-WALES = ZoneInfo("Europe/London")
+from llwybr_clock.wales import WALES, today_in_wales
 
-
-def today_in_wales() -> date:
-    return datetime.now(WALES).date()
+__all__ = ["WALES", "Today", "request_today", "today_in_wales"]
 
 
 def request_today(request: Request) -> date:

@@ -12,7 +12,6 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from llwybr.calendar_events import announce
 from llwybr_clock import (
@@ -30,19 +29,15 @@ from llwybr_clock.csv_import import is_illustrative
 from llwybr_clock.formats import guess_format, parse_calendar
 from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
+from llwybr_clock.wales import WALES, today_in_wales
 from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
 from llwybr_workflows.calendar_store import import_calendar, load_snapshot
 
-WALES = ZoneInfo("Europe/London")
 CLI_ACTOR = "cli"
 
 
 class BadInput(Exception):
     """Bad command-line input: printed as is, exit status 2."""
-
-
-def today_in_wales() -> date:
-    return datetime.now(WALES).date()
 
 
 def _parse_date(value: str, what: str) -> date:

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from llwybr_clock import CalendarSnapshot, Lift, Pause, ReasonCode, Resume, StatutoryClock
 from llwybr_clock.rules import rule_for
+from llwybr_clock.wales import WALES
 from llwybr_contracts.events import (
     DeadlineAtRisk,
     DeadlineBreached,
@@ -29,7 +29,6 @@ from llwybr_contracts.events import (
 from llwybr_contracts.journey import ClockView
 from llwybr_workflows.journey.contracts import CaseSetup, ClockRecord, ExceptionRecord, LadderStep
 
-WALES = ZoneInfo("Europe/London")
 WARNING_HOUR = time(9, 0)
 _EVENT = {
     "at-risk": DeadlineAtRisk,
@@ -39,10 +38,6 @@ _EVENT = {
 }
 _LEVEL = {"at-risk": 0, "due": 1, "breached": 2}
 MAX_FIRED = 64  # fired alarm keys kept per clock (oldest dropped)
-
-
-def wales_date(now: datetime) -> date:
-    return now.astimezone(WALES).date()
 
 
 def local(day: date, at: time = time(0, 0)) -> datetime:

@@ -5,6 +5,7 @@ still loading (the workflow lets such an update wait), then the command's own co
 from datetime import date, datetime
 
 from llwybr_clock import ClockError
+from llwybr_clock.wales import wales_date
 from llwybr_contracts import journey as j
 from llwybr_contracts.events import (
     AlnDecided,
@@ -12,7 +13,6 @@ from llwybr_contracts.events import (
 )
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import Refusal, RefusalCode, RuleId
-from llwybr_workflows.journey.clockbook import wales_date
 from llwybr_workflows.journey.contracts import (
     ExceptionRecord,
     HealthInputStart,

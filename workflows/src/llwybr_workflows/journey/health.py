@@ -14,6 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from llwybr_clock.wales import wales_date
     from llwybr_contracts import journey as j
     from llwybr_contracts.events import (
         ClockChanged,
@@ -25,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from llwybr_contracts.journey import ClockView
     from llwybr_contracts.temporal import journey_workflow_id
     from llwybr_contracts.vocabulary import RuleId
-    from llwybr_workflows.journey.clockbook import ClockBook, nhs_impractical_lift, wales_date
+    from llwybr_workflows.journey.clockbook import ClockBook, nhs_impractical_lift
     from llwybr_workflows.journey.contracts import ClockRecord, HealthInputStart
     from llwybr_workflows.journey.ladder import alert_target
     from llwybr_workflows.journey.publisher import Publisher

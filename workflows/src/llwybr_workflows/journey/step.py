@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from llwybr_clock import ClockError
+from llwybr_clock.wales import wales_date
 from llwybr_contracts import journey as j
 from llwybr_contracts.events import (
     AppealWindowOpened,
@@ -21,7 +22,7 @@ from llwybr_contracts.events import (
 from llwybr_contracts.journey import TimelineEntry
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import Refusal, RefusalCode, RuleId
-from llwybr_workflows.journey.clockbook import ClockBook, wales_date
+from llwybr_workflows.journey.clockbook import ClockBook
 from llwybr_workflows.journey.contracts import (
     ClockRecord,
 )

@@ -13,6 +13,7 @@ from temporalio.exceptions import FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from llwybr_clock.wales import wales_date
     from llwybr_contracts import journey as j
     from llwybr_contracts.events import ClockChanged, ClockMet, ClockStarted, Event, StateChanged
     from llwybr_contracts.journey import JOURNEY_WORKFLOW, CommandAccepted, JourneyInput
@@ -20,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from llwybr_contracts.vocabulary import Refusal, RefusalCode
     from llwybr_workflows.journey import patches, rules
     from llwybr_workflows.journey.activities import load_case_setup
-    from llwybr_workflows.journey.clockbook import wales_date
     from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, JourneyCarry
     from llwybr_workflows.journey.publisher import ACTIVITY_TIMEOUT, Publisher
     from llwybr_workflows.journey.refusal import refusal_error
