@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from llwybr_clock.errors import ExceptionRecordError
+from llwybr_contracts.vocabulary import RuleId
 
 
 class ReasonCode(StrEnum):
@@ -102,7 +103,7 @@ def plan_exceptions(exceptions: tuple[ClockException, ...], rule_id: str) -> Pau
     lifted_on: date | None = None
     for exc in exceptions:
         if exc.reason is ReasonCode.NHS_IMPRACTICAL and not (
-            isinstance(exc, Lift) and rule_id == "health-response"
+            isinstance(exc, Lift) and rule_id == RuleId.HEALTH_RESPONSE
         ):
             raise ExceptionRecordError(
                 "reason nhs-impractical only lifts a health-response clock (Regs reg 11(3))"

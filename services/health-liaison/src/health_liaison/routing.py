@@ -13,8 +13,9 @@ from functools import cache
 from llwybr_clock import StatutoryClock
 from llwybr_clock.calendar import bank_holiday_snapshot
 from llwybr_clock.shipped import HealthBoard, find_authority, health_boards
+from llwybr_contracts.vocabulary import RuleId
 
-HEALTH_RESPONSE = "health-response"
+HEALTH_RESPONSE = RuleId.HEALTH_RESPONSE
 
 
 @dataclass(frozen=True)

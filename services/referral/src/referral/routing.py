@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from llwybr_contracts.states import CaseState, DecidingBody
+from llwybr_contracts.vocabulary import RuleId
 
 
 def compulsory_school_age_starts(born: date) -> date:
@@ -78,7 +79,7 @@ def route(f: Facts) -> Route:
         return Route(la, f.home_authority, None, CaseState.CLOSED, "young-person-refused-consent")
     if f.stage == "young-person" and f.consent == "pending":
         state = CaseState.CONSENT_PENDING
-    rule_for_la = "la-decision"
+    rule_for_la = RuleId.LA_DECISION
     if f.looked_after:
         # Looked-after children: the looking-after LA decides (ss.15-19).
         body, authority, reason = la, f.looking_after_authority or f.home_authority, "looked-after"
@@ -102,7 +103,7 @@ def route(f: Facts) -> Route:
         return Route(
             body,
             authority,
-            None if state == CaseState.CONSENT_PENDING else "school-decision",
+            None if state == CaseState.CONSENT_PENDING else RuleId.SCHOOL_DECISION,
             state,
             reason,
         )
