@@ -203,7 +203,12 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
     ),
     ("POST", f"{CASE}/exceptions"): command(
         CaseAction.RECORD_EXCEPTION,
-        {"action": "pause", "rule": "la-decision", "reason": "learner-absent", "from": "2026-11-23"},
+        {
+            "action": "pause",
+            "rule": "la-decision",
+            "reason": "learner-absent",
+            "from": "2026-11-23",
+        },
     ),
     ("POST", f"{CASE}/consent"): command(
         CaseAction.RECORD_CONSENT, {"status": "given", "date": "2026-11-25"}
@@ -232,4 +237,3 @@ async def test_cell(world: World, route: tuple[str, str], caller: Caller) -> Non
 def test_cells_counted(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print(f"\n{report('referral', TALLY)}")
-
