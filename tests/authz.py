@@ -279,8 +279,8 @@ async def check(
                 same = json.loads(text) == missing.json()
             if not same:
                 leaks.append(
-                    f"{where}: {real.status_code} {_code(real)} but a missing record is "
-                    f"{missing.status_code} {_code(missing)}"
+                    f"{where}: answers {real.status_code} {_code(real)} unlike a missing record "
+                    f"({missing.status_code} {_code(missing)}): {real.text[:200]}"
                 )
             continue
         if expect.acts is None:
