@@ -65,6 +65,20 @@ def _scopes(role: Role) -> tuple[str, str]:
     raise AssertionError(f"no scopes for the new role {role}: say which scope it is read in")
 
 
+_TOKENS: dict[tuple[str, Role, str | None], str] = {}
+
+
+def _token(settings: Settings, role: Role, scope: str | None) -> str:
+    """One token per caller and app (minting is an RSA signature; the matrix asks thousands)."""
+    key = (str(settings.home), role, scope)  # the home holds the signing key
+    if key not in _TOKENS:
+        scopes = [scope] if scope else []
+        _TOKENS[key] = mint_token(
+            settings, subject=f"matrix-{role.value}", roles=[role], scopes=scopes
+        )
+    return _TOKENS[key]
+
+
 @dataclass(frozen=True)
 class Caller:
     role: Role | None = None
@@ -81,9 +95,7 @@ class Caller:
             return {"Authorization": "Bearer not.a.token"}
         if self.role is None:
             return {}
-        scopes = [self.scope] if self.scope else []
-        jwt = mint_token(settings, subject=f"matrix-{self}", roles=[self.role], scopes=scopes)
-        return {"Authorization": f"Bearer {jwt}"}
+        return {"Authorization": f"Bearer {_token(settings, self.role, self.scope)}"}
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles

@@ -74,6 +74,7 @@ class World:
     request: Record
     task: dict[str, Any]
     patient: dict[str, Any]
+    assignee: str
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
@@ -126,7 +127,7 @@ async def world(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> A
             "name": [{"family": "Jones", "given": ["Cerys"]}],
             "birthDate": "2019-05-01",
         }
-        yield World(desk, record, task_body, patient)
+        yield World(desk, record, task_body, patient, assignee)
 
 
 def on_request(world: World, *, fhir: bool = False) -> tuple[Target, ...]:
@@ -206,6 +207,20 @@ async def test_cell(world: World, route: tuple[str, str], caller: Caller) -> Non
     expect = make(world) if make else None
     leaks = await check(world.desk.http, world.desk.rt.settings, *route, expect, caller, TALLY)
     assert not leaks, "\n".join(leaks)
+
+
+async def test_an_officer_cannot_find_the_assignee_by_filtering(world: World) -> None:
+    """The inbox's `assigned_to` filter answers an LA officer the same whoever is named."""
+    officer = world.desk.la_officer()
+    answers = [
+        await world.desk.http.get(
+            "/api/v1/health-requests", params={"assigned_to": name}, headers=officer
+        )
+        for name in (world.assignee, "nobody-at-all")
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert world.assignee not in answers[0].text
 
 
 def test_cells_counted(capsys: pytest.CaptureFixture[str]) -> None:
