@@ -225,4 +225,4 @@ async def test_an_officer_cannot_find_the_assignee_by_filtering(world: World) ->
 
 def test_cells_counted(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
-        print(f"\n{report('health-liaison', TALLY)}")
+        print(f"\n{report('health-liaison', TALLY, len(KNOWN))}")
