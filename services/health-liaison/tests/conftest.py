@@ -3,6 +3,7 @@ test, from the `infra` fixture) with FastStream's TestKafkaBroker in place of Ka
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -94,13 +95,14 @@ class Desk:
         self.app.state.today = on if callable(on) else (lambda: on)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
+@asynccontextmanager
+async def open_desk(infra: Endpoints, home: Path) -> AsyncIterator[Desk]:
+    """The service on a fresh schema under `home`; a module may keep one for all its tests."""
     settings = Settings(
         database_url=infra.database_url,
         kafka_bootstrap=infra.kafka,
-        home=tmp_path,
-        span_file=str(tmp_path / "spans.jsonl"),
+        home=home,
+        span_file=str(home / "spans.jsonl"),
     )
     schema = f"hl_{uuid.uuid4().hex[:10]}"
     engine = make_engine(settings.database_url, schema)
@@ -121,9 +123,17 @@ async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
 
     app = build_app("health-liaison", migrations=MIGRATIONS, routers=ROUTERS, settings=settings)
     app.state.runtime = rt
-    async with TestKafkaBroker(broker) as test_broker:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://health-liaison"
-        ) as http:
-            yield Desk(rt, test_broker, http, app, published)
-    await engine.dispose()
+    try:
+        async with TestKafkaBroker(broker) as test_broker:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://health-liaison"
+            ) as http:
+                yield Desk(rt, test_broker, http, app, published)
+    finally:
+        await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
+    async with open_desk(infra, tmp_path) as opened:
+        yield opened

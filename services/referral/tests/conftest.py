@@ -3,7 +3,8 @@ per test, from the `infra` fixture), with a fake journey in place of Temporal, s
 commands are tested without the whole stack."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, cast
 
 import httpx
 import pytest_asyncio
+from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
@@ -87,6 +89,7 @@ class Desk:
     http: httpx.AsyncClient
     journey: FakeJourney
     relay: SpyRelay
+    app: FastAPI
 
     def token(self, role: str, *scopes: str, lang: str | None = None) -> dict[str, str]:
         jwt = mint_token(self.rt.settings, subject=f"test-{role}", roles=[role], scopes=[*scopes])
@@ -115,13 +118,16 @@ class Desk:
         return [(r.action, r.outcome) for r in await self.rows(AuditRecord, case_id=case_id)]
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
+@asynccontextmanager
+async def open_desk(
+    infra: Endpoints, home: Path, routers: Sequence[APIRouter] = (router,)
+) -> AsyncIterator[Desk]:
+    """The service on a fresh schema under `home`; a module may keep one for all its tests."""
     settings = Settings(
         database_url=infra.database_url,
         kafka_bootstrap=infra.kafka,
-        home=tmp_path,
-        span_file=str(tmp_path / "spans.jsonl"),
+        home=home,
+        span_file=str(home / "spans.jsonl"),
     )
     schema = f"ref_{uuid.uuid4().hex[:10]}"
     engine = make_engine(settings.database_url, schema)
@@ -130,12 +136,20 @@ async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
     relay = SpyRelay()
     rt = Runtime("referral", settings, engine, broker, cast(OutboxRelay, relay), TracerProvider())
     journey = FakeJourney()
-    app = build_app("referral", migrations=MIGRATIONS, routers=[router], settings=settings)
+    app = build_app("referral", migrations=MIGRATIONS, routers=routers, settings=settings)
     app.state.runtime = rt
     app.state.journey = journey
     app.state.today = lambda: TODAY
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://referral"
-    ) as http:
-        yield Desk(rt, http, journey, relay)
-    await engine.dispose()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://referral"
+        ) as http:
+            yield Desk(rt, http, journey, relay, app)
+    finally:
+        await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def desk(infra: Endpoints, tmp_path: Path) -> AsyncIterator[Desk]:
+    async with open_desk(infra, tmp_path) as opened:
+        yield opened

@@ -81,7 +81,8 @@ async def list_health_requests(
         rows, next_cursor = await service.list_inbox(
             uow.session, viewer=viewer, filters=filters, today=on, limit=limit, cursor=cursor
         )
-    return InboxPage(items=[views.inbox_item(r, on) for r in rows], next=next_cursor)
+    items = [views.inbox_item(r, on, for_health=viewer.is_health) for r in rows]
+    return InboxPage(items=items, next=next_cursor)
 
 
 @router.get("/health-requests/timeliness", response_model=TimelinessPublic)

@@ -168,7 +168,9 @@ def inbox_query(
         query = query.where(col(HealthInputRequest.status).in_([s.value for s in filters.status]))
     if filters.due_before:
         query = query.where(col(HealthInputRequest.due) < filters.due_before)
-    if filters.assigned_to:
+    # Only the board sees who is assigned, so only the board may filter by it: an LA officer
+    # probing names with the filter would learn the assignee from which rows come back.
+    if filters.assigned_to and viewer.is_health:
         query = query.where(HealthInputRequest.assigned_to == filters.assigned_to)
     if filters.overdue is not None:
         late = and_(

@@ -20,7 +20,10 @@ REASON_UNAVAILABLE = {
 }
 
 
-def inbox_item(request: HealthInputRequest, today: date) -> InboxItemPublic:
+def inbox_item(
+    request: HealthInputRequest, today: date, *, for_health: bool = True
+) -> InboxItemPublic:
+    """One row of the inbox; an LA officer's row names no assignee, as its detail does not."""
     return InboxItemPublic(
         request_id=request.request_id,
         case_id=request.case_id,
@@ -31,7 +34,7 @@ def inbox_item(request: HealthInputRequest, today: date) -> InboxItemPublic:
         days_remaining=days_remaining(request, today),
         status=RequestStatus(request.status),
         overdue=is_overdue(request, today),
-        assigned_to=request.assigned_to,
+        assigned_to=request.assigned_to if for_health else None,
     )
 
 
