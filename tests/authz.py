@@ -34,9 +34,11 @@ SCHOOL, OTHER_SCHOOL = "6812345", "6899999"
 # An id no record has: what a record the caller may not see must look like.
 MISSING = "00000000-0000-4000-8000-00000000dead"
 
-# Open to anyone: liveness, readiness, and the API's own description.
+# Open to anyone: liveness, readiness, and the API's own description (the FHIR capability
+# statement is one: FHIR clients read /metadata before they authenticate, and it holds no record).
 PUBLIC = frozenset(
     {
+        ("GET", "/fhir/R4/metadata"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
         ("GET", "/openapi.json"),
