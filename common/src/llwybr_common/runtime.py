@@ -88,7 +88,11 @@ def build_app(
     title: str | None = None,
     schema: str | None = None,
     on_start: StartHook | None = None,
+    publishes: bool = True,
 ) -> FastAPI:
+    """`publishes=False` for a process that shares another's schema and never writes its
+    outbox (the journey bridge beside the worker): its events must leave through the one
+    process whose key may sign them, so it runs no relay of its own."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -100,6 +104,7 @@ def build_app(
             consumers=consumers,
             needs_temporal=needs_temporal,
             schema=schema,
+            publishes=publishes,
         )
         app.state.runtime = rt
         if on_start is not None:
@@ -156,6 +161,7 @@ async def start_runtime(
     consumers: ConsumerFactory | None = None,
     needs_temporal: bool = False,
     schema: str | None = None,
+    publishes: bool = True,
 ) -> Runtime:
     setup_logging(service, settings.log_level)
     provider = setup_tracing(settings, service)
@@ -181,7 +187,8 @@ async def start_runtime(
             consumer.verify_with(verifier)
         consumer.attach(broker)
     await broker.start()
-    rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
+    if publishes:
+        rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
     log.info("service started", extra={"schema": schema})
     return rt
 

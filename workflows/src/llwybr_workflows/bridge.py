@@ -106,6 +106,10 @@ def create_app() -> FastAPI:
         needs_temporal=True,
         consumers=consumers,
         title="Llwybr journey bridge",
+        # The journey's events leave through the worker's relay, signed as the worker: a
+        # relay here, signing as the bridge, would win the outbox lock now and then and have
+        # every consumer dead-letter what it sent.
+        publishes=False,
     )
 
 
