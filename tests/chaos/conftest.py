@@ -41,7 +41,8 @@ def chaos_stack() -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("LLWYBR_CHAOS_KEEP_HOME"):  # logs to read after a failure
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")
