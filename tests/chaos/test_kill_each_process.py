@@ -36,7 +36,9 @@ import psutil
 import pytest
 
 from llwybr.components import SCHEMAS
+from llwybr.dead_letters import read_dead_letters
 from llwybr.stack import Stack
+from llwybr_contracts import topics
 from tests.integration.helpers import eventually
 from tests.system.test_referral import CARDIFF, referral
 from tests.system.test_temporal_outage import all_running, journeys_running
@@ -226,6 +228,21 @@ def broken(run: Run, got: dict[str, Any]) -> list[str]:
     return wrong
 
 
+async def dead_letters_of(stack: Stack, run: Run) -> list[dict[str, str]]:
+    """The run's dead letters (consumer group, attempts, error), to explain a lost effect."""
+    assert stack.endpoints is not None
+    found: list[dict[str, str]] = []
+    for topic in (topics.REFERRAL, topics.JOURNEY):
+        try:
+            letters = await read_dead_letters(stack.endpoints.kafka, topic)
+        except Exception as exc:
+            found.append({"topic": topic, "unreadable": f"{type(exc).__name__}: {exc}"})
+            continue
+        cases = set(run.cases.values())
+        found += [d.headers for d in letters if (d.envelope() or {}).get("subject") in cases]
+    return found
+
+
 KILLED_AFTER_COMMIT = (
     "a referral killed between committing its case and storing its Idempotency-Key answer "
     "leaves the key in flight: retries get 409 idempotency-key-in-flight until the claim is "
@@ -277,7 +294,7 @@ async def test_kill_9_then_restart_loses_and_doubles_nothing(
     got = await eventually(
         lambda: facts(stack, run, began), lambda g: not broken(run, g), within=RECOVERY, every=1
     )
-    assert not broken(run, got), broken(run, got)
+    assert not broken(run, got), (broken(run, got), await dead_letters_of(stack, run))
     # Journeys last: every case opened in the run, whoever started its journey.
     states = await eventually(
         lambda: journeys_running(stack, got["opened"]), all_running, within=30, every=1
