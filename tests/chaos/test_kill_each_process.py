@@ -250,17 +250,45 @@ KILLED_AFTER_COMMIT = (
     "naming the case, never the first 201"
 )
 
+# The bridge shares the worker's `journey` schema, so its runtime runs an outbox relay on the
+# journey outbox too, signing as "bridge". Both relays take the outbox's advisory lock per batch:
+# whichever wins sends the batch. Consumers accept aln.journey.v1 only from "worker", so every
+# batch the bridge sends is refused ("refused an event with a bad signature") and dead-lettered.
+BRIDGE_RELAYS_JOURNEY = (
+    "while the worker is down the bridge's relay sends the journey outbox signed as 'bridge'; "
+    "every consumer refuses and dead-letters those events: cases lose their JourneyStarted "
+    "notification and their s.20 health request"
+)
+# With both relays up the same race decides now and then, so a kind that does not touch the
+# worker may lose an event or may not: not strict, or an unlucky pass would fail the run.
+BRIDGE_WINS_SOMETIMES = (
+    "the bridge's relay wins the journey outbox's lock now and then and sends journey events "
+    "signed as 'bridge', which every consumer refuses and dead-letters (seen in two runs of "
+    "three for this kind): a JourneyStarted notification or s.20 health request is lost"
+)
+
+
+def racing(kind: str) -> Any:
+    return pytest.param(
+        kind,
+        marks=pytest.mark.xfail(reason=BRIDGE_WINS_SOMETIMES, raises=AssertionError, strict=False),
+    )
+
+
 KINDS = [
     pytest.param(
         "referral",
         marks=pytest.mark.xfail(reason=KILLED_AFTER_COMMIT, raises=AssertionError, strict=True),
     ),
-    "worker",
+    pytest.param(
+        "worker",
+        marks=pytest.mark.xfail(reason=BRIDGE_RELAYS_JOURNEY, raises=AssertionError, strict=True),
+    ),
     "bridge",
-    "notifications",
-    "kafka",
-    "temporal",
-    "postgres",
+    racing("notifications"),
+    racing("kafka"),
+    racing("temporal"),
+    racing("postgres"),
 ]
 
 
