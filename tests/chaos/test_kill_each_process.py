@@ -263,8 +263,8 @@ BRIDGE_RELAYS_JOURNEY = (
 # worker may lose an event or may not: not strict, or an unlucky pass would fail the run.
 BRIDGE_WINS_SOMETIMES = (
     "the bridge's relay wins the journey outbox's lock now and then and sends journey events "
-    "signed as 'bridge', which every consumer refuses and dead-letters (seen in two runs of "
-    "three for this kind): a JourneyStarted notification or s.20 health request is lost"
+    "signed as 'bridge', which every consumer refuses and dead-letters: a JourneyStarted "
+    "notification or an s.20 health request is lost"
 )
 
 
