@@ -1,0 +1,341 @@
+"""Keep the proof running: on a private embedded stack, SIGKILL each kind of process in turn
+while clients post referrals and commands, start it again, and check that nothing was lost or
+doubled once the stack has recovered.
+
+The clients behave like real ones: a POST that gets a 5xx, a 503 or no answer at all is sent
+again with the same `Idempotency-Key`, so a retry after a lost answer gets the first answer.
+
+Invariants, for every kind:
+- every 201 has exactly one case (one child, one case per learner posted);
+- every case opened during the run has a running journey `case-<id>` that answers its status
+  query (the bridge or, failing that, the worker's reconciler starts a missing one);
+- every case has exactly one `JourneyStarted` notification;
+- every accepted s.20 command has exactly one health request, the one the 202 named;
+- no outbox row of any service is left unsent.
+
+The embedded broker keeps messages in memory only: after it is killed the documented recovery is
+`llwybr replay --since TIME`, which the test runs as an operator would.
+"""
+
+import asyncio
+import contextlib
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from llwybr.components import SCHEMAS
+from llwybr.dead_letters import read_dead_letters
+from llwybr.stack import Stack
+from llwybr_contracts import topics
+from tests.integration.helpers import eventually
+from tests.system.test_referral import CARDIFF, referral
+from tests.system.test_temporal_outage import all_running, journeys_running
+
+pytestmark = pytest.mark.chaos
+
+REFERRALS = 10  # per kind: on a busy 2-core machine 20 took over two minutes per kind
+STAGGER = 0.4  # seconds between clients starting, so the kill lands mid-run
+KILL_AFTER = 1.5  # seconds into the run
+DOWN_FOR = 2.0  # seconds the killed process stays dead before it is started again
+CLIENT_PATIENCE = 120.0  # seconds a client keeps retrying one request
+RECOVERY = 90.0  # seconds the stack has to meet every invariant after the restart
+# 5xx (503 included: a dependency is down or a journey is not there yet) is worth a retry.
+RETRYABLE = range(500, 600)
+
+
+@dataclass
+class Run:
+    """What the clients of one kind's run got back."""
+
+    cases: dict[str, str] = field(default_factory=dict)  # family name -> case id (a 201)
+    requests: dict[str, str] = field(default_factory=dict)  # case id -> health request id
+    retries: int = 0
+    log: list[str] = field(default_factory=list)  # every attempt, for a failure's message
+
+
+def in_flight(response: httpx.Response) -> bool:
+    """The first request with this key has no answer yet: try again after Retry-After."""
+    if response.status_code != 409:
+        return False
+    with contextlib.suppress(ValueError):
+        return bool(response.json().get("code") == "idempotency-key-in-flight")
+    return False
+
+
+async def post_until_answered(
+    http: httpx.AsyncClient, path: str, body: Any, headers: dict[str, str], run: Run
+) -> httpx.Response:
+    """POST like a real client: the same key on every attempt, again after 5xx or no answer."""
+    key = str(uuid.uuid4())
+    headers = {**headers, "Idempotency-Key": key}
+    deadline = time.monotonic() + CLIENT_PATIENCE
+    while True:
+        try:
+            response = await http.post(path, json=body, headers=headers)
+            run.log.append(f"{time.time():.1f} {path} {key[:8]} {response.status_code}")
+            if response.status_code not in RETRYABLE and not in_flight(response):
+                return response
+            why = f"HTTP {response.status_code}: {response.text[:300]}"
+        except httpx.TransportError as exc:  # refused, reset, timed out: the answer is lost
+            why = f"{type(exc).__name__}: {exc}"
+            run.log.append(f"{time.time():.1f} {path} {key[:8]} {why[:60]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"POST {path} still failing after {CLIENT_PATIENCE:g} s: {why}")
+        run.retries += 1
+        await asyncio.sleep(0.5)
+
+
+async def client(stack: Stack, officer: dict[str, str], run: Run, delay: float) -> None:
+    """One referral, then an s.20 health request on its case (the LA may ask for a school's)."""
+    await asyncio.sleep(delay)
+    body = referral()
+    # Longer than the 10 s a twin request waits for the first one's answer.
+    async with httpx.AsyncClient(base_url=stack.url_of("referral"), timeout=30) as http:
+        created = await post_until_answered(http, "/api/v1/referrals", body, officer, run)
+        assert created.status_code == 201, (created.text, run.log)
+        case_id: str = created.json()["case_id"]
+        run.cases[body["learner"]["family_name"]] = case_id
+        path = f"/api/v1/cases/{case_id}/health-requests"
+        asked = await post_until_answered(http, path, {"reason": "speech"}, officer, run)
+        assert asked.status_code == 202, (asked.text, run.log)
+        run.requests[case_id] = asked.json()["request_id"]
+
+
+def kill9(stack: Stack, name: str) -> None:
+    """SIGKILL the recorded process `name` (its process group when it leads one), no warning."""
+    proc = stack.live_processes()[name]
+    children = proc.children(recursive=True)
+    if os.getpgid(proc.pid) == proc.pid:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
+    with contextlib.suppress(psutil.TimeoutExpired):
+        proc.wait(10)
+    # A PostgreSQL backend exits by itself once it sees its postmaster gone; a new postmaster
+    # cannot start while one still holds the old shared memory.
+    _, left = psutil.wait_procs(children, timeout=10)
+    for p in left:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+def replay_since(stack: Stack, began: float) -> subprocess.CompletedProcess[str]:
+    """`llwybr replay --since <a few minutes>`, run as an operator would after a broker loss."""
+    minutes = math.ceil((time.time() - began) / 60) + 1
+    env = {k: v for k, v in stack.environ.items() if not k.startswith("LLWYBR_")}
+    return subprocess.run(
+        [
+            sys.executable,
+            *("-m", "llwybr.cli", "replay"),
+            "--since",
+            f"{minutes}m",
+            "--home",
+            str(stack.home),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def superuser_dsn(stack: Stack) -> str:
+    assert stack.endpoints is not None
+    return stack.endpoints.database_url.replace("+asyncpg", "", 1)
+
+
+async def facts(stack: Stack, run: Run, opened_since: float) -> dict[str, Any]:
+    """What the databases hold for this run; raises nothing (a down database is a fact too)."""
+    names = list(run.cases)
+    case_ids = list(run.cases.values())
+    try:
+        conn = await asyncpg.connect(superuser_dsn(stack), timeout=5)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        per_learner = await conn.fetch(
+            "SELECT ch.family_name, count(DISTINCT ch.id) AS children, "
+            "array_agg(c.id) AS cases FROM referral.children ch "
+            "LEFT JOIN referral.cases c ON c.child_id = ch.id "
+            "WHERE ch.family_name = ANY($1) GROUP BY ch.family_name",
+            names,
+        )
+        opened = await conn.fetch(
+            "SELECT id FROM referral.cases WHERE opened_at >= to_timestamp($1)", opened_since
+        )
+        started = await conn.fetch(
+            "SELECT case_id, count(*) AS n FROM notifications.notifications "
+            "WHERE kind = 'journey-started' AND case_id = ANY($1) GROUP BY case_id",
+            case_ids,
+        )
+        health = await conn.fetch(
+            "SELECT case_id, array_agg(request_id) AS ids FROM health_liaison.health_requests "
+            "WHERE case_id = ANY($1) GROUP BY case_id",
+            case_ids,
+        )
+        unsent = {}
+        for schema in SCHEMAS:
+            exists = await conn.fetchval("SELECT to_regclass($1)", f"{schema}.outbox")
+            if exists:
+                q = f'SELECT count(*) FROM "{schema}".outbox WHERE sent_at IS NULL'
+                unsent[schema] = await conn.fetchval(q)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close()
+    return {
+        "cases": {r["family_name"]: (r["children"], sorted(r["cases"])) for r in per_learner},
+        "opened": sorted(r["id"] for r in opened),
+        "journey_started": {r["case_id"]: r["n"] for r in started},
+        "health_requests": {r["case_id"]: sorted(r["ids"]) for r in health},
+        "unsent": {k: v for k, v in unsent.items() if v},
+    }
+
+
+def broken(run: Run, got: dict[str, Any]) -> list[str]:
+    """Every invariant the database facts break (empty: all hold)."""
+    if "error" in got:
+        return [got["error"]]
+    wrong = []
+    for name, case_id in run.cases.items():
+        if got["cases"].get(name) != (1, [case_id]):
+            wrong.append(f"learner {name}: {got['cases'].get(name)} instead of one case {case_id}")
+        if got["journey_started"].get(case_id) != 1:
+            n = got["journey_started"].get(case_id, 0)
+            wrong.append(f"case {case_id}: {n} JourneyStarted notifications")
+        if got["health_requests"].get(case_id) != [run.requests.get(case_id)]:
+            ids = got["health_requests"].get(case_id)
+            wrong.append(
+                f"case {case_id}: health requests {ids}, 202 named {run.requests.get(case_id)}"
+            )
+    if extra := set(got["opened"]) - set(run.cases.values()):
+        wrong.append(f"cases opened that no client was answered with: {sorted(extra)}")
+    if got["unsent"]:
+        wrong.append(f"unsent outbox rows: {got['unsent']}")
+    return wrong
+
+
+async def dead_letters_of(stack: Stack, run: Run) -> list[dict[str, str]]:
+    """The run's dead letters (consumer group, attempts, error), to explain a lost effect."""
+    assert stack.endpoints is not None
+    found: list[dict[str, str]] = []
+    for topic in (topics.REFERRAL, topics.JOURNEY):
+        try:
+            letters = await read_dead_letters(stack.endpoints.kafka, topic)
+        except Exception as exc:
+            found.append({"topic": topic, "unreadable": f"{type(exc).__name__}: {exc}"})
+            continue
+        cases = set(run.cases.values())
+        found += [d.headers for d in letters if (d.envelope() or {}).get("subject") in cases]
+    return found
+
+
+KILLED_AFTER_COMMIT = (
+    "a referral killed between committing its case and storing its Idempotency-Key answer "
+    "leaves the key in flight: retries get 409 idempotency-key-in-flight until the claim is "
+    "60 s old (ABANDONED_AFTER), then the route runs again and answers 409 duplicate-referral "
+    "naming the case, never the first 201"
+)
+
+# The bridge shares the worker's `journey` schema, so its runtime runs an outbox relay on the
+# journey outbox too, signing as "bridge". Both relays take the outbox's advisory lock per batch:
+# whichever wins sends the batch. Consumers accept aln.journey.v1 only from "worker", so every
+# batch the bridge sends is refused ("refused an event with a bad signature") and dead-lettered.
+BRIDGE_RELAYS_JOURNEY = (
+    "while the worker is down the bridge's relay sends the journey outbox signed as 'bridge'; "
+    "every consumer refuses and dead-letters those events: cases lose their JourneyStarted "
+    "notification and their s.20 health request"
+)
+# With both relays up the same race decides now and then, so a kind that does not touch the
+# worker may lose an event or may not: not strict, or an unlucky pass would fail the run.
+BRIDGE_WINS_SOMETIMES = (
+    "the bridge's relay wins the journey outbox's lock now and then and sends journey events "
+    "signed as 'bridge', which every consumer refuses and dead-letters: a JourneyStarted "
+    "notification or an s.20 health request is lost"
+)
+
+
+def racing(kind: str) -> Any:
+    return pytest.param(
+        kind,
+        marks=pytest.mark.xfail(reason=BRIDGE_WINS_SOMETIMES, raises=AssertionError, strict=False),
+    )
+
+
+# Seen once: the s.20 command of a client retrying with the same key across the PostgreSQL kill
+# reached the journey twice, so the case had two health requests, the 202 naming one of them.
+POSTGRES_DOUBLES = (
+    "a case got two s.20 health requests after its client retried the command, with the same "
+    "Idempotency-Key, across the PostgreSQL kill; in another run a journey event sent by the "
+    "bridge's relay was refused and dead-lettered instead"
+)
+
+KINDS = [
+    pytest.param(
+        "referral",
+        marks=pytest.mark.xfail(reason=KILLED_AFTER_COMMIT, raises=AssertionError, strict=True),
+    ),
+    pytest.param(
+        "worker",
+        marks=pytest.mark.xfail(reason=BRIDGE_RELAYS_JOURNEY, raises=AssertionError, strict=True),
+    ),
+    "bridge",
+    racing("notifications"),
+    racing("kafka"),
+    racing("temporal"),
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.xfail(reason=POSTGRES_DOUBLES, raises=AssertionError, strict=False),
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_kill_9_then_restart_loses_and_doubles_nothing(
+    chaos_stack: Stack, chaos_token: Callable[..., str], kind: str
+) -> None:
+    stack = chaos_stack
+    officer = {"Authorization": f"Bearer {chaos_token('la-officer', 'la:' + CARDIFF)}"}
+    run = Run()
+    began = time.time()
+    load = asyncio.gather(
+        *(client(stack, officer, run, i * STAGGER) for i in range(REFERRALS)),
+    )
+
+    await asyncio.sleep(KILL_AFTER)
+    kill9(stack, kind)
+    run.log.append(f"{time.time():.1f} killed {kind}")
+    await asyncio.sleep(DOWN_FOR)
+    # Stack.restart: the recorded process is gone, so this starts it again as it was.
+    await asyncio.to_thread(stack.restart, kind)
+    run.log.append(f"{time.time():.1f} restarted {kind}")
+    if kind == "kafka":
+        # Tansu kept what it had in memory: the operator's documented recovery.
+        replay = await asyncio.to_thread(replay_since, stack, began)
+        assert replay.returncode == 0, replay.stderr
+
+    await load
+    assert len(run.cases) == REFERRALS and len(run.requests) == REFERRALS
+
+    got = await eventually(
+        lambda: facts(stack, run, began), lambda g: not broken(run, g), within=RECOVERY, every=1
+    )
+    assert not broken(run, got), (broken(run, got), await dead_letters_of(stack, run))
+    # Journeys last: every case opened in the run, whoever started its journey.
+    states = await eventually(
+        lambda: journeys_running(stack, got["opened"]), all_running, within=30, every=1
+    )
+    assert all_running(states), {k: v for k, v in states.items() if v != "running"}
