@@ -250,37 +250,11 @@ KILLED_AFTER_COMMIT = (
     "naming the case, never the first 201"
 )
 
-# The bridge shares the worker's `journey` schema, so its runtime runs an outbox relay on the
-# journey outbox too, signing as "bridge". Both relays take the outbox's advisory lock per batch:
-# whichever wins sends the batch. Consumers accept aln.journey.v1 only from "worker", so every
-# batch the bridge sends is refused ("refused an event with a bad signature") and dead-lettered.
-BRIDGE_RELAYS_JOURNEY = (
-    "while the worker is down the bridge's relay sends the journey outbox signed as 'bridge'; "
-    "every consumer refuses and dead-letters those events: cases lose their JourneyStarted "
-    "notification and their s.20 health request"
-)
-# With both relays up the same race decides now and then, so a kind that does not touch the
-# worker may lose an event or may not: not strict, or an unlucky pass would fail the run.
-BRIDGE_WINS_SOMETIMES = (
-    "the bridge's relay wins the journey outbox's lock now and then and sends journey events "
-    "signed as 'bridge', which every consumer refuses and dead-letters: a JourneyStarted "
-    "notification or an s.20 health request is lost"
-)
-
-
-def racing(kind: str) -> Any:
-    return pytest.param(
-        kind,
-        marks=pytest.mark.xfail(reason=BRIDGE_WINS_SOMETIMES, raises=AssertionError, strict=False),
-    )
-
-
 # Seen once: the s.20 command of a client retrying with the same key across the PostgreSQL kill
 # reached the journey twice, so the case had two health requests, the 202 naming one of them.
 POSTGRES_DOUBLES = (
     "a case got two s.20 health requests after its client retried the command, with the same "
-    "Idempotency-Key, across the PostgreSQL kill; in another run a journey event sent by the "
-    "bridge's relay was refused and dead-lettered instead"
+    "Idempotency-Key, across the PostgreSQL kill"
 )
 
 KINDS = [
@@ -288,17 +262,15 @@ KINDS = [
         "referral",
         marks=pytest.mark.xfail(reason=KILLED_AFTER_COMMIT, raises=AssertionError, strict=True),
     ),
-    pytest.param(
-        "worker",
-        marks=pytest.mark.xfail(reason=BRIDGE_RELAYS_JOURNEY, raises=AssertionError, strict=True),
-    ),
+    "worker",
     "bridge",
-    racing("notifications"),
-    racing("kafka"),
-    racing("temporal"),
+    "notifications",
+    "kafka",
+    "temporal",
     pytest.param(
         "postgres",
-        marks=pytest.mark.xfail(reason=POSTGRES_DOUBLES, raises=AssertionError, strict=False),
+        # Not run by default: a failing kind waits out its whole recovery window (160 s here).
+        marks=pytest.mark.xfail(reason=POSTGRES_DOUBLES, run=False),
     ),
 ]
 
