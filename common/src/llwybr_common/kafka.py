@@ -100,6 +100,11 @@ class IdempotentConsumer:
             return "ok"
         return f"waiting for {self.blocked_on} since {self.blocked_since.isoformat(timespec='seconds')}"
 
+    @property
+    def outage_retries(self) -> int:
+        """Tries made against a dependency that is down, in the current outage."""
+        return self._outage_retries
+
     def verify_with(self, verifier: EventVerifier) -> None:
         """The producers' keys; the runtime sets them for the consumers a service declares."""
         self._verifier = verifier
