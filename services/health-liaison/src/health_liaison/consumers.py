@@ -7,7 +7,6 @@ deadline events of the `health-response` clock.
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from health_liaison import service
-from health_liaison.routing import HEALTH_RESPONSE
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime
 from llwybr_contracts import topics
@@ -22,6 +21,7 @@ from llwybr_contracts.events import (
     HealthInputRequested,
     HealthInputWithdrawn,
 )
+from llwybr_contracts.vocabulary import RuleId
 
 GROUP = "health-liaison"
 
@@ -41,7 +41,7 @@ async def on_health_input_withdrawn(
 async def on_clock_changed(
     session: AsyncSession, envelope: CloudEvent, event: ClockChanged
 ) -> None:
-    if event.rule != HEALTH_RESPONSE or event.request_id is None:
+    if event.rule != RuleId.HEALTH_RESPONSE or event.request_id is None:
         return
     await service.follow_clock(
         session,
@@ -53,7 +53,7 @@ async def on_clock_changed(
 
 
 async def on_deadline(session: AsyncSession, envelope: CloudEvent, event: DeadlineEvent) -> None:
-    if event.rule != HEALTH_RESPONSE or event.request_id is None:
+    if event.rule != RuleId.HEALTH_RESPONSE or event.request_id is None:
         return
     await service.note_deadline(
         session,

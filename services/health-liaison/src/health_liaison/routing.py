@@ -15,8 +15,6 @@ from llwybr_clock.calendar import bank_holiday_snapshot
 from llwybr_clock.shipped import HealthBoard, find_authority, health_boards
 from llwybr_contracts.vocabulary import RuleId
 
-HEALTH_RESPONSE = RuleId.HEALTH_RESPONSE
-
 
 @dataclass(frozen=True)
 class ClockReading:
@@ -49,5 +47,5 @@ def all_boards() -> tuple[HealthBoard, ...]:
 def health_response_due(received_on: date) -> ClockReading:
     """Regs reg 11: six weeks from receipt, rolled over to a working day (reg 2(4))."""
     snapshot = bank_holiday_snapshot(received_on.year, received_on.year + 1)
-    clock = StatutoryClock(rule=HEALTH_RESPONSE, start=received_on, calendar=snapshot)
+    clock = StatutoryClock(rule=RuleId.HEALTH_RESPONSE, start=received_on, calendar=snapshot)
     return ClockReading(due=clock.due(), calendar_version=snapshot.version)

@@ -477,7 +477,10 @@ async def load_case(
         decided = access.decided_by(case, la_reconsidering=await _la_reconsidering(uow, case_id))
         if not access.can_act(uow.principal, action, decided):
             uow.deny(resource="case", resource_id=case_id, case_id=case_id)
-            raise AccessDenied("access.action-not-allowed", action=action, decided_by=decided)
+            raise AccessDenied(
+                "access.action-not-allowed",
+                extra={"action": action.value, "decided_by": decided.value},
+            )
     child = await uow.session.get(Child, case.child_id)
     assert child is not None
     return case, child
