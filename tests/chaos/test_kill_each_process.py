@@ -243,35 +243,14 @@ async def dead_letters_of(stack: Stack, run: Run) -> list[dict[str, str]]:
     return found
 
 
-KILLED_AFTER_COMMIT = (
-    "a referral killed between committing its case and storing its Idempotency-Key answer "
-    "leaves the key in flight: retries get 409 idempotency-key-in-flight until the claim is "
-    "60 s old (ABANDONED_AFTER), then the route runs again and answers 409 duplicate-referral "
-    "naming the case, never the first 201"
-)
-
-# Seen once: the s.20 command of a client retrying with the same key across the PostgreSQL kill
-# reached the journey twice, so the case had two health requests, the 202 naming one of them.
-POSTGRES_DOUBLES = (
-    "a case got two s.20 health requests after its client retried the command, with the same "
-    "Idempotency-Key, across the PostgreSQL kill"
-)
-
 KINDS = [
-    pytest.param(
-        "referral",
-        marks=pytest.mark.xfail(reason=KILLED_AFTER_COMMIT, raises=AssertionError, strict=True),
-    ),
+    "referral",
     "worker",
     "bridge",
     "notifications",
     "kafka",
     "temporal",
-    pytest.param(
-        "postgres",
-        # Not run by default: a failing kind waits out its whole recovery window (160 s here).
-        marks=pytest.mark.xfail(reason=POSTGRES_DOUBLES, run=False),
-    ),
+    "postgres",
 ]
 
 

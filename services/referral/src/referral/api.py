@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from llwybr_common.auth import CurrentPrincipal
 from llwybr_common.errors import AccessDenied, FieldError, Invalid, NotFound
+from llwybr_common.idempotency import stable_id
 from llwybr_common.runtime import Runtime
 from llwybr_common.unit_of_work import UnitOfWork, unit_of_work
 from llwybr_common.wales import Today
@@ -247,7 +248,8 @@ async def post_health_request(
     journey: JourneyDep,
     today: Today,
 ) -> HealthRequestAcceptedPublic:
-    request_id = str(uuid.uuid4())  # this service mints request ids
+    # This service mints request ids; a retry of the same Idempotency-Key mints the same one.
+    request_id = stable_id("health-request")
     payload = j.RequestHealthInput(actor=principal.subject, request_id=request_id, sent_on=today)
     await run_command(
         rt,
