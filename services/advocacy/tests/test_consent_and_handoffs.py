@@ -2,13 +2,14 @@
 provider's inbox shows the case's open clocks with the appeal window's days left, the provider
 accepts (`AdvocacyHandoffAccepted`) or declines, and withdrawal ends access at once."""
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from advocacy.models import AdvocacyConsent, AdvocacyHandoff
 
-from .conftest import CARDIFF, SNAP, SWANSEA, Desk
+from .conftest import CARDIFF, SNAP, SWANSEA, TODAY, Desk
 
 pytestmark = pytest.mark.service
 
@@ -53,6 +54,7 @@ async def test_consent_then_handoff_then_inbox_with_the_appeal_window(desk: Desk
     assert item["provider_name"] == {"cy": "SNAP Cymru", "en": "SNAP Cymru"}
     # Friday 27 November + 5 working days: Friday 4 December.
     assert item["offered_on"] == "2026-11-27" and item["accept_by"] == "2026-12-04"
+    assert item["late"] is False
     # Open clocks only; the appeal window with its days left (27 Nov -> 19 Jan: 53 days).
     assert [c["rule"] for c in item["clocks"]] == ["tribunal-appeal"]
     assert item["appeal_window"] == {
@@ -93,6 +95,23 @@ async def test_consent_then_handoff_then_inbox_with_the_appeal_window(desk: Desk
     assert again.status_code == 409 and again.json()["code"] == "advocacy.handoff-not-offered"
     assert ("create", "advocacy-consent", "ok") in await desk.audit(case_id)
     assert consent_id
+
+
+async def test_a_handoff_unanswered_after_five_working_days_is_late(desk: Desk) -> None:
+    case_id = desk.case()
+    await desk.consent(case_id)
+    handoff_id = await desk.handoff(case_id)  # Friday 27 November: answer by Friday 4 December
+
+    async def late_on(day: date) -> bool:
+        desk.app.state.today = lambda: day
+        try:
+            r = await desk.http.get("/api/v1/advocacy-handoffs", headers=desk.advocate())
+        finally:
+            desk.app.state.today = lambda: TODAY
+        [item] = [i for i in r.json()["items"] if i["handoff_id"] == handoff_id]
+        return bool(item["late"])
+
+    assert [await late_on(date(2026, 12, 4)), await late_on(date(2026, 12, 7))] == [False, True]
 
 
 async def test_the_provider_declines_with_a_reason(desk: Desk) -> None:

@@ -84,6 +84,8 @@ async def case_facts(cases: ReferralCases, case_id: str) -> CaseFacts:
 async def post_consent(
     case_id: str, body: ConsentCreate, rt: Rt, who: Who, cases: Cases, on: Today
 ) -> CreatedPublic:
+    # Refused before the claim-check: the answer then says nothing of whether the case exists.
+    service.require_own_provider(who, body.provider)
     case = await case_facts(cases, case_id)
     async with unit_of_work(rt, who.principal, purpose="POST advocacy-consents") as uow:
         consent = await service.record_consent(uow, viewer=who, case=case, body=body, today=on)

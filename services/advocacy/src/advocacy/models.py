@@ -215,6 +215,7 @@ class HandoffPublic(BaseModel):
     consent_standing: bool
     offered_on: date
     accept_by: date
+    late: bool = PydField(description="still offered after its accept-by date")
     advocate: str | None
     accepted_on: date | None
     declined_on: date | None

@@ -109,6 +109,12 @@ async def standing_consent(
     return next((c for c in rows if consent_standing(c, today)), None)
 
 
+def require_own_provider(viewer: Viewer, provider: str) -> None:
+    """A provider records consent on the family's behalf for itself only."""
+    if not viewer.is_case_team and not viewer.of_provider(provider):
+        raise AccessDenied("advocacy.other-provider", provider=provider)
+
+
 async def record_consent(
     uow: UnitOfWork, *, viewer: Viewer, case: CaseFacts, body: ConsentCreate, today: date
 ) -> AdvocacyConsent:

@@ -59,6 +59,7 @@ def handoff_public(
         consent_standing=standing,
         offered_on=handoff.offered_on,
         accept_by=handoff.accept_by,
+        late=handoff.status == HandoffStatus.OFFERED and today > handoff.accept_by,
         advocate=handoff.advocate,
         accepted_on=handoff.accepted_on,
         declined_on=handoff.declined_on,
