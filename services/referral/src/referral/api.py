@@ -19,6 +19,7 @@ from llwybr_common.wales import Today
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
 from referral import access, intake, service, views
+from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
 from referral.journey_client import Journey, TemporalJourney
 from referral.models import Case, CaseClock, CaseNote, TimelineEntry
@@ -56,8 +57,18 @@ def journey(request: Request) -> Journey:
     return fake or TemporalJourney(runtime(request).temporal)
 
 
+def advocacy(request: Request) -> AdvocacyDirectory:
+    """Who may read a case as its advocate; a test may set `app.state.advocacy` to a stub."""
+    found: AdvocacyDirectory | None = getattr(request.app.state, "advocacy", None)
+    if found is None:
+        found = AdvocacyDirectory(runtime(request).settings)
+        request.app.state.advocacy = found
+    return found
+
+
 Rt = Annotated[Runtime, Depends(runtime)]
 JourneyDep = Annotated[Journey, Depends(journey)]
+Advocacy = Annotated[AdvocacyDirectory, Depends(advocacy)]
 
 
 # --- intake --------------------------------------------------------------------------------
@@ -115,10 +126,21 @@ async def get_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseDetailPublic)
 async def get_case(
-    case_id: str, rt: Rt, journey: JourneyDep, principal: CurrentPrincipal, today: Today
+    case_id: str,
+    rt: Rt,
+    journey: JourneyDep,
+    advocates: Advocacy,
+    principal: CurrentPrincipal,
+    today: Today,
 ) -> CaseDetailPublic:
-    async with unit_of_work(rt, principal, purpose="read case") as uow:
-        case, child = await service.load_case(uow, case_id)
+    # An advocate's access is the advocacy service's to say (consent and handoff live there),
+    # asked before our transaction opens and on every read.
+    grant = await advocates.grant(principal, case_id)
+    purpose = "read case"
+    if grant is not None and grant.granted:
+        purpose = f"read case as advocate (consent {grant.consent_id}, handoff {grant.handoff_id})"
+    async with unit_of_work(rt, principal, purpose=purpose) as uow:
+        case, child = await service.load_case(uow, case_id, advocate=grant)
         uow.audit(action="read", resource="case", resource_id=case_id, case_id=case_id)
         timeline = (
             await uow.session.exec(
@@ -132,9 +154,10 @@ async def get_case(
         ).all()
     # Asked outside the transaction: a slow journey never holds a database connection.
     status = await journey.status(case_id)
-    return views.case_detail(
+    detail = views.case_detail(
         case, child, today, status=status, timeline=timeline, projected=projected
     )
+    return views.for_advocate(detail) if grant is not None else detail
 
 
 @router.get("/cases/{case_id}/learner", response_model=LearnerClaimPublic)

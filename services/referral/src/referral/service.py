@@ -24,6 +24,7 @@ from llwybr_contracts.permissions import CaseAction
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
 from referral import access, routing
+from referral.advocate_access import REVOKED, AdvocateGrant
 from referral.models import (
     Case,
     CaseClock,
@@ -481,16 +482,25 @@ async def _la_reconsidering(uow: UnitOfWork, case_id: str) -> bool:
 
 
 async def load_case(
-    uow: UnitOfWork, case_id: str, *, action: CaseAction | None = None
+    uow: UnitOfWork,
+    case_id: str,
+    *,
+    action: CaseAction | None = None,
+    advocate: AdvocateGrant | None = None,
 ) -> tuple[Case, Child]:
     """The case, if the caller may see it (and, with `action`, take that step on it). A case
     the caller may not see is "not found", exactly as one that does not exist, so that no
     answer reveals that a record exists; a step the caller may not take on a case they can see
-    is 403 with the reason. Both refusals are audited even though the request then fails."""
+    is 403 with the reason. Both refusals are audited even though the request then fails.
+    `advocate`: what the advocacy service said of an advocate caller (reads only): granted
+    while consent stands, 403 with the reason once it no longer does (Act s.69)."""
     case = await uow.session.get(Case, case_id)
     if case is None:
         raise NotFound("not-found.case", case_id=case_id)
-    if not access.can_see(uow.principal, case):
+    if not access.can_see(uow.principal, case) and not (advocate and advocate.granted):
+        if advocate is not None and advocate.access in REVOKED:
+            uow.deny(resource="case", resource_id=case_id, case_id=case_id, outcome=advocate.access)
+            raise AccessDenied(REVOKED[advocate.access])
         uow.deny(resource="case", resource_id=case_id, case_id=case_id, outcome="not-visible")
         raise NotFound("not-found.case", case_id=case_id)
     if action is not None:

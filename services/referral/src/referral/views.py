@@ -71,3 +71,10 @@ def case_detail(
             TimelineEntryPublic(at=t.at.isoformat(), kind=t.kind, detail=t.detail) for t in timeline
         ],
     )
+
+
+def for_advocate(detail: CaseDetailPublic) -> CaseDetailPublic:
+    """An advocate reads the case summary, clocks and timeline the family agreed to share; the
+    learner's NHS number and UPN are no part of advocacy (least privilege)."""
+    learner = detail.learner.model_copy(update={"nhs_number": None, "upn": None})
+    return detail.model_copy(update={"learner": learner})
