@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from llwybr_common.availability import CODE, RETRY_AFTER_SECONDS, database_unreachable
 from llwybr_common.request_guard import read_body, replay_body, send_problem
 
 HEADER = "idempotency-key"
@@ -94,7 +95,15 @@ class IdempotencyKeys:
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
         engine = scope["app"].state.runtime.engine
-        claim, stored = await _claim(engine, caller, key, digest)
+        try:
+            claim, stored = await _claim(engine, caller, key, digest)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                raise
+            # The same answer a route gives with PostgreSQL down (availability.py), not a 500.
+            retry = {"retry-after": str(RETRY_AFTER_SECONDS)}
+            await send_problem(send, 503, CODE, lang, headers=retry)
+            return
         if claim is None:
             if stored is None:
                 await send_problem(
