@@ -1,23 +1,22 @@
 """`Idempotency-Key` on every POST: a client that retries after a lost answer gets the first
 answer again, not a second case, a second s.20 request or a 409.
 
-The first request with a key claims it: it holds a PostgreSQL advisory lock on the key for as
-long as it runs (on its own connection, so the lock dies with the process that holds it) and
-writes a row before the route runs. A concurrent twin waits for its answer instead of running
-too. The answer is stored with the row and replayed, marked `Idempotent-Replayed: true`, to any
-later request with the same key, caller, method, path and body. The same key with a different
-body is refused (422 `idempotency-key-reused`). A 5xx answer is not kept: the request did not
-happen, so a retry may run it. Keys are per caller (the token's subject, verified) and kept for
-24 hours.
+The first request with a key claims it (a row inserted before the route runs, so a concurrent
+twin waits for it instead of running too); the answer is stored with it and replayed, marked
+`Idempotent-Replayed: true`, to any later request with the same key, caller, method, path and
+body. The same key with a different body is refused (422 `idempotency-key-reused`). A 5xx
+answer is not kept: the request did not happen, so a retry may run it. Keys are per caller
+(the token's subject, verified) and kept for 24 hours.
 
 A process killed after its route committed but before the answer was stored leaves a row with
-no answer and no lock: the next request with the key runs the route again at once. Routes make
+no answer: once it is ABANDONED_AFTER old, the next request with the key runs the route again.
+(Holding a lock per request instead would hold a pooled connection per request, and a full pool
+then deadlocks requests waiting for their route's connection: seen under load.) Routes make
 that safe with `stable_id`: what the first attempt created has the id the retry would create,
 so the retry finds it and answers as the first attempt would have.
 """
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import uuid
@@ -25,7 +24,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, LargeBinary, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +33,7 @@ from llwybr_common.request_guard import read_body, replay_body, send_problem
 
 HEADER = "idempotency-key"
 KEEP_FOR = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(seconds=15)  # longer than a twin waits, so a live first one answers
 WAIT_FOR_TWIN = 10.0  # seconds a twin request waits for the first one's answer
 _KEPT_HEADERS = {b"content-type", b"location", b"retry-after"}
 _NAMESPACE = uuid.UUID("5f0c6a52-8a5e-4c5b-9a43-6c1d1e3b9b2f")  # Llwybr's, for uuid5 ids
@@ -96,7 +96,7 @@ class IdempotencyKeys:
         ).hexdigest()
         engine = scope["app"].state.runtime.engine
         try:
-            claim, stored = await _claim(engine, caller, key, digest)
+            claimed, stored = await _claim(engine, caller, key, digest)
         except Exception as exc:
             if not database_unreachable(exc):
                 raise
@@ -104,7 +104,7 @@ class IdempotencyKeys:
             retry = {"retry-after": str(RETRY_AFTER_SECONDS)}
             await send_problem(send, 503, CODE, lang, headers=retry)
             return
-        if claim is None:
+        if not claimed:
             if stored is None:
                 await send_problem(
                     send, 409, "idempotency-key-in-flight", lang, headers={"retry-after": "1"}
@@ -133,10 +133,7 @@ class IdempotencyKeys:
             await self.app(scope, replay_body(body, receive), capture)
         finally:
             _running.reset(token)
-            try:
-                await _settle(claim, caller, key, status, kept, b"".join(chunks))
-            finally:
-                await _release(claim, _lock_id(caller, key))
+            await _settle(engine, caller, key, status, kept, b"".join(chunks))
 
 
 def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
@@ -153,111 +150,79 @@ def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         return None
 
 
-def _lock_id(caller: str, key: str) -> int:
-    """The key's advisory lock: a signed 64-bit number from its caller and key."""
-    digest = hashlib.sha256(f"idempotency\n{caller}\n{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 async def _claim(
     engine: AsyncEngine, caller: str, key: str, digest: str
-) -> tuple[AsyncConnection | None, IdempotencyRecord | None]:
-    """(the connection holding the key's lock, None) when this request runs; otherwise (None,
-    the stored answer), or (None, None) while a live twin still runs it."""
-    lock = _lock_id(caller, key)
+) -> tuple[bool, IdempotencyRecord | None]:
+    """(True, None) when this request runs; (False, the stored answer or None if in flight)."""
+    now = datetime.now(UTC)
     deadline = asyncio.get_running_loop().time() + WAIT_FOR_TWIN
     while True:
-        conn = await engine.connect()
-        try:
-            got = await conn.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock})
-            if got.scalar():
-                stored = await _take(conn, caller, key, digest)
-                if stored is None:
-                    return conn, None  # ours: the lock is held until the answer is stored
-                await _release(conn, lock)
-                return None, stored
-            await conn.close()
-        except BaseException:
-            await _release(conn, lock)
-            raise
-        if asyncio.get_running_loop().time() > deadline:
-            return None, None
-        await asyncio.sleep(0.1)  # a live twin holds the key: wait for its answer
-
-
-async def _take(
-    conn: AsyncConnection, caller: str, key: str, digest: str
-) -> IdempotencyRecord | None:
-    """With the key's lock held: claim the key (None), or the answer already stored for it. A
-    row without an answer and without a lock holder was left by a process that died: take it."""
-    now = datetime.now(UTC)
-    await conn.execute(
-        text("DELETE FROM idempotency_keys WHERE created_at < :old"), {"old": now - KEEP_FOR}
-    )
-    claimed = await conn.execute(
-        text(
-            "INSERT INTO idempotency_keys "
-            "(caller, key, request_hash, status, headers, body, created_at) "
-            "VALUES (:caller, :key, :hash, NULL, '[]', '', :now) "
-            "ON CONFLICT (caller, key) DO UPDATE SET request_hash = :hash, created_at = :now "
-            "WHERE idempotency_keys.status IS NULL "
-            "RETURNING caller"
-        ),
-        {"caller": caller, "key": key, "hash": digest, "now": now},
-    )
-    if claimed.first() is not None:
-        await conn.commit()
-        return None
-    row = (
-        await conn.execute(
-            text(
-                "SELECT request_hash, status, headers, body FROM idempotency_keys "
-                "WHERE caller = :caller AND key = :key"
-            ),
-            {"caller": caller, "key": key},
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM idempotency_keys WHERE created_at < :old"),
+                {"old": now - KEEP_FOR},
+            )
+            inserted = await conn.execute(
+                text(
+                    "INSERT INTO idempotency_keys "
+                    "(caller, key, request_hash, status, headers, body, created_at) "
+                    "VALUES (:caller, :key, :hash, NULL, '[]', '', :now) "
+                    "ON CONFLICT (caller, key) DO UPDATE SET request_hash = :hash, created_at = :now "
+                    "WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < :stale "
+                    "RETURNING caller"
+                ),
+                {
+                    "caller": caller,
+                    "key": key,
+                    "hash": digest,
+                    "now": now,
+                    "stale": now - ABANDONED_AFTER,
+                },
+            )
+            if inserted.first() is not None:
+                return True, None
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT request_hash, status, headers, body FROM idempotency_keys "
+                        "WHERE caller = :caller AND key = :key"
+                    ),
+                    {"caller": caller, "key": key},
+                )
+            ).first()
+        if row is None:
+            continue  # settled as a 5xx and released between the two statements: claim again
+        record = IdempotencyRecord(
+            caller=caller,
+            key=key,
+            request_hash=row.request_hash,
+            status=row.status,
+            headers=row.headers,
+            body=bytes(row.body),
+            created_at=now,
         )
-    ).one()
-    await conn.commit()
-    return IdempotencyRecord(
-        caller=caller,
-        key=key,
-        request_hash=row.request_hash,
-        status=row.status,
-        headers=row.headers,
-        body=bytes(row.body),
-        created_at=now,
-    )
-
-
-async def _release(conn: AsyncConnection, lock: int) -> None:
-    """Unlock and return the connection; one that cannot unlock is closed, never pooled with
-    the lock still held."""
-    try:
-        await conn.rollback()
-        await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock})
-        await conn.commit()
-        await conn.close()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            await conn.invalidate()
-        raise
+        if record.status is not None or record.request_hash != digest:
+            return False, record
+        if asyncio.get_running_loop().time() > deadline:
+            return False, None
+        await asyncio.sleep(0.1)  # the twin is running: wait for its answer
 
 
 async def _settle(
-    conn: AsyncConnection,
+    engine: AsyncEngine,
     caller: str,
     key: str,
     status: int,
     kept: list[tuple[bytes, bytes]],
     body: bytes,
 ) -> None:
-    await conn.rollback()  # whatever the claim left open
-    if status >= 500:
-        await conn.execute(
-            text("DELETE FROM idempotency_keys WHERE caller = :caller AND key = :key"),
-            {"caller": caller, "key": key},
-        )
-    else:
+    async with engine.begin() as conn:
+        if status >= 500:
+            await conn.execute(
+                text("DELETE FROM idempotency_keys WHERE caller = :caller AND key = :key"),
+                {"caller": caller, "key": key},
+            )
+            return
         await conn.execute(
             text(
                 "UPDATE idempotency_keys SET status = :status, headers = :headers, body = :body "
@@ -271,7 +236,6 @@ async def _settle(
                 "key": key,
             },
         )
-    await conn.commit()
 
 
 async def _replay(send: Send, stored: IdempotencyRecord) -> None:
