@@ -1,0 +1,5 @@
+"""The new referral form (placeholder until its own commit)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
