@@ -285,5 +285,5 @@ def test_every_text_the_templates_name_exists_in_welsh_and_english() -> None:
         named |= set(re.findall(r"\bt\(\"([a-z0-9.-]+)\"", source))
         named |= set(re.findall(r"\btext\(\"([a-z0-9.-]+)\"", source))
     assert len(named) > 50
-    missing = sorted(k for k in named if not has_message(f"console.{k}"))
+    missing = sorted(k for k in named if not k.endswith(".") and not has_message(f"console.{k}"))
     assert not missing, missing
