@@ -46,7 +46,8 @@ class FakeServices:
         return httpx.Response(404, json={"code": "not-found", "title": "Not found"})
 
     def last_body(self) -> Any:
-        return json.loads(self.sent[-1].content)
+        """The body of the last POST."""
+        return json.loads([r for r in self.sent if r.method == "POST"][-1].content)
 
 
 @pytest.fixture

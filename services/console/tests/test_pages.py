@@ -287,3 +287,147 @@ def test_every_text_the_templates_name_exists_in_welsh_and_english() -> None:
     assert len(named) > 50
     missing = sorted(k for k in named if not k.endswith(".") and not has_message(f"console.{k}"))
     assert not missing, missing
+
+
+async def test_the_referral_form_shows_the_apis_field_errors_beside_their_fields(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    problem = {
+        "code": "validation",
+        "title": "Invalid request",
+        "errors": [
+            {
+                "field": "learner.given_name",
+                "code": "string-too-short",
+                "reason": "Enter at least 1 character",
+            },
+            {"field": "source", "code": "enum", "reason": "Choose one of the listed values"},
+        ],
+    }
+    fake.on("POST", "/api/v1/referrals", problem, status=422)
+    await sign_in(console)
+    await console.get("/language/en")
+    page = (await console.get("/referrals/new")).text
+    assert 'value="W06000015"' in page  # the officer's own authority, filled in
+    form = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": "k-2",
+        "received_on-day": "20",
+        "received_on-month": "11",
+        "received_on-year": "2026",
+        "learner-date_of_birth-day": "2",
+        "learner-date_of_birth-month": "5",
+        "learner-date_of_birth-year": "2017",
+        "learner-family_name": "Jones",
+        "authority": "W06000015",
+        "concern": "Speech unclear",
+        "learner-looked_after": "yes",
+    }
+    r = await console.post("/referrals/new", data=form)
+    assert r.status_code == 422
+    sent = fake.last_body()
+    assert sent["learner"]["date_of_birth"] == "2017-05-02" and sent["learner"]["looked_after"]
+    assert sent["received_on"] == "2026-11-20"
+    assert 'href="#learner-given_name"' in r.text and 'href="#source"' in r.text
+    assert 'id="learner-given_name-error"' in r.text
+    assert "Enter at least 1 character" in r.text
+    assert 'value="Jones"' in r.text  # what was typed is kept
+
+
+async def test_a_referral_the_api_takes_opens_its_case_page(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    fake.on("POST", "/api/v1/referrals", {"case_id": CASE_ID, "attached": False}, status=201)
+    fake.on("GET", f"/api/v1/cases/{CASE_ID}", detail())
+    await sign_in(console)
+    page = (await console.get("/referrals/new")).text
+    form = {
+        "csrf_token": csrf_of(page),
+        "received_on-day": "20",
+        "received_on-month": "11",
+        "received_on-year": "2026",
+        "learner-date_of_birth-day": "2",
+        "learner-date_of_birth-month": "5",
+        "learner-date_of_birth-year": "2017",
+    }
+    r = await console.post("/referrals/new", data=form)
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{CASE_ID}"
+    page = (await console.get(f"/cases/{CASE_ID}")).text
+    assert "Daeth yr atgyfeiriad i law" in page
+
+
+def health_request(status: str = "open", due: int = 10) -> dict[str, Any]:
+    return {
+        "request_id": "r-1234567890",
+        "case_id": CASE_ID,
+        "board": "W11000029",
+        "authority": "W06000015",
+        "received_on": day(-32),
+        "due": day(due),
+        "days_remaining": due,
+        "status": status,
+        "overdue": due < 0,
+        "assigned_to": None,
+        "clock_state": "running",
+        "outcome": None,
+        "service": None,
+        "learner": {
+            "given_name": "Cai",
+            "family_name": "Jones",
+            "date_of_birth": "2017-05-02",
+            "nhs_number": None,
+        },
+        "reason_for_referral": "Speech unclear",
+    }
+
+
+async def test_the_declo_inbox_counts_down_to_each_due_date(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    fake.on(
+        "GET",
+        "/api/v1/health-requests",
+        {"items": [health_request(due=-3), health_request(due=12)], "next": None},
+    )
+    await sign_in(console, "declo.cav")
+    await console.get("/language/en")
+    r = await console.get("/")
+    assert r.headers["location"] == "/health-requests"  # the DECLO's main page
+    page = (await console.get("/health-requests")).text
+    assert "3 days overdue" in page and "12 days left" in page
+    assert fake.sent[-1].url.params.get_list("status") == ["open", "assigned"]
+
+
+async def test_the_declo_answers_and_the_api_field_errors_show_beside_their_fields(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    fake.on("GET", "/api/v1/health-requests/r-1", health_request())
+    problem = {
+        "code": "validation",
+        "title": "Invalid request",
+        "errors": [
+            {
+                "field": "welsh_delivery",
+                "code": "welsh-delivery-required",
+                "reason": "Say whether in Welsh",
+            }
+        ],
+    }
+    fake.on("POST", "/api/v1/health-requests/r-1/response", problem, status=422)
+    await sign_in(console, "declo.cav")
+    await console.get("/language/en")
+    page = (await console.get("/health-requests/r-1")).text
+    form = {
+        "csrf_token": csrf_of(page),
+        "respond-outcome": "service-identified",
+        "respond-service": "Speech and language therapy",
+    }
+    r = await console.post("/health-requests/r-1/respond", data=form)
+    assert r.status_code == 422
+    assert fake.last_body() == {
+        "outcome": "service-identified",
+        "service": "Speech and language therapy",
+        "welsh_delivery": None,
+        "notes": None,
+    }
+    assert 'href="#respond-welsh_delivery"' in r.text and "Say whether in Welsh" in r.text

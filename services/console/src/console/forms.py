@@ -27,8 +27,7 @@ class FormErrors:
         self.date_fields: set[str] = set()
 
     def id_of(self, field: str) -> str:
-        base = field.replace(".", "-")
-        return f"{self.prefix}{base}"
+        return html_name(self.prefix, field)
 
     def add(self, field: str, message: str) -> None:
         anchor = self.id_of(field) + ("-day" if field in self.date_fields else "")
@@ -68,6 +67,12 @@ def refusal_text(problem: ServiceProblem) -> str:
     return _problem_text(problem)
 
 
+def html_name(prefix: str, field: str) -> str:
+    """A form field's name and id for the API's field (`learner.given_name` ->
+    `learner-given_name`)."""
+    return prefix + field.replace(".", "-")
+
+
 def value(form: FormData, name: str) -> str:
     raw = form.get(name)
     return raw.strip() if isinstance(raw, str) else ""
@@ -79,7 +84,8 @@ def read_date(
     """`<prefix><field>-day/-month/-year` as a date; a missing or impossible date is an error
     beside the field, said as GOV.UK's date pattern says it."""
     errors.date_fields.add(field)
-    parts = [value(form, f"{prefix}{field}-{p}") for p in ("day", "month", "year")]
+    name = html_name(prefix, field)
+    parts = [value(form, f"{name}-{p}") for p in ("day", "month", "year")]
     if not any(parts):
         if required:
             errors.add(field, text("field.date-missing", lang))
