@@ -20,6 +20,7 @@ from console.people import load_people
 from console.services import Services
 from console.templating import STATIC_DIR, render
 from llwybr_common import auth
+from llwybr_common.api_docs import install_api_docs
 from llwybr_common.logs import setup_logging
 from llwybr_common.settings import Settings, get_settings
 
@@ -44,7 +45,10 @@ def create_app(
         finally:
             await app.state.services.close()
 
-    app = FastAPI(title="Llwybr console", version="1.0", lifespan=lifespan, docs_url=None)
+    app = FastAPI(
+        title="Llwybr console", version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    install_api_docs(app, title="Llwybr console")
     app.state.settings = settings
     app.state.console = console
     app.state.services = Services(settings.service_urls, transport)
