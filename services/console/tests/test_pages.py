@@ -431,3 +431,17 @@ async def test_the_declo_answers_and_the_api_field_errors_show_beside_their_fiel
         "notes": None,
     }
     assert 'href="#respond-welsh_delivery"' in r.text and "Say whether in Welsh" in r.text
+
+
+async def test_a_service_that_cannot_answer_is_a_page_that_says_so(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    fake.on("GET", f"/api/v1/cases/{CASE_ID}", down)
+    await sign_in(console)
+    await console.get("/language/en")
+    r = await console.get(f"/cases/{CASE_ID}")
+    assert r.status_code == 503
+    assert "The service is not available at the moment" in r.text

@@ -17,7 +17,7 @@ from console import pages
 from console.config import ConsoleSettings, get_console_settings, session_secret
 from console.identity import SignInRequired
 from console.people import load_people
-from console.services import Services
+from console.services import ServiceProblem, Services
 from console.templating import STATIC_DIR, render
 from llwybr_common import auth
 from llwybr_common.api_docs import install_api_docs
@@ -74,6 +74,12 @@ def create_app(
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/sign-in?next={exc.next_path}", status_code=303)
+
+    @app.exception_handler(ServiceProblem)
+    async def service_problem(request: Request, exc: ServiceProblem) -> Response:
+        """A service that could not answer a page's read: say so, with its reason."""
+        log.warning("a service could not answer", extra={"code": exc.code, "status": exc.status})
+        return render(request, "error.html", status_code=503, kind="unavailable", problem=exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def error_page(request: Request, exc: StarletteHTTPException) -> Response:

@@ -86,6 +86,31 @@ def timeline_rows(case: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return rows
 
 
+async def health_answers(
+    request: Request, user: User, case: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The NHS bodies' answers to this case's s.20 requests, as health-liaison shows them to
+    the case's officers (the outcome and the Welsh-delivery advice, never clinical notes); a
+    request it cannot show now is left out rather than failing the page."""
+    answers = []
+    for clock in case.get("clocks", []):
+        if clock["rule"] != "health-response" or not clock.get("subject"):
+            continue
+        try:
+            answers.append(
+                await services_of(request).call(
+                    request,
+                    user,
+                    "health-liaison",
+                    "GET",
+                    f"/api/v1/health-requests/{clock['subject']}",
+                )
+            )
+        except ServiceProblem:
+            continue
+    return answers
+
+
 async def _page(
     request: Request,
     user: User,
@@ -107,6 +132,7 @@ async def _page(
         status_code=status_code,
         case=case,
         clocks=clock_rows(case, today, lang),
+        health=await health_answers(request, user, case),
         timeline=timeline_rows(case, lang),
         steps=steps,
         open_action=open_action,
