@@ -156,3 +156,119 @@ async def test_an_la_officer_records_a_no_aln_decision_in_the_browser(
         raise
     finally:
         await context.close()
+
+
+async def api(stack: Stack, service: str, method: str, path: str, token: str, **kw: Any) -> Any:
+    async with httpx.AsyncClient(base_url=stack.url_of(service), timeout=30) as http:
+        r = await http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kw)
+    return r
+
+
+@pytest.mark.timeout(900)
+async def test_the_declo_answers_in_the_browser_and_the_officer_sees_the_health_input(
+    running: Stack, token: Callable[..., str], browser: Browser, artefacts: Path
+) -> None:
+    officer = token("la-officer", f"la:{CARDIFF}", subject="la-officer.cardiff")
+    declo = token("declo", "board:W11000029", subject="declo.cav")
+    case_id = await refer(
+        running, {"Authorization": f"Bearer {officer}"}, today_in_wales().isoformat()
+    )
+
+    async def ask() -> httpx.Response:
+        path = f"/api/v1/cases/{case_id}/health-requests"
+        return await api(running, "referral", "POST", path, officer, json={"reason": "Speech"})
+
+    asked = await eventually(ask, lambda r: r.status_code == 202, within=60)  # journey starting
+    assert asked.status_code == 202, asked.text
+    request_id = asked.json()["request_id"]
+
+    async def arrived() -> int:
+        path = f"/api/v1/health-requests/{request_id}"
+        return (await api(running, "health-liaison", "GET", path, declo)).status_code
+
+    assert await eventually(arrived, lambda s: s == 200, within=60) == 200
+
+    console = running.url_of("console")
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    try:
+        await page.goto(f"{console}/sign-in")
+        await page.get_by_role("button", name="Sign in as Gareth Lewis").click()
+        await page.wait_for_url(f"{console}/health-requests")
+        assert await page.get_attribute("html", "lang") == "cy"  # Gareth prefers Welsh
+        row = page.locator(f'#declo-inbox tr[data-request-id="{request_id}"]')
+        assert "42 diwrnod ar ôl" in await row.inner_text()  # Regs reg 11: 6 weeks
+        await accessible(page, "declo-inbox-cy", artefacts)
+
+        await page.get_by_role("link", name="English", exact=True).click()
+        await page.wait_for_url(f"{console}/health-requests")
+        await accessible(page, "declo-inbox-en", artefacts)
+        await row.get_by_role("link").click()
+        await page.wait_for_url(f"{console}/health-requests/{request_id}")
+        await page.get_by_text("Answer the request", exact=True).click()
+        form = page.locator("#respond-form")
+        await form.get_by_label("There is a treatment or service likely to be of benefit").check()
+        await form.get_by_label("The treatment or service").fill("Speech and language therapy")
+        await (
+            form.get_by_role("group", name="Should the service be delivered in Welsh?")
+            .get_by_label("Yes")
+            .check()
+        )
+        await accessible(page, "declo-request-en", artefacts)
+        async with page.expect_navigation(timeout=90_000):
+            await form.get_by_role("button", name="Send the answer").click()
+        problem = page.locator(".govuk-error-summary")
+        assert not await problem.count(), await problem.inner_text()
+        await page.get_by_text("Answer sent to the local authority or school.").wait_for()
+
+        # The officer's case page: the NHS body's answer, and its 6-week clock met once the
+        # journey hears of it (Kafka, the bridge, a signal).
+        await page.get_by_role("button", name="Sign out").click()
+        await page.get_by_role("button", name="Sign in as Siân Evans").click()
+        await page.goto(f"{console}/cases/{case_id}")
+        health = page.locator(f'[data-health-request="{request_id}"]')
+        assert await health.get_attribute("data-status") == "responded"
+        assert "Speech and language therapy" in await health.inner_text()
+
+        async def clock_met() -> str | None:
+            await page.reload()
+            return await page.locator('#clock-table tr[data-rule="health-response"]').get_attribute(
+                "data-tag"
+            )
+
+        assert await eventually(clock_met, lambda tag: tag == "met", within=60, every=1) == "met"
+        await accessible(page, "case-health-answered-en", artefacts)
+    except Exception:
+        await page.screenshot(path=artefacts / "console-declo-failed.png", full_page=True)
+        raise
+    finally:
+        await context.close()
+
+
+async def test_every_services_api_documents_load_with_no_other_host(
+    running: Stack, browser: Browser, artefacts: Path
+) -> None:
+    """Swagger UI and ReDoc with every request to another host refused, as on a council
+    network that blocks CDNs: the pages still draw the API."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    outside: list[str] = []
+
+    async def only_local(route: Any) -> None:
+        if route.request.url.startswith("http://127.0.0.1"):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/*", only_local)
+    try:
+        for service in ("referral", "idp", "health-liaison", "notifications", "advocacy"):
+            await page.goto(f"{running.url_of(service)}/docs")
+            await page.locator(".swagger-ui .info .title").wait_for(timeout=60_000)
+        await page.goto(f"{running.url_of('referral')}/redoc")
+        await page.get_by_role("heading", name="Llwybr referral").first.wait_for(timeout=60_000)
+        await page.screenshot(path=artefacts / "referral-redoc.png")
+        assert not outside, outside
+    finally:
+        await context.close()

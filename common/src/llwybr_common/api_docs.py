@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 VENDOR = Path(__file__).parent / "static" / "vendor"
 ASSETS = "/docs-assets"
 SWAGGER_UI = f"{ASSETS}/swagger-ui-dist-5.35.0"
-REDOC = f"{ASSETS}/redoc-3.0.1"
+REDOC = f"{ASSETS}/redoc-2.5.4"
 
 
 def install_api_docs(app: FastAPI, *, title: str) -> None:
