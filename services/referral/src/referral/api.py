@@ -18,12 +18,13 @@ from llwybr_common.unit_of_work import UnitOfWork, unit_of_work
 from llwybr_common.wales import Today
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
+from llwybr_contracts.vocabulary import RuleId
 from referral import access, intake, service, views
 from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
 from referral.journey_client import Journey, TemporalJourney
 from referral.models import Case, CaseClock, CaseNote, TimelineEntry
-from referral.queries import list_cases
+from referral.queries import list_cases, open_clocks
 from referral.schemas import (
     CaseDetailPublic,
     CasePage,
@@ -103,6 +104,8 @@ async def get_cases(
     state: CaseState | None = None,
     due_before: date | None = None,
     overdue: bool | None = None,
+    rule: RuleId | None = None,
+    reference: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> CasePage:
@@ -118,10 +121,16 @@ async def get_cases(
             due_before=due_before,
             overdue=overdue,
             today=today,
+            rule=rule.value if rule else None,
+            reference=reference.strip() if reference else None,
             limit=limit,
             cursor=cursor,
         )
-    return CasePage(items=[views.case_public(c, ch, today) for c, ch in rows], next=next_cursor)
+        clocks = await open_clocks(session, [c.id for c, _ in rows])
+    return CasePage(
+        items=[views.case_public(c, ch, today, clocks.get(c.id, ())) for c, ch in rows],
+        next=next_cursor,
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailPublic)
