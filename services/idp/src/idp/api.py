@@ -7,7 +7,7 @@ Refusals are domain errors, answered as problem+json in the caller's language.
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from idp import documents, service, views
 from idp.access import viewer_of
@@ -55,6 +55,7 @@ def referral_directory(request: Request) -> ReferralDirectory:
 
 Rt = Annotated[Runtime, Depends(runtime)]
 IDP = "/idps/{idp_id}"
+VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 
 
 async def _plan_view(uow: UnitOfWork, plan_id: str) -> IdpPublic:
@@ -183,7 +184,9 @@ async def issue(
 
 
 @router.get(IDP + "/versions/{n}", response_model=VersionPublic)
-async def get_version(idp_id: str, n: int, rt: Rt, principal: CurrentPrincipal) -> VersionPublic:
+async def get_version(
+    idp_id: str, n: VersionNumber, rt: Rt, principal: CurrentPrincipal
+) -> VersionPublic:
     viewer = viewer_of(principal)
     async with unit_of_work(rt, principal, purpose=f"GET {IDP}/versions/{{n}}") as uow:
         version = await service.read_version(uow, viewer=viewer, idp_id=idp_id, n=n)
@@ -195,7 +198,7 @@ async def get_version(idp_id: str, n: int, rt: Rt, principal: CurrentPrincipal) 
 @router.get(IDP + "/versions/{n}/document")
 async def get_document(
     idp_id: str,
-    n: int,
+    n: VersionNumber,
     rt: Rt,
     principal: CurrentPrincipal,
     directory: Annotated[ReferralDirectory, Depends(referral_directory)],
