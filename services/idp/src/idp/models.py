@@ -187,9 +187,6 @@ class IdpEventRecord(SQLModel, table=True):
 
 # --- HTTP bodies ------------------------------------------------------------------------------
 
-Deliverer = Literal["school", "la"] | str  # or nhs:<board>, checked by the service
-Text = PydField(None, max_length=20_000)
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
