@@ -2,7 +2,8 @@
 authority's case with an ALN decision gets a draft plan; a board's s.20 answer is written in
 as provision the NHS body secures, in Welsh; issued with two items, the journey meets its
 decision clock on the issue date and runs `idp-review` to the day before the anniversary; a
-review held publishes `IdpReviewed`, which meets that clock and starts the next."""
+review held publishes `IdpReviewed`, which meets that clock and starts the next; a transfer
+moves the maintaining body and the new one ceases the plan, which the journey follows."""
 
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system
 
-CARDIFF, CARDIFF_AND_VALE = "W06000015", "W11000029"
+CARDIFF, CARDIFF_AND_VALE, SWANSEA = "W06000015", "W11000029", "W06000011"
 
 
 async def test_an_authoritys_plan_is_drafted_issued_and_reviewed_through_the_journey(
@@ -169,9 +170,36 @@ async def test_an_authoritys_plan_is_drafted_issued_and_reviewed_through_the_jou
             return [f"{e['kind']} {e['detail']}" for e in detail.get("timeline", [])]
 
         def review_met(entries: list[str]) -> bool:
-            return any(e.startswith("ClockMet idp-review") for e in entries)
+            started = [e for e in entries if e.startswith("ClockStarted idp-review")]
+            met = any(e.startswith("ClockMet idp-review") for e in entries)
+            return met and len(started) >= 2  # the first period's clock, then the next one's
 
         entries = await eventually(timeline, review_met, within=60)
         assert review_met(entries), entries
-        restarted = [e for e in entries if e.startswith("ClockStarted idp-review")]
-        assert len(restarted) >= 1
+
+        # Moved to Swansea (Act s.35): Swansea maintains the plan now, and ceases it (s.31).
+        moved = await idp.post(
+            f"{plan_url}/transfers",
+            json={"to_body": f"la:{SWANSEA}", "on": today.isoformat()},
+            headers=officer,
+        )
+        assert moved.status_code == 201 and moved.json()["maintainer"] == f"la:{SWANSEA}"
+        swansea = {"Authorization": f"Bearer {token('la-officer', 'la:' + SWANSEA)}"}
+        for step, body in (
+            (
+                "cease-proposals",
+                {"reason": "left", "detail": "Moved away", "proposed_on": today.isoformat()},
+            ),
+            (
+                "cease-decisions",
+                {"decision": "cease", "decided_on": today.isoformat(), "reasons": "Left"},
+            ),
+        ):
+            r = await idp.post(f"{plan_url}/{step}", json=body, headers=swansea)
+            assert r.status_code == 201, r.text
+
+        # IdpCeased: the journey moves to ceasing and runs the appeal window (Act s.70).
+        def ceasing(entries: list[str]) -> bool:
+            return any(e.startswith("StateChanged idp-active -> ceasing") for e in entries)
+
+        assert ceasing(await eventually(timeline, ceasing, within=60))

@@ -272,3 +272,36 @@ async def test_every_change_and_read_is_audited_with_its_author(desk: Desk) -> N
     assert ("read", "officer-W06000015") in actions
     assert {c.target for c in changes} >= {"aln-description"}
     assert all(c.author == "officer-W06000015" for c in changes)
+
+
+async def test_a_revised_review_gives_the_next_version(desk: Desk) -> None:
+    """Act s.24: a review that revises the plan gives the revised plan that day: the working
+    copy's changes are frozen as the next version and `IdpReviewed` says it was revised."""
+    officer = desk.officer()
+    _, idp_id = await draft(desk, officer)
+    base = f"/api/v1/idps/{idp_id}"
+    await ready_to_issue(desk, idp_id, officer)
+    await desk.http.post(f"{base}/issue", json={"issued_on": "2026-11-02"}, headers=officer)
+    unchanged = await desk.http.post(
+        f"{base}/reviews", json={"held_on": "2026-11-26", "revised": True}, headers=officer
+    )
+    assert unchanged.status_code == 422
+    assert unchanged.json()["errors"][0]["field"] == "revised"
+    await desk.http.put(
+        f"{base}/sections/profile",
+        json={"content": {"important_to_me": "Nofio"}, "reason": "review"},
+        headers=officer,
+    )
+    r = await desk.http.post(
+        f"{base}/reviews",
+        json={"held_on": "2026-11-26", "revised": True, "changes": "Proffil"},
+        headers=officer,
+    )
+    assert r.status_code == 201 and r.json()["version"] == 2
+    v2 = (await desk.http.get(f"{base}/versions/2", headers=officer)).json()
+    assert v2["issued_on"] == "2026-11-26" and v2["diff"] == [
+        {"target": "profile", "change": "changed"}
+    ]
+    await desk.relay()
+    assert [e["data"]["revised"] for e in desk.events("IdpReviewed")] == [True]
+    assert len(desk.events("IdpIssued")) == 1  # the journey hears of the review, not an issue
