@@ -113,7 +113,8 @@ async def world(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> A
             (alnco, lambda c: cardiff_la(c) or the_school(c), DecidingBody.SCHOOL),
         ):
             case_id, idp_id, secret = await seed_plan(desk, headers, deciding_body=body)
-            [first, *spare] = await items(desk, idp_id, headers, per_route + 1)
+            # One spare per DELETE cell, and one for the named check below.
+            [first, *spare] = await items(desk, idp_id, headers, per_route + 2)
             record = Record(f"{body.value} plan", (idp_id, case_id), sees, (secret,))
             plans.append(Plan(record, idp_id, first, spare))
         # A Cardiff case decided with ALN and no plan yet: its officers may open the draft; the
