@@ -45,9 +45,8 @@ from tests.system.test_temporal_outage import all_running, journeys_running
 
 pytestmark = pytest.mark.chaos
 
-REFERRALS = 10  # per kind: on a busy 2-core machine 20 took over two minutes per kind
-STAGGER = 0.4  # seconds between clients starting, so the kill lands mid-run
-KILL_AFTER = 1.5  # seconds into the run
+STAGGER = 1.0  # seconds between clients starting, so every kill lands mid-request
+KILL_AFTER = 1.5  # seconds of load between one kind's restart and the next kill
 DOWN_FOR = 2.0  # seconds the killed process stays dead before it is started again
 CLIENT_PATIENCE = 120.0  # seconds a client keeps retrying one request
 RECOVERY = 90.0  # seconds the stack has to meet every invariant after the restart
@@ -97,7 +96,7 @@ async def post_until_answered(
         await asyncio.sleep(0.5)
 
 
-async def client(stack: Stack, officer: dict[str, str], run: Run, delay: float) -> None:
+async def client(stack: Stack, officer: dict[str, str], run: Run, delay: float = 0) -> None:
     """One referral, then an s.20 health request on its case (the LA may ask for a school's)."""
     await asyncio.sleep(delay)
     body = referral()
@@ -243,69 +242,60 @@ async def dead_letters_of(stack: Stack, run: Run) -> list[dict[str, str]]:
     return found
 
 
-KILLED_AFTER_COMMIT = (
-    "a referral killed between committing its case and storing its Idempotency-Key answer "
-    "leaves the key in flight: retries get 409 idempotency-key-in-flight until the claim is "
-    "60 s old (ABANDONED_AFTER), then the route runs again and answers 409 duplicate-referral "
-    "naming the case, never the first 201"
-)
-
-# Seen once: the s.20 command of a client retrying with the same key across the PostgreSQL kill
-# reached the journey twice, so the case had two health requests, the 202 naming one of them.
-POSTGRES_DOUBLES = (
-    "a case got two s.20 health requests after its client retried the command, with the same "
-    "Idempotency-Key, across the PostgreSQL kill"
-)
-
-KINDS = [
-    pytest.param(
-        "referral",
-        marks=pytest.mark.xfail(reason=KILLED_AFTER_COMMIT, raises=AssertionError, strict=True),
-    ),
-    "worker",
-    "bridge",
-    "notifications",
-    "kafka",
-    "temporal",
-    pytest.param(
-        "postgres",
-        # Not run by default: a failing kind waits out its whole recovery window (160 s here).
-        marks=pytest.mark.xfail(reason=POSTGRES_DOUBLES, run=False),
-    ),
-]
+# In one run, in this order: the broker before PostgreSQL, so the replay after the broker's
+# loss is itself tested against everything the earlier kills left behind.
+KINDS = ["referral", "worker", "bridge", "notifications", "temporal", "kafka", "postgres"]
+# `LLWYBR_CHAOS_ONE_BY_ONE=1`: a run per kind instead, to tell which kill breaks an invariant.
+RUNS = [[kind] for kind in KINDS] if os.environ.get("LLWYBR_CHAOS_ONE_BY_ONE") else [KINDS]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+async def keep_posting(stack: Stack, officer: dict[str, str], run: Run, done: asyncio.Event) -> int:
+    """Start a client every STAGGER seconds until the kills are done; how many were started."""
+    clients: list[asyncio.Task[None]] = []
+    while not done.is_set() or len(clients) < 3:
+        clients.append(asyncio.create_task(client(stack, officer, run, 0)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), STAGGER)
+    await asyncio.gather(*clients)
+    return len(clients)
+
+
+async def kill_in_turn(stack: Stack, kinds: list[str], run: Run, began: float) -> None:
+    for kind in kinds:
+        await asyncio.sleep(KILL_AFTER)  # clients are mid-request when the kill lands
+        kill9(stack, kind)
+        run.log.append(f"{time.time():.1f} killed {kind}")
+        await asyncio.sleep(DOWN_FOR)
+        # Stack.restart: the recorded process is gone, so this starts it again as it was.
+        await asyncio.to_thread(stack.restart, kind)
+        run.log.append(f"{time.time():.1f} restarted {kind}")
+        if kind == "kafka":
+            # Tansu kept what it had in memory: the operator's documented recovery.
+            replay = await asyncio.to_thread(replay_since, stack, began)
+            assert replay.returncode == 0, replay.stderr
+
+
+@pytest.mark.parametrize("kinds", RUNS, ids=lambda kinds: "+".join(kinds))
 async def test_kill_9_then_restart_loses_and_doubles_nothing(
-    chaos_stack: Stack, chaos_token: Callable[..., str], kind: str
+    chaos_stack: Stack, chaos_token: Callable[..., str], kinds: list[str]
 ) -> None:
     stack = chaos_stack
     officer = {"Authorization": f"Bearer {chaos_token('la-officer', 'la:' + CARDIFF)}"}
     run = Run()
     began = time.time()
-    load = asyncio.gather(
-        *(client(stack, officer, run, i * STAGGER) for i in range(REFERRALS)),
-    )
-
-    await asyncio.sleep(KILL_AFTER)
-    kill9(stack, kind)
-    run.log.append(f"{time.time():.1f} killed {kind}")
-    await asyncio.sleep(DOWN_FOR)
-    # Stack.restart: the recorded process is gone, so this starts it again as it was.
-    await asyncio.to_thread(stack.restart, kind)
-    run.log.append(f"{time.time():.1f} restarted {kind}")
-    if kind == "kafka":
-        # Tansu kept what it had in memory: the operator's documented recovery.
-        replay = await asyncio.to_thread(replay_since, stack, began)
-        assert replay.returncode == 0, replay.stderr
-
-    await load
-    assert len(run.cases) == REFERRALS and len(run.requests) == REFERRALS
+    done = asyncio.Event()
+    load = asyncio.create_task(keep_posting(stack, officer, run, done))
+    try:
+        await kill_in_turn(stack, kinds, run, began)
+    finally:
+        done.set()
+    posted = await load
+    assert len(run.cases) == posted and len(run.requests) == posted
 
     got = await eventually(
         lambda: facts(stack, run, began), lambda g: not broken(run, g), within=RECOVERY, every=1
     )
-    assert not broken(run, got), (broken(run, got), await dead_letters_of(stack, run))
+    assert not broken(run, got), (broken(run, got), await dead_letters_of(stack, run), run.log)
     # Journeys last: every case opened in the run, whoever started its journey.
     states = await eventually(
         lambda: journeys_running(stack, got["opened"]), all_running, within=30, every=1

@@ -70,6 +70,11 @@ async def test_a_database_outage_answers_503_and_the_service_recovers_by_itself(
         assert down.json()["code"] == "dependency-unavailable"
         assert down.json()["title"] == "Nid yw gwasanaeth y mae Llwybr yn dibynnu arno ar gael"
         assert (await http.get("/readyz")).status_code == 503
+        # A POST with an Idempotency-Key fails claiming its key first: the same 503, not a 500.
+        keyed = {**headers, "Idempotency-Key": "outage-1"}
+        claimed = await http.post("/api/v1/recipients", json={}, headers=keyed)
+        assert claimed.status_code == 503, claimed.text
+        assert claimed.json()["code"] == "dependency-unavailable"
 
         own_stack.start_one("postgres")
         back = await eventually(notifications, lambda r: r.status_code == 200, within=30)

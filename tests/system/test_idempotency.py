@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from llwybr.stack import Stack
+from llwybr_common.idempotency import ABANDONED_AFTER
 from tests.system.test_referral import CARDIFF, referral
 
 pytestmark = pytest.mark.system
@@ -76,3 +78,51 @@ async def test_keys_belong_to_their_caller(running: Stack, token: Callable[..., 
     )
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json()["case_id"] != second.json()["case_id"]
+
+
+async def forget_answer(stack: Stack, caller: str, key: str) -> None:
+    """What a referral process killed after its route committed, before it stored the answer,
+    leaves behind once ABANDONED_AFTER has passed: the key's row without an answer."""
+    assert stack.endpoints is not None
+    conn = await asyncpg.connect(stack.endpoints.database_url.replace("+asyncpg", "", 1))
+    try:
+        done = await conn.execute(
+            "UPDATE referral.idempotency_keys SET status = NULL, body = '', headers = '[]', "
+            "created_at = created_at - $3::interval WHERE caller = $1 AND key = $2",
+            caller,
+            key,
+            ABANDONED_AFTER,
+        )
+        assert done == "UPDATE 1"
+    finally:
+        await conn.close()
+
+
+async def test_a_retry_after_a_crash_before_the_answer_was_stored_gets_the_first_answer(
+    running: Stack, token: Callable[..., str]
+) -> None:
+    key = str(uuid.uuid4())
+    h = headers_for(token, "officer-f", key)
+    body = referral()
+    first = await post(running, "/api/v1/referrals", body, h)
+    assert first.status_code == 201, first.text
+    case_id = first.json()["case_id"]
+    await forget_answer(running, "officer-f", key)
+    again = await post(running, "/api/v1/referrals", body, h)
+    # Not 409 duplicate-referral against its own first attempt.
+    assert again.status_code == 201, again.text
+    assert again.json()["case_id"] == case_id
+    assert again.json()["referral_id"] == first.json()["referral_id"]
+    assert again.json()["attached"] is False
+
+    # The same for an s.20 request: the retry reaches the journey with the first attempt's
+    # update id, so it gets the first request back rather than a second request or a refusal.
+    ask_key = str(uuid.uuid4())
+    ask = {**h, "Idempotency-Key": ask_key}
+    path = f"/api/v1/cases/{case_id}/health-requests"
+    asked = await post(running, path, {"reason": "speech"}, ask)
+    assert asked.status_code == 202, asked.text
+    await forget_answer(running, "officer-f", ask_key)
+    retried = await post(running, path, {"reason": "speech"}, ask)
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["request_id"] == asked.json()["request_id"]

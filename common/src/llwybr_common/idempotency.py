@@ -7,25 +7,50 @@ twin waits for it instead of running too); the answer is stored with it and repl
 body. The same key with a different body is refused (422 `idempotency-key-reused`). A 5xx
 answer is not kept: the request did not happen, so a retry may run it. Keys are per caller
 (the token's subject, verified) and kept for 24 hours.
+
+A process killed after its route committed but before the answer was stored leaves a row with
+no answer: once it is ABANDONED_AFTER old, the next request with the key runs the route again.
+(Holding a lock per request instead would hold a pooled connection per request, and a full pool
+then deadlocks requests waiting for their route's connection: seen under load.) Routes make
+that safe with `stable_id`: what the first attempt created has the id the retry would create,
+so the retry finds it and answers as the first attempt would have.
 """
 
 import asyncio
 import hashlib
 import json
+import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Column, DateTime, LargeBinary, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from llwybr_common.availability import CODE, RETRY_AFTER_SECONDS, database_unreachable
 from llwybr_common.request_guard import read_body, replay_body, send_problem
 
 HEADER = "idempotency-key"
 KEEP_FOR = timedelta(hours=24)
-ABANDONED_AFTER = timedelta(seconds=60)  # a claim whose process died takes no longer than this
+ABANDONED_AFTER = timedelta(seconds=15)  # longer than a twin waits, so a live first one answers
 WAIT_FOR_TWIN = 10.0  # seconds a twin request waits for the first one's answer
 _KEPT_HEADERS = {b"content-type", b"location", b"retry-after"}
+_NAMESPACE = uuid.UUID("5f0c6a52-8a5e-4c5b-9a43-6c1d1e3b9b2f")  # Llwybr's, for uuid5 ids
+_running: ContextVar[tuple[str, str] | None] = ContextVar("idempotency_key", default=None)
+
+
+def stable_id(purpose: str) -> str:
+    """An id for what this request creates (`purpose` names it: "case", "health-request").
+
+    With an Idempotency-Key it is the same on every attempt of the key by its caller, so a
+    retry after a crash finds its own first attempt; without one it is random.
+    """
+    running = _running.get()
+    if running is None:
+        return str(uuid.uuid4())
+    caller, key = running
+    return str(uuid.uuid5(_NAMESPACE, f"{purpose}\n{caller}\n{key}"))
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -70,7 +95,15 @@ class IdempotencyKeys:
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
         engine = scope["app"].state.runtime.engine
-        claimed, stored = await _claim(engine, caller, key, digest)
+        try:
+            claimed, stored = await _claim(engine, caller, key, digest)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                raise
+            # The same answer a route gives with PostgreSQL down (availability.py), not a 500.
+            retry = {"retry-after": str(RETRY_AFTER_SECONDS)}
+            await send_problem(send, 503, CODE, lang, headers=retry)
+            return
         if not claimed:
             if stored is None:
                 await send_problem(
@@ -95,9 +128,11 @@ class IdempotencyKeys:
                 chunks.append(message.get("body", b""))
             await send(message)
 
+        token = _running.set((caller, key))
         try:
             await self.app(scope, replay_body(body, receive), capture)
         finally:
+            _running.reset(token)
             await _settle(engine, caller, key, status, kept, b"".join(chunks))
 
 
@@ -116,7 +151,7 @@ def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
 
 
 async def _claim(
-    engine: Any, caller: str, key: str, digest: str
+    engine: AsyncEngine, caller: str, key: str, digest: str
 ) -> tuple[bool, IdempotencyRecord | None]:
     """(True, None) when this request runs; (False, the stored answer or None if in flight)."""
     now = datetime.now(UTC)
@@ -174,7 +209,12 @@ async def _claim(
 
 
 async def _settle(
-    engine: Any, caller: str, key: str, status: int, kept: list[tuple[bytes, bytes]], body: bytes
+    engine: AsyncEngine,
+    caller: str,
+    key: str,
+    status: int,
+    kept: list[tuple[bytes, bytes]],
+    body: bytes,
 ) -> None:
     async with engine.begin() as conn:
         if status >= 500:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from llwybr_common.api_docs import install_api_docs
 from llwybr_common.availability import install_availability_handlers
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
@@ -114,7 +115,9 @@ def build_app(
         finally:
             await stop_runtime(rt)
 
-    app = FastAPI(title=title or f"Llwybr {service}", version="1.0", lifespan=lifespan)
+    title = title or f"Llwybr {service}"
+    app = FastAPI(title=title, version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_api_docs(app, title=title)
     install_problem_handlers(app)
     install_request_guard(app, max_body_bytes=settings.max_body_bytes)
     install_availability_handlers(app)

@@ -59,6 +59,8 @@ from llwybr.components import (
 from llwybr_common.logs import log_object
 
 RECORD_FILE = "stack.json"
+# The seeded people of embedded mode, whom the console's sign-in page lists.
+PEOPLE_FILE = Path(__file__).parent / "data" / "people.csv"
 DATABASE = "llwybr"
 OWNER_ROLE = "llwybr_owner"  # owns every service schema; migrations run as it
 HOST = "127.0.0.1"
@@ -827,6 +829,7 @@ class Stack:
             # Where the other services answer, for claim-check calls with service credentials.
             "LLWYBR_SERVICE_URLS": json.dumps({s: self.url_of(s) for s in SERVICES}),
             **event_keys_env(self.home, name),
+            **({"LLWYBR_CONSOLE_PEOPLE_FILE": str(PEOPLE_FILE)} if name == "console" else {}),
             "PYTHONUNBUFFERED": "1",
         }
 

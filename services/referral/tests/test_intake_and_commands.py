@@ -219,3 +219,66 @@ def test_a_refusal_with_an_unreadable_detail_falls_back_to_its_message() -> None
     error = refusal_error(odd, "")
     assert isinstance(error, Conflict) and error.code == "command-refused"
     assert error.params == {"reason": "case-closed"}
+
+
+async def test_the_case_list_filters_by_rule_and_reference_and_shows_each_cases_open_clocks(
+    desk: Desk,
+) -> None:
+    """The console's worktray: a case's open clocks with whether the journey has warned that
+    one is at risk; a filter by an open clock's rule; a search by case or child reference."""
+    from datetime import UTC, date, datetime
+
+    from llwybr_common.db import session_scope
+    from referral.models import CaseClock, TimelineEntry
+
+    warned, quiet = await open_case(desk), await open_case(desk)
+    async with session_scope(desk.rt.engine) as session:
+        for case_id, rule, status, due in (
+            (warned, "la-decision", "running", date(2026, 12, 4)),
+            (warned, "health-response", "paused", None),
+            (quiet, "la-decision", "met", date(2026, 12, 1)),
+        ):
+            session.add(
+                CaseClock(id=uuid.uuid4().hex, case_id=case_id, rule=rule, status=status, due=due)
+            )
+        session.add(
+            TimelineEntry(
+                id=uuid.uuid4().hex,
+                case_id=warned,
+                at=datetime.now(UTC),
+                kind="DeadlineAtRisk",
+                detail="la-decision due 2026-12-04, level 0, alert la-officer of la:W06000015",
+            )
+        )
+
+    async def listed(**params: str) -> dict[str, Any]:
+        r = await desk.http.get("/api/v1/cases", params=params, headers=desk.officer())
+        assert r.status_code == 200, r.text
+        return {i["case_id"]: i for i in r.json()["items"]}
+
+    by_rule = await listed(rule="health-response")
+    assert set(by_rule) == {warned}  # a paused clock is still open
+    assert by_rule[warned]["open_clocks"] == [
+        {
+            "rule": "la-decision",
+            "subject": None,
+            "due": "2026-12-04",
+            "status": "running",
+            "at_risk": True,
+        },
+        {
+            "rule": "health-response",
+            "subject": None,
+            "due": None,
+            "status": "paused",
+            "at_risk": False,
+        },
+    ]
+    assert set(await listed(rule="la-decision")) == {warned}  # the met clock is not open
+    assert set(await listed(reference=quiet)) == {quiet}
+    r = await desk.http.get("/api/v1/cases", params={"rule": "no-such"}, headers=desk.officer())
+    assert r.status_code == 422
+    ref = (await desk.http.get(f"/api/v1/cases/{warned}", headers=desk.officer())).json()[
+        "child_ref"
+    ]
+    assert set(await listed(reference=ref)) == {warned}

@@ -1,7 +1,9 @@
-"""Composition of the advocacy service. Placeholder: its own issue builds the domain."""
+"""Composition of the advocacy service: consent records, handoffs to advocacy providers
+(SNAP Cymru first), disagreements and Tribunal appeals."""
 
 from pathlib import Path
 
+from advocacy.http import ROUTERS
 from llwybr_common.runtime import build_app
 
-app = build_app("advocacy", migrations=Path(__file__).parent / "migrations")
+app = build_app("advocacy", migrations=Path(__file__).parent / "migrations", routers=ROUTERS)

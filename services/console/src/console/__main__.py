@@ -1,6 +1,6 @@
 """`python -m console`: run the console (settings from LLWYBR_* environment variables)."""
 
-from console.main import app
+from console.main import create_app
 from llwybr_common.runtime import serve
 
-serve(app)
+serve(create_app())

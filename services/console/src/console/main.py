@@ -1,55 +1,102 @@
-"""The console: the web UI for every role. It owns no data; it reads service APIs.
+"""The console: the web UI for every role. It owns no data (only the signed session cookie);
+every page reads or posts to a service's API as the signed-in person."""
 
-Placeholder for now: a bilingual landing page that links the services' API documents.
-"""
-
-import html
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
+from console import pages
+from console.config import ConsoleSettings, get_console_settings, session_secret
+from console.identity import SignInRequired
+from console.people import load_people
+from console.services import ServiceProblem, Services
+from console.templating import STATIC_DIR, render
 from llwybr_common import auth
-from llwybr_common.problems import install_problem_handlers
-from llwybr_common.settings import get_settings
+from llwybr_common.api_docs import install_api_docs
+from llwybr_common.logs import setup_logging
+from llwybr_common.settings import Settings, get_settings
 
-app = FastAPI(title="Llwybr console", version="1.0")
-install_problem_handlers(app)
-
-SERVICES = ("referral", "idp", "health-liaison", "notifications", "advocacy")
-
-
-@app.get("/healthz", include_in_schema=False)
-async def healthz() -> dict[str, str]:
-    return {"status": "ok", "service": "console"}
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "llwybr_console"
 
 
-@app.get("/readyz", include_in_schema=False)
-async def readyz() -> dict[str, str]:
-    return {"status": "ok", "service": "console"}
+def create_app(
+    settings: Settings | None = None,
+    console: ConsoleSettings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """`transport` lets a test answer the services' calls itself."""
+    settings = settings or get_settings()
+    console = console or get_console_settings()
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_logging("console", settings.log_level)
+        try:
+            yield
+        finally:
+            await app.state.services.close()
 
-@app.get("/.well-known/jwks.json", include_in_schema=False)
-async def jwks() -> dict[str, Any]:
-    """The embedded signing key's public half; production points services at its IdP instead."""
-    return auth.jwks(get_settings())
-
-
-@app.get("/", response_class=HTMLResponse)
-async def home() -> str:
-    links = []
-    urls = get_settings().service_urls
-    for name in SERVICES:
-        url = urls.get(name, "")
-        if url:
-            href = html.escape(url + "/docs")
-            links.append(f'<li><a href="{href}">{html.escape(name)}</a></li>')
-    return (
-        '<!doctype html><html lang="cy"><head><meta charset="utf-8">'
-        "<title>Llwybr</title></head><body>"
-        '<h1><span lang="cy">Llwybr: y daith ADY</span> / '
-        '<span lang="en">Llwybr: the ALN journey</span></h1>'
-        "<p lang=\"cy\">Mae'r consol yn cael ei adeiladu. Dyma'r gwasanaethau:</p>"
-        '<p lang="en">The console is being built. These are the services:</p>'
-        f"<ul>{''.join(links)}</ul></body></html>"
+    app = FastAPI(
+        title="Llwybr console", version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
+    install_api_docs(app, title="Llwybr console")
+    app.state.settings = settings
+    app.state.console = console
+    app.state.services = Services(settings.service_urls, transport)
+    app.state.people = load_people(console.people_file) if settings.mode == "embedded" else []
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings, console),
+        session_cookie=SESSION_COOKIE,
+        max_age=console.session_max_age,
+        same_site="lax",
+        https_only=settings.mode != "embedded",
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # GOV.UK Frontend's stylesheet names its images under /assets.
+    app.mount(
+        "/assets",
+        StaticFiles(directory=STATIC_DIR / "vendor" / "govuk-frontend-6.3.0" / "assets"),
+        name="assets",
+    )
+    for router in pages.routers():
+        app.include_router(router)
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/sign-in?next={exc.next_path}", status_code=303)
+
+    @app.exception_handler(ServiceProblem)
+    async def service_problem(request: Request, exc: ServiceProblem) -> Response:
+        """A service that could not answer a page's read: say so, with its reason."""
+        log.warning("a service could not answer", extra={"code": exc.code, "status": exc.status})
+        return render(request, "error.html", status_code=503, kind="unavailable", problem=exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def error_page(request: Request, exc: StarletteHTTPException) -> Response:
+        kind = {403: "forbidden", 404: "not-found"}.get(exc.status_code, "error")
+        return render(request, "error.html", status_code=exc.status_code, kind=kind)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "console"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, str]:
+        return {"status": "ok", "service": "console"}
+
+    @app.get("/.well-known/jwks.json", include_in_schema=False)
+    async def jwks() -> dict[str, Any]:
+        """The embedded signing key's public half; production points services at its IdP."""
+        return auth.jwks(settings)
+
+    return app

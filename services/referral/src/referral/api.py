@@ -12,16 +12,19 @@ from sqlmodel import col, select
 
 from llwybr_common.auth import CurrentPrincipal
 from llwybr_common.errors import AccessDenied, FieldError, Invalid, NotFound
+from llwybr_common.idempotency import stable_id
 from llwybr_common.runtime import Runtime
 from llwybr_common.unit_of_work import UnitOfWork, unit_of_work
 from llwybr_common.wales import Today
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
+from llwybr_contracts.vocabulary import RuleId
 from referral import access, intake, service, views
+from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
 from referral.journey_client import Journey, TemporalJourney
 from referral.models import Case, CaseClock, CaseNote, TimelineEntry
-from referral.queries import list_cases
+from referral.queries import list_cases, open_clocks
 from referral.schemas import (
     CaseDetailPublic,
     CasePage,
@@ -55,8 +58,18 @@ def journey(request: Request) -> Journey:
     return fake or TemporalJourney(runtime(request).temporal)
 
 
+def advocacy(request: Request) -> AdvocacyDirectory:
+    """Who may read a case as its advocate; a test may set `app.state.advocacy` to a stub."""
+    found: AdvocacyDirectory | None = getattr(request.app.state, "advocacy", None)
+    if found is None:
+        found = AdvocacyDirectory(runtime(request).settings)
+        request.app.state.advocacy = found
+    return found
+
+
 Rt = Annotated[Runtime, Depends(runtime)]
 JourneyDep = Annotated[Journey, Depends(journey)]
+Advocacy = Annotated[AdvocacyDirectory, Depends(advocacy)]
 
 
 # --- intake --------------------------------------------------------------------------------
@@ -91,6 +104,8 @@ async def get_cases(
     state: CaseState | None = None,
     due_before: date | None = None,
     overdue: bool | None = None,
+    rule: RuleId | None = None,
+    reference: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> CasePage:
@@ -106,18 +121,35 @@ async def get_cases(
             due_before=due_before,
             overdue=overdue,
             today=today,
+            rule=rule.value if rule else None,
+            reference=reference.strip() if reference else None,
             limit=limit,
             cursor=cursor,
         )
-    return CasePage(items=[views.case_public(c, ch, today) for c, ch in rows], next=next_cursor)
+        clocks = await open_clocks(session, [c.id for c, _ in rows])
+    return CasePage(
+        items=[views.case_public(c, ch, today, clocks.get(c.id, ())) for c, ch in rows],
+        next=next_cursor,
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailPublic)
 async def get_case(
-    case_id: str, rt: Rt, journey: JourneyDep, principal: CurrentPrincipal, today: Today
+    case_id: str,
+    rt: Rt,
+    journey: JourneyDep,
+    advocates: Advocacy,
+    principal: CurrentPrincipal,
+    today: Today,
 ) -> CaseDetailPublic:
-    async with unit_of_work(rt, principal, purpose="read case") as uow:
-        case, child = await service.load_case(uow, case_id)
+    # An advocate's access is the advocacy service's to say (consent and handoff live there),
+    # asked before our transaction opens and on every read.
+    grant = await advocates.grant(principal, case_id)
+    purpose = "read case"
+    if grant is not None and grant.granted:
+        purpose = f"read case as advocate (consent {grant.consent_id}, handoff {grant.handoff_id})"
+    async with unit_of_work(rt, principal, purpose=purpose) as uow:
+        case, child = await service.load_case(uow, case_id, advocate=grant)
         uow.audit(action="read", resource="case", resource_id=case_id, case_id=case_id)
         timeline = (
             await uow.session.exec(
@@ -131,9 +163,10 @@ async def get_case(
         ).all()
     # Asked outside the transaction: a slow journey never holds a database connection.
     status = await journey.status(case_id)
-    return views.case_detail(
+    detail = views.case_detail(
         case, child, today, status=status, timeline=timeline, projected=projected
     )
+    return views.for_advocate(detail) if grant is not None else detail
 
 
 @router.get("/cases/{case_id}/learner", response_model=LearnerClaimPublic)
@@ -247,7 +280,8 @@ async def post_health_request(
     journey: JourneyDep,
     today: Today,
 ) -> HealthRequestAcceptedPublic:
-    request_id = str(uuid.uuid4())  # this service mints request ids
+    # This service mints request ids; a retry of the same Idempotency-Key mints the same one.
+    request_id = stable_id("health-request")
     payload = j.RequestHealthInput(actor=principal.subject, request_id=request_id, sent_on=today)
     await run_command(
         rt,

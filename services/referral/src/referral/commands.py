@@ -42,7 +42,7 @@ async def run_command(
         # kept; if writing fails, the journey was never asked. Only a commit failing after the
         # journey accepted could part them, and the journey's own events still tell the step.
         await service.lock_case(uow.session, case_id)
-        service.add_note(
+        await service.add_note(
             uow.session,
             case_id=case_id,
             command=update,

@@ -23,6 +23,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
 
 from llwybr_common.errors import Conflict, DomainError, Unavailable
+from llwybr_common.idempotency import stable_id
 from llwybr_common.journey import start_journey
 from llwybr_contracts.journey import (
     QUERY_STATUS,
@@ -85,7 +86,15 @@ class TemporalJourney:
             raise unavailable("journey-unavailable.no-temporal")
         handle = self._client.get_workflow_handle(journey_workflow_id(case_id))
         try:
-            return await handle.execute_update(update, payload, result_type=CommandAccepted)
+            # With an Idempotency-Key the update's id is the same on every retry, so Temporal
+            # answers a retry whose first attempt reached the journey with that first result
+            # (update ids are unique within a run) instead of applying the command twice.
+            return await handle.execute_update(
+                update,
+                payload,
+                id=stable_id(f"update:{update}:{case_id}"),
+                result_type=CommandAccepted,
+            )
         except WorkflowUpdateFailedError as exc:
             raise refusal_error(exc.cause, str(exc)) from exc
         except RPCError as exc:

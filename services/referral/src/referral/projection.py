@@ -107,7 +107,9 @@ def _detail(event: Event) -> str:
         return f"{event.previous or '-'} -> {event.state}"
     if isinstance(event, ClockStarted | ClockChanged | ClockMet):
         change = f" {event.change}" if isinstance(event, ClockChanged) else ""
-        return f"{event.rule}{change} due {event.due or 'none'}"
+        # the reason is a code (a pause's legal reason), so the case page can say it in words
+        why = f" because {event.reason}" if isinstance(event, ClockChanged) and event.reason else ""
+        return f"{event.rule}{change} due {event.due or 'none'}{why}"
     if isinstance(event, DeadlineEvent):
         return f"{event.rule} due {event.due}, level {event.escalation_level}, alert {event.alert_role} of {event.alert_scope}"
     if isinstance(event, AlnDecided):

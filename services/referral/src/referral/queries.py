@@ -1,5 +1,7 @@
-"""The case list: filters, sorted by nearest due date, keyset pagination with an opaque cursor."""
+"""The case list: filters, sorted by nearest due date, keyset pagination with an opaque cursor;
+and the open clocks of a page of cases, for the worktray's status tags."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import and_, or_
@@ -7,7 +9,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_common.cursor import decode_cursor, encode_cursor
-from referral.models import Case, Child
+from referral.models import Case, CaseClock, Child, TimelineEntry
+
+OPEN = ("running", "paused")
 
 
 async def list_cases(
@@ -22,6 +26,8 @@ async def list_cases(
     due_before: date | None,
     overdue: bool | None,
     today: date,
+    rule: str | None = None,
+    reference: str | None = None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[tuple[Case, Child]], str | None]:
@@ -42,6 +48,18 @@ async def list_cases(
         query = query.where(col(Case.deciding_body) == deciding_body)
     if state:
         query = query.where(col(Case.state) == state)
+    if rule:  # an open clock of this rule, running or paused
+        query = query.where(
+            select(CaseClock.id)
+            .where(
+                col(CaseClock.case_id) == col(Case.id),
+                col(CaseClock.rule) == rule,
+                col(CaseClock.status).in_(OPEN),
+            )
+            .exists()
+        )
+    if reference:  # the case id or the child's reference, exactly
+        query = query.where(or_(col(Case.id) == reference, col(Child.child_ref) == reference))
     if due_before:
         query = query.where(col(Case.next_due) < due_before)
     if overdue is True:
@@ -66,3 +84,35 @@ async def list_cases(
     rows = rows[:limit]
     last = rows[-1][0] if more and rows else None
     return rows, (encode_cursor(last.next_due, last.id) if last else None)
+
+
+async def open_clocks(
+    session: AsyncSession, case_ids: Sequence[str]
+) -> dict[str, list[tuple[CaseClock, bool]]]:
+    """Each case's running and paused clocks, soonest first, each with whether the journey has
+    warned that it is at risk (a `DeadlineAtRisk` for that rule and that due date)."""
+    if not case_ids:
+        return {}
+    clocks = (
+        await session.exec(
+            select(CaseClock)
+            .where(col(CaseClock.case_id).in_(case_ids), col(CaseClock.status).in_(OPEN))
+            .order_by(col(CaseClock.due).asc().nulls_last(), col(CaseClock.rule))
+        )
+    ).all()
+    warned = {
+        (t.case_id, t.detail.split(",", 1)[0])  # "<rule> due <date>, level ..." (projection)
+        for t in (
+            await session.exec(
+                select(TimelineEntry).where(
+                    col(TimelineEntry.case_id).in_(case_ids),
+                    TimelineEntry.kind == "DeadlineAtRisk",
+                )
+            )
+        ).all()
+    }
+    out: dict[str, list[tuple[CaseClock, bool]]] = {}
+    for c in clocks:
+        at_risk = (c.case_id, f"{c.rule} due {c.due}") in warned
+        out.setdefault(c.case_id, []).append((c, at_risk))
+    return out

@@ -94,6 +94,16 @@ class ReferralPublic(BaseModel):
     clock: FirstClockPublic
 
 
+class ClockBriefPublic(BaseModel):
+    """An open clock in the case list (from the projection of the journey's clock events)."""
+
+    rule: str
+    subject: str | None = Field(None, description="the health request id of its clock")
+    due: date | None = Field(description="None while paused")
+    status: Literal["running", "paused"]
+    at_risk: bool = Field(description="the journey has warned that this due date is near")
+
+
 class CasePublic(BaseModel):
     case_id: str
     child_ref: str
@@ -106,6 +116,9 @@ class CasePublic(BaseModel):
     next_due: date | None
     overdue: bool
     flags: list[str]
+    open_clocks: list[ClockBriefPublic] = Field(
+        default_factory=list, description="in the case list: its open clocks, soonest first"
+    )
 
 
 class CasePage(BaseModel):

@@ -15,6 +15,7 @@ from llwybr_clock.errors import UnknownAuthorityError
 from llwybr_clock.shipped import find_authority
 from llwybr_common.auth import Principal
 from llwybr_common.errors import AccessDenied, Conflict, FieldError, Invalid, NotFound
+from llwybr_common.idempotency import stable_id
 from llwybr_common.unit_of_work import UnitOfWork
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
@@ -23,6 +24,7 @@ from llwybr_contracts.permissions import CaseAction
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
 from referral import access, routing
+from referral.advocate_access import REVOKED, AdvocateGrant
 from referral.models import (
     Case,
     CaseClock,
@@ -183,6 +185,7 @@ class Intake:
     case: Case
     referral: Referral
     journey: JourneyInput | None  # None when attached to an open case, or closed at intake
+    repeated: bool = False  # the answer to a retry whose first attempt committed
 
 
 async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
@@ -194,6 +197,15 @@ async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
         raise AccessDenied("access.referral-scope")
     intake = await _receive(uow, checked=checked)
     attached = intake.referral.attached
+    if intake.repeated:
+        uow.audit(
+            action="read",
+            resource="case",
+            resource_id=intake.case.id,
+            case_id=intake.case.id,
+            purpose="referral retried",
+        )
+        return intake
     uow.audit(
         action="update" if attached else "create",
         resource="case",
@@ -218,6 +230,13 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
     session, principal = uow.session, uow.principal
     body = checked.body
     existing = await find_open_case(session, checked)
+    if existing is not None and (first := await session.get(Referral, stable_id("referral"))):
+        # This caller's own earlier attempt with this Idempotency-Key committed, but its process
+        # died before the answer was stored: answer as that attempt would have.
+        child = await session.get(Child, existing.child_id)
+        assert child is not None and first.case_id == existing.id
+        start = None if first.attached else journey_input(existing, child, first.received_on)
+        return Intake(case=existing, referral=first, journey=start, repeated=True)
     if existing is not None and not access.can_see(principal, existing):
         # The learner has an open case another authority or school holds: say so, since a
         # second case would split the learner's record, but never which case or whose.
@@ -355,7 +374,7 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
 def _referral(case_id: str, checked: Checked, principal: Principal, *, attached: bool) -> Referral:
     body = checked.body
     return Referral(
-        id=_new_id(),
+        id=stable_id("referral"),  # a retry of the same Idempotency-Key finds this row
         case_id=case_id,
         source=body.source.value,
         referral_type=body.referral_type.value,
@@ -400,7 +419,7 @@ def _timeline(
     )
 
 
-def add_note(
+async def add_note(
     session: AsyncSession,
     *,
     case_id: str,
@@ -409,10 +428,12 @@ def add_note(
     principal: Principal,
     subject_id: str | None = None,
 ) -> None:
-    if text_:
+    # A retry of a command whose first attempt committed finds that attempt's note (same id).
+    note_id = stable_id(f"note:{command}:{case_id}")
+    if text_ and await session.get(CaseNote, note_id) is None:
         session.add(
             CaseNote(
-                id=_new_id(),
+                id=note_id,
                 case_id=case_id,
                 command=command,
                 subject_id=subject_id,
@@ -461,16 +482,25 @@ async def _la_reconsidering(uow: UnitOfWork, case_id: str) -> bool:
 
 
 async def load_case(
-    uow: UnitOfWork, case_id: str, *, action: CaseAction | None = None
+    uow: UnitOfWork,
+    case_id: str,
+    *,
+    action: CaseAction | None = None,
+    advocate: AdvocateGrant | None = None,
 ) -> tuple[Case, Child]:
     """The case, if the caller may see it (and, with `action`, take that step on it). A case
     the caller may not see is "not found", exactly as one that does not exist, so that no
     answer reveals that a record exists; a step the caller may not take on a case they can see
-    is 403 with the reason. Both refusals are audited even though the request then fails."""
+    is 403 with the reason. Both refusals are audited even though the request then fails.
+    `advocate`: what the advocacy service said of an advocate caller (reads only): granted
+    while consent stands, 403 with the reason once it no longer does (Act s.69)."""
     case = await uow.session.get(Case, case_id)
     if case is None:
         raise NotFound("not-found.case", case_id=case_id)
-    if not access.can_see(uow.principal, case):
+    if not access.can_see(uow.principal, case) and not (advocate and advocate.granted):
+        if advocate is not None and advocate.access in REVOKED:
+            uow.deny(resource="case", resource_id=case_id, case_id=case_id, outcome=advocate.access)
+            raise AccessDenied(REVOKED[advocate.access])
         uow.deny(resource="case", resource_id=case_id, case_id=case_id, outcome="not-visible")
         raise NotFound("not-found.case", case_id=case_id)
     if action is not None:

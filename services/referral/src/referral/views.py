@@ -5,10 +5,18 @@ from datetime import date
 
 from llwybr_contracts import journey as j
 from referral.models import Case, CaseClock, Child, TimelineEntry
-from referral.schemas import CaseDetailPublic, CasePublic, LearnerPublic, TimelineEntryPublic
+from referral.schemas import (
+    CaseDetailPublic,
+    CasePublic,
+    ClockBriefPublic,
+    LearnerPublic,
+    TimelineEntryPublic,
+)
 
 
-def case_public(case: Case, child: Child, today: date) -> CasePublic:
+def case_public(
+    case: Case, child: Child, today: date, clocks: Sequence[tuple[CaseClock, bool]] = ()
+) -> CasePublic:
     return CasePublic(
         case_id=case.id,
         child_ref=child.child_ref,
@@ -21,6 +29,16 @@ def case_public(case: Case, child: Child, today: date) -> CasePublic:
         next_due=case.next_due,
         overdue=bool(case.next_due and case.next_due < today),
         flags=list(case.flags),
+        open_clocks=[
+            ClockBriefPublic(
+                rule=c.rule,
+                subject=c.subject or None,
+                due=c.due,
+                status="paused" if c.status == "paused" else "running",
+                at_risk=at_risk,
+            )
+            for c, at_risk in clocks
+        ],
     )
 
 
@@ -71,3 +89,10 @@ def case_detail(
             TimelineEntryPublic(at=t.at.isoformat(), kind=t.kind, detail=t.detail) for t in timeline
         ],
     )
+
+
+def for_advocate(detail: CaseDetailPublic) -> CaseDetailPublic:
+    """An advocate reads the case summary, clocks and timeline the family agreed to share; the
+    learner's NHS number and UPN are no part of advocacy (least privilege)."""
+    learner = detail.learner.model_copy(update={"nhs_number": None, "upn": None})
+    return detail.model_copy(update={"learner": learner})
