@@ -9,14 +9,14 @@ from typing import TypeVar
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import idp
 from llwybr_common.db import make_engine
 from llwybr_common.migrations import migrate
 
 T = TypeVar("T")
 
-# A migrations folder with only the common tables (outbox, inbox, delivery attempts).
-COMMON_MIGRATIONS = Path(idp.__file__).parent / "migrations"
+# A migrations folder with only the common tables (outbox, inbox, delivery attempts, audit,
+# idempotency keys): no service's own tables.
+COMMON_MIGRATIONS = Path(__file__).parent / "common_migrations"
 
 
 async def fresh_schema(database_url: str, schema: str) -> AsyncEngine:

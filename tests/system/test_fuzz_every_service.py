@@ -19,6 +19,7 @@ CALLERS = [
     ("health-liaison", "declo", "board:W11000029"),
     ("health-liaison", "la-officer", "la:W06000015"),
     ("notifications", "la-officer", "la:W06000015"),
+    ("idp", "la-officer", "la:W06000015"),
 ]
 
 

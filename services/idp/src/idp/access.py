@@ -1,0 +1,58 @@
+"""Who sees and who writes which plans.
+
+A plan is written by the body that maintains it (Act s.11, s.14): a school's ALNCo writes their
+school's plans, an authority's officers the authority's. The authority's officers also see the
+school plans of their authority (they may be asked to reconsider or take one over, s.27-28) but
+do not write them. Anyone else sees nothing here: a plan of another school or authority answers
+as one that does not exist. Families' and advocates' read access comes later.
+"""
+
+from dataclasses import dataclass
+
+from idp.models import CaseFacts, Idp
+from llwybr_common.auth import LA_ROLES, Principal
+from llwybr_common.errors import AccessDenied
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    kind: str  # "la" or "school"
+    authorities: frozenset[str] = frozenset()
+    schools: frozenset[str] = frozenset()
+
+    @property
+    def bodies(self) -> frozenset[str]:
+        """The maintaining bodies this viewer acts for (`la:<code>`, `school:<ref>`)."""
+        if self.kind == "la":
+            return frozenset(f"la:{a}" for a in self.authorities)
+        return frozenset(f"school:{s}" for s in self.schools)
+
+    def may_see(self, plan: Idp) -> bool:
+        if self.kind == "la":
+            return plan.authority in self.authorities
+        return plan.maintainer in self.bodies
+
+    def may_write(self, plan: Idp) -> bool:
+        return plan.maintainer in self.bodies
+
+    def may_see_case(self, case: CaseFacts) -> bool:
+        if self.kind == "la":
+            return case.owning_authority in self.authorities
+        return case.school_ref is not None and case.school_ref in self.schools
+
+    def may_draft(self, case: CaseFacts) -> bool:
+        """The deciding body prepares the plan (Act s.11(1), s.13(1), s.14)."""
+        if case.deciding_body == "school":
+            return self.kind == "school" and case.school_ref in self.schools
+        return self.kind == "la" and case.owning_authority in self.authorities
+
+
+def viewer_of(principal: Principal) -> Viewer:
+    authorities = frozenset(principal.scoped("la"))
+    if principal.has_role(*LA_ROLES) and authorities:
+        return Viewer(principal, "la", authorities=authorities)
+    schools = frozenset(principal.scoped("school"))
+    if principal.has_role("school-alnco") and schools:
+        return Viewer(principal, "school", schools=schools)
+    raise AccessDenied("idp.access.role")
