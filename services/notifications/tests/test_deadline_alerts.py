@@ -39,6 +39,7 @@ from llwybr_contracts.events import (
 )
 from notifications import recipients
 from notifications.consumers import consumers
+from notifications.digests import digest_due, send_digests
 from notifications.mailer import Mailer, address_hash, compose_for_recipient
 from notifications.models import Delivery, EmailJob, Notification, Recipient
 from notifications.rendering import long_date
@@ -217,7 +218,7 @@ def mailer(world: World, smtp: FakeSmtp, max_attempts: int = 3) -> Mailer:
     return Mailer(
         Settings(),
         partial(session_scope, world.engine),
-        composers={"alert": compose_for_recipient},
+        composers={"alert": compose_for_recipient, "digest": compose_for_recipient},
         max_attempts=max_attempts,
         retry_seconds=0,  # due again at once: the test drives each attempt
         send=smtp,
@@ -282,3 +283,46 @@ async def test_an_email_that_keeps_failing_ends_in_notification_failed(world: Wo
     assert [d.result for d in attempts] == ["retrying", "retrying", "failed"]
     assert attempts[-1].error == "ConnectionRefusedError"
     assert await outbox_types(world, note.id) == ["notification-delivered", "notification-failed"]
+
+
+def test_the_digest_is_due_at_eight_on_working_mornings_in_wales() -> None:
+    # Mon 30 Nov 2026 (GMT) and Wed 1 Jul 2026 (BST: 08:00 in Wales is 07:00 UTC).
+    assert not digest_due(datetime(2026, 11, 30, 7, 59, tzinfo=UTC))
+    assert digest_due(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    assert digest_due(datetime(2026, 7, 1, 7, 0, tzinfo=UTC))
+    assert not digest_due(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))  # a Saturday
+    assert not digest_due(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))  # Boxing Day substitute
+
+
+async def test_a_morning_digest_lists_the_managers_alerts_once(world: World) -> None:
+    case = f"case-{uuid.uuid4().hex[:8]}"
+    at_risk = DeadlineAtRisk(
+        case_id=case,
+        rule="la-decision",
+        due=today_in_wales() + timedelta(days=7),
+        alert_role="la-manager",
+        alert_scope=CARDIFF,
+    )
+    await publish(world, envelope_of(at_risk))
+    rhian = world.people["la-manager.cardiff"]
+    # No email of its own for the manager who chose the digest: it waits for the morning.
+    assert [j for j in await jobs_of(world, case) if j.recipient_id == rhian.id] == []
+    morning = datetime.now(UTC)
+    async with session_scope(world.engine) as session:
+        assert await send_digests(session, now=morning) >= 1
+    async with session_scope(world.engine) as session:
+        assert await send_digests(session, now=morning) == 0  # that morning is claimed
+        [job] = (
+            await session.exec(
+                select(EmailJob).where(
+                    EmailJob.template == "digest", EmailJob.recipient_id == rhian.id
+                )
+            )
+        ).all()
+    assert case in {item["case_id"] for item in job.params["items"]}
+    smtp = FakeSmtp()
+    m = mailer(world, smtp)
+    while await m.send_due():
+        pass
+    [digest] = [s for s in smtp.sent if "Crynodeb bore Llwybr" in str(s["Subject"])]
+    assert digest["To"] == rhian.email and "Llwybr morning digest" in str(digest["Subject"])
