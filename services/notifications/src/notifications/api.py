@@ -91,13 +91,14 @@ def _one(body: Any, loc: tuple[str, ...] = ("body",)) -> RecipientCreate:
         ) from exc
 
 
-async def _items(request: Request) -> list[RecipientCreate]:
+async def _items(request: Request) -> tuple[list[RecipientCreate], list[str] | None]:
+    """The recipients a POST names, and how to name each in a field error (None: default)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "text/csv":
         try:
             body = await request.json()
         except ValueError as exc:
             raise Invalid(FieldError("body", "notifications.json-invalid")) from exc
-        return [_one(body)]
+        return [_one(body)], None
     try:
         people = parse_people((await request.body()).decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -105,9 +106,12 @@ async def _items(request: Request) -> list[RecipientCreate]:
     except PeopleFileError as exc:
         field = f"body.line[{exc.line}].{exc.column}"
         raise Invalid(FieldError(field, "notifications.csv-invalid", message=exc.reason)) from exc
-    return [
-        _one(recipients.from_person(p).model_dump(), ("body", f"line[{p.line}]")) for p in people
+    where = [f"line[{p.line}]" for p in people]
+    items = [
+        _one(recipients.from_person(p).model_dump(), ("body", w))
+        for p, w in zip(people, where, strict=True)
     ]
+    return items, [f"{w}." for w in where]
 
 
 RECIPIENT_BODY = {
@@ -126,9 +130,9 @@ RECIPIENT_BODY = {
 )
 async def create_recipients(request: Request, rt: Rt, principal: CurrentPrincipal) -> RecipientPage:
     manager = directory_manager(principal)
-    items = await _items(request)
+    items, where = await _items(request)
     async with unit_of_work(rt, principal, purpose="POST /api/v1/recipients") as uow:
-        rows = await recipients.create(uow, manager=manager, items=items)
+        rows = await recipients.create(uow, manager=manager, items=items, where=where)
         public = [_public(r) for r in rows]
     return RecipientPage(items=public)
 

@@ -67,14 +67,20 @@ async def _subject_taken(session: AsyncSession, subject: str | None, but: str | 
 
 
 async def create(
-    uow: UnitOfWork, *, manager: DirectoryManager, items: Sequence[RecipientCreate]
+    uow: UnitOfWork,
+    *,
+    manager: DirectoryManager,
+    items: Sequence[RecipientCreate],
+    where: Sequence[str] | None = None,
 ) -> list[Recipient]:
-    """Add recipients (one, or a whole CSV: all or none)."""
-    many = len(items) > 1
+    """Add recipients (one, or a whole CSV: all or none). `where` names each item in a field
+    error (a CSV's `line[N].`); by default a single item has no prefix."""
+    if where is None:
+        where = [f"items[{n}]." for n in range(len(items))] if len(items) > 1 else [""]
     checked: list[tuple[RecipientCreate, str]] = []
     errors: list[FieldError] = []
-    for n, data in enumerate(items):
-        scope, bad = field_errors(data, prefix=f"items[{n}]." if many else "")
+    for data, prefix in zip(items, where, strict=True):
+        scope, bad = field_errors(data, prefix=prefix)
         errors += bad
         checked.append((data, scope))
     if errors:
