@@ -20,23 +20,10 @@ from fastapi import Depends, Request
 
 from llwybr_common.errors import Unauthenticated
 from llwybr_common.settings import Settings, get_settings
+from llwybr_contracts.vocabulary import Role
 
-ROLES = frozenset(
-    {
-        "la-officer",
-        "la-manager",
-        "head-of-service",
-        "school-alnco",
-        "early-years-officer",
-        "declo",
-        "health-liaison",
-        "clinician",
-        "board-aln-lead",
-        "advocate",
-        "admin",
-        "service",
-    }
-)
+# One vocabulary: the roles a token may carry are `contracts`' Role, the escalation ladder's too.
+ROLES = frozenset(role.value for role in Role)
 LA_ROLES = frozenset({"la-officer", "la-manager", "head-of-service", "early-years-officer"})
 HEALTH_ROLES = frozenset({"declo", "health-liaison", "clinician", "board-aln-lead"})
 SCOPE_KINDS = ("la", "board", "school", "advocacy")

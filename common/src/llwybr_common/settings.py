@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     span_file: str = Field("", description="where spans go when no OTLP endpoint is set")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
+    mail_from: str = Field("llwybr@llwybr.example.org", description="sender of Llwybr's email")
+    email_max_attempts: int = Field(8, description="SMTP tries before NotificationFailed")
+    email_retry_seconds: float = Field(
+        5.0, description="wait after the first failed SMTP try; doubles each time, up to 5 min"
+    )
+    console_url: str = Field("", description="the console's public base URL, for links in email")
+    people_file: str = Field(
+        "", description="embedded mode: the people CSV to seed (deploy's illustrative people)"
+    )
     outbox_poll_seconds: float = 0.2
     outbox_retention_days: int = 14
     max_delivery_attempts: int = 5

@@ -5,6 +5,7 @@ tests can run whole stacks side by side on free ports.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal
 
 Kind = Literal["service", "workflow"]
@@ -41,6 +42,9 @@ SCHEMAS: Final[tuple[str, ...]] = tuple(
 )
 
 BY_NAME: Final[dict[str, Component]] = {c.name: c for c in COMPONENTS}
+
+# The illustrative people embedded mode seeds (recipients, sign-in, dev tokens): one file.
+PEOPLE_CSV: Final = Path(__file__).parent / "data" / "people.csv"
 
 # Infrastructure the embedded stack starts itself unless an environment variable points elsewhere.
 INFRA: Final = ("postgres", "temporal", "kafka", "smtp")

@@ -51,6 +51,7 @@ from llwybr.components import (
     EXTERNAL_ENV,
     INFRA,
     INFRA_PORTS,
+    PEOPLE_CSV,
     PORT_SPAN,
     SCHEMAS,
     SERVICES,
@@ -828,6 +829,9 @@ class Stack:
             "LLWYBR_SPAN_FILE": str(self.logs / "spans.jsonl"),
             # Where the other services answer, for claim-check calls with service credentials.
             "LLWYBR_SERVICE_URLS": json.dumps({s: self.url_of(s) for s in SERVICES}),
+            # Links in email point at this stack's console; its people are seeded.
+            "LLWYBR_CONSOLE_URL": self.url_of("console"),
+            "LLWYBR_PEOPLE_FILE": str(PEOPLE_CSV),
             **event_keys_env(self.home, name),
             **({"LLWYBR_CONSOLE_PEOPLE_FILE": str(PEOPLE_FILE)} if name == "console" else {}),
             "PYTHONUNBUFFERED": "1",

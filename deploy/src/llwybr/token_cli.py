@@ -1,11 +1,16 @@
-"""`llwybr dev-token --role ROLE --scope SCOPE`: a bare RS256 JWT for the embedded stack."""
+"""`llwybr dev-token --role ROLE --scope SCOPE`: a bare RS256 JWT for the embedded stack.
+
+Without `--subject` it signs as the seeded person of that role and scope (the people file that
+embedded mode seeds), so that person's inbox is one command away."""
 
 import argparse
 import os
 import sys
 from pathlib import Path
 
-from llwybr_common.auth import ROLES, mint_token
+from llwybr.components import PEOPLE_CSV
+from llwybr_common.auth import ROLES, mint_token, parse_scope
+from llwybr_common.people import read_people, seeded_subject
 from llwybr_common.settings import Settings
 
 
@@ -22,7 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=[],
         help="la:W06000015, board:W11000029, school:6812345, advocacy:snap-cymru or a bare ONS code",
     )
-    p.add_argument("--subject", default="dev-user", help="the `sub` claim (an id, not a name)")
+    p.add_argument(
+        "--subject",
+        default=None,
+        help="the `sub` claim (an id, not a name); default: the seeded person of the first "
+        "role and scope, else dev-user",
+    )
     p.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     p.add_argument("--home", default=os.environ.get("LLWYBR_HOME", ".llwybr"), type=Path)
     p.set_defaults(func=run)
@@ -30,12 +40,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings(home=args.home)
+    subject = args.subject or _seeded(args.role[0], args.scope[0] if args.scope else "")
     try:
         token = mint_token(
-            settings, subject=args.subject, roles=args.role, scopes=args.scope, ttl_seconds=args.ttl
+            settings, subject=subject, roles=args.role, scopes=args.scope, ttl_seconds=args.ttl
         )
     except (ValueError, RuntimeError) as exc:
         print(f"llwybr dev-token: {exc}", file=sys.stderr)
         return 2
     print(token)
     return 0
+
+
+def _seeded(role: str, scope: str) -> str:
+    try:  # a bare ONS code names the same scope as its `la:`/`board:` form
+        scope = ":".join(parse_scope(scope)) if scope else ""
+    except ValueError:
+        return "dev-user"  # mint_token says what is wrong with the scope
+    return seeded_subject(read_people(PEOPLE_CSV), role, scope) or "dev-user"

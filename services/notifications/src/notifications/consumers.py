@@ -2,12 +2,12 @@
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from llwybr_common.kafka import IdempotentConsumer
+from llwybr_common.kafka import Handler, IdempotentConsumer
 from llwybr_common.runtime import Runtime
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
-from llwybr_contracts.events import JourneyStarted
-from notifications import service
+from llwybr_contracts.events import DeadlineEvent, JourneyStarted
+from notifications import alerts, service
 
 GROUP = "notifications"
 
@@ -25,14 +25,26 @@ async def on_journey_started(
     )
 
 
+def on_deadline(console_url: str) -> Handler:
+    async def handle(session: AsyncSession, envelope: CloudEvent, event: DeadlineEvent) -> None:
+        await alerts.on_deadline(session, envelope, event, console_url=console_url)
+
+    return handle
+
+
 def consumers(rt: Runtime) -> list[IdempotentConsumer]:
+    deadline = on_deadline(rt.settings.console_url)
     return [
         IdempotentConsumer(
             topic=topics.JOURNEY,
             group_id=GROUP,
             engine=rt.engine,
             broker=rt.broker,
-            handlers={JourneyStarted: on_journey_started},
+            handlers={
+                JourneyStarted: on_journey_started,
+                **dict.fromkeys(alerts.STAGE_OF, deadline),
+            },
             max_attempts=rt.settings.max_delivery_attempts,
+            after_commit=rt.relay.wake if hasattr(rt, "relay") else None,
         )
     ]
