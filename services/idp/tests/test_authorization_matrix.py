@@ -5,7 +5,8 @@ tests/authz.py for what each cell asserts).
 
 Cardiff's officers see both plans and write their own; the school's ALNCo sees and writes the
 school's plan only; another school or authority gets the answer a plan that does not exist
-gets (404), and anyone else a 403 for their role."""
+gets (403 `idp.access.out-of-scope`, as the idp contract says), and anyone else a 403 for their
+role."""
 
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -249,7 +250,10 @@ async def test_another_schools_alnco_is_refused_on_every_plan_endpoint(world: Wo
         if method in ("POST", "PUT"):
             kwargs["json"] = expect.body
         r = await world.desk.http.request(method, path, **kwargs)
-        assert (r.status_code, r.json()["code"]) == (404, "idp.not-found"), (method, template)
+        assert (r.status_code, r.json()["code"]) == (403, "idp.access.out-of-scope"), (
+            method,
+            template,
+        )
         tried += 1
     assert tried == 12
 

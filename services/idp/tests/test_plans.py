@@ -225,7 +225,7 @@ async def test_review_transfer_and_cease(desk: Desk) -> None:
     assert r.status_code == 201 and r.json()["maintainer"] == f"la:{SWANSEA}"
     # Cardiff no longer sees it; Swansea maintains it now.
     gone = await desk.http.get(base, headers=officer)
-    assert gone.status_code == 404
+    assert (gone.status_code, gone.json()["code"]) == (403, "idp.access.out-of-scope")
     swansea = desk.officer(SWANSEA)
     early = await desk.http.post(
         f"{base}/cease-decisions",

@@ -42,7 +42,9 @@ def _ts() -> Any:
 class CaseFacts(SQLModel, table=True):
     """What the referral and journey events say about a case (ids, codes and dates only)."""
 
-    __tablename__ = "cases"
+    __tablename__ = (
+        "case_facts"  # not "cases": every service's tables share one SQLModel metadata in the tests
+    )
 
     case_id: str = Field(primary_key=True, max_length=64)
     child_ref: str | None = None

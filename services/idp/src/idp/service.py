@@ -268,7 +268,8 @@ async def unissued_changes(session: AsyncSession, plan: Idp) -> int:
 
 async def read_plan(uow: UnitOfWork, *, viewer: Viewer, idp_id: str, lock: bool = False) -> Idp:
     """A plan the viewer may see, its read audited. No such plan and one out of sight get the
-    same answer (existence is not disclosed); the denial is audited."""
+    same answer, 403 as the idp contract names it for another school or authority (so a plan's
+    existence is never disclosed); the denial is audited."""
     query = select(Idp).where(Idp.idp_id == idp_id)
     plan = (await uow.session.exec(query.with_for_update() if lock else query)).first()
     if plan is None or not viewer.may_see(plan):
@@ -278,7 +279,7 @@ async def read_plan(uow: UnitOfWork, *, viewer: Viewer, idp_id: str, lock: bool 
             case_id=plan.case_id if plan else None,
             outcome="not-found-or-out-of-scope",
         )
-        raise NotFound("idp.not-found", idp_id=idp_id)
+        raise AccessDenied("idp.access.out-of-scope", idp_id=idp_id)
     uow.audit(action="read", resource="idp", resource_id=idp_id, case_id=plan.case_id)
     return plan
 
