@@ -7,7 +7,6 @@ console sends to the services."""
 
 from typing import Annotated, Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -103,7 +102,11 @@ def _oidc(request: Request) -> Any:
     console: ConsoleSettings = request.app.state.console
     if embedded(request) or not (console.oidc_metadata_url and console.oidc_client_id):
         return None
-    oauth: OAuth | None = getattr(request.app.state, "oauth", None)
+    # Imported here, where OIDC is configured: Authlib warns on import (its httpx module is
+    # deprecated), and that warning would be a plain-text line before logging is set up.
+    from authlib.integrations.starlette_client import OAuth
+
+    oauth: Any = getattr(request.app.state, "oauth", None)
     if oauth is None:
         oauth = OAuth()
         oauth.register(
@@ -133,6 +136,8 @@ async def oidc_callback(request: Request) -> Response:
     client = _oidc(request)
     if client is None:
         raise HTTPException(404)
+    from authlib.integrations.starlette_client import OAuthError
+
     try:
         token = await client.authorize_access_token(request)
     except OAuthError as exc:
