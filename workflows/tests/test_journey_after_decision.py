@@ -24,6 +24,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from llwybr_contracts.journey import (
+    AppealDecidedFact,
+    AppealLodgedFact,
     DisagreementRaisedFact,
     IdpCeasedFact,
     IdpIssuedFact,
@@ -82,6 +84,49 @@ async def test_la_no_aln_appeal_window_extended_by_disagreement_resolution(
         await handle.result()
         closed = outbox.of(wid, "CaseClosed")
         assert [c["reason"] for c in closed] == ["appeal-window-expired"]
+
+
+async def test_appeal_decided_with_an_order_to_prepare_an_idp_reopens_the_idp_work(
+    skipping: WorkflowEnvironment,
+) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        notice = start + timedelta(days=20)
+        await advance_to(env, at(notice, 12))
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(
+                actor="u-1", outcome="no-aln", decided_on=notice, notice_given_on=notice
+            ),
+        )
+        lodged = notice + timedelta(days=30)
+        await advance_to(env, at(lodged, 12))
+        await handle.signal(
+            IdpJourney.appeal_lodged, AppealLodgedFact(event_id="a-1", lodged_on=lodged)
+        )
+        decided = lodged + timedelta(days=90)
+        await advance_to(env, at(decided, 12))
+        order = AppealDecidedFact(event_id="a-2", decided_on=decided, outcome="aln")
+        await handle.signal(IdpJourney.appeal_decided, order)
+        await eventually(
+            lambda: any(e["state"] == "idp-in-preparation" for e in outbox.of(wid, "StateChanged"))
+        )
+        assert (await status(handle)).state == CaseState.IDP_IN_PREPARATION
+        issued = decided + timedelta(days=28)
+        await advance_to(env, at(issued, 12))
+        await handle.signal(
+            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
+        )
+        await eventually(lambda: len(outbox.of(wid, "AppealWindowOpened")) == 2)
+        st = await status(handle)
+        assert st.state == CaseState.IDP_ACTIVE
+        assert clock_of(st, "idp-review").start == issued
 
 
 async def test_school_no_aln_goes_to_la_reconsideration(skipping: WorkflowEnvironment) -> None:

@@ -111,7 +111,30 @@ def test_appeal_decided_closes_a_no_aln_case_unless_the_tribunal_found_aln() -> 
     out = rules.appeal_decided(s, upheld, NOW)
     assert out.state.state == CaseState.CLOSED and out.state.closed
     found = j.AppealDecidedFact(event_id="a-3", decided_on=START, outcome="aln")
-    assert rules.appeal_decided(s, found, NOW).state.state == CaseState.NO_ALN
+    # a journey from before the patch only notes the order
+    assert rules.appeal_decided(s, found, NOW, orders_idp=False).state.state == CaseState.NO_ALN
+
+
+def test_an_order_to_prepare_an_idp_reopens_the_idp_work() -> None:
+    """Act ss.70, 74: the LA prepares the plan the Tribunal ordered; issuing it starts the
+    review cycle and, being the LA's plan, a fresh appeal window."""
+    found = j.AppealDecidedFact(event_id="a-3", decided_on=START, outcome="aln")
+    out = rules.appeal_decided(no_aln_by_la(), found, NOW)
+    assert out.state.state == CaseState.IDP_IN_PREPARATION
+    assert out.state.maintainer == DecidingBody.LOCAL_AUTHORITY
+    assert names(out) == ["StateChanged"]
+    assert rules.appeal_decided(out.state, found, NOW).events == ()  # a redelivery
+    on = START + timedelta(days=40)
+    plan = j.IdpIssuedFact(event_id="i-9", idp_id="p", on=on)
+    active = rules.idp_issued(out.state, plan, later(40)).state
+    assert active.state == CaseState.IDP_ACTIVE
+    assert clock(active, "idp-review").start == on
+    kept = rules.idp_ceased(
+        issued(DecidingBody.LOCAL_AUTHORITY),
+        j.IdpCeasedFact(event_id="c-1", idp_id="p", on=START, reason="left"),
+        later(30),
+    ).state
+    assert rules.appeal_decided(kept, found, later(60)).state.state == CaseState.IDP_ACTIVE
 
 
 def test_calendar_changed_asks_for_fresh_snapshots_once_per_event() -> None:

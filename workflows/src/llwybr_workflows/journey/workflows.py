@@ -6,6 +6,7 @@ update (validators refuse with a `Refusal` code), signal and alarm, and publishe
 return through the journey outbox. workflows/README.md lists the messages it accepts.
 """
 
+import functools
 from typing import Any
 
 from temporalio import workflow
@@ -291,7 +292,8 @@ class IdpJourney:
 
     @workflow.signal(name=j.SIGNAL_APPEAL_DECIDED)
     def appeal_decided(self, fact: j.AppealDecidedFact) -> None:
-        self._fact(rules.appeal_decided, fact)
+        orders_idp = workflow.patched(patches.APPEAL_ORDER_REOPENS_IDP)
+        self._fact(functools.partial(rules.appeal_decided, orders_idp=orders_idp), fact)
 
     @workflow.signal(name=j.SIGNAL_CALENDAR_CHANGED)
     def calendar_changed(self, fact: j.CalendarChangedFact) -> None:
