@@ -233,3 +233,12 @@ class CalendarChangedFact(Fact):
     authority: str
     school_ref: str | None = None
     calendar_version: str
+
+
+class HandoffWatchInput(_Message):
+    """What the advocacy service starts `HandoffWatch` with (ids, codes and a date only)."""
+
+    handoff_id: str
+    case_id: str
+    provider: str = Field(description="the provider's scope, e.g. advocacy:snap-cymru")
+    accept_by: date = Field(description="the fifth working day after the offer")
