@@ -162,6 +162,7 @@ SIGNAL_DISAGREEMENT_RAISED = "disagreement_raised"
 SIGNAL_APPEAL_LODGED = "appeal_lodged"
 SIGNAL_APPEAL_DECIDED = "appeal_decided"
 SIGNAL_CALENDAR_CHANGED = "calendar_changed"
+SIGNAL_ADVOCACY_HANDOFF_ACCEPTED = "advocacy_handoff_accepted"
 SIGNAL_WITHDRAW_HEALTH_INPUT = "withdraw"  # parent -> HealthInput child
 
 
@@ -227,6 +228,11 @@ class AppealLodgedFact(Fact):
 class AppealDecidedFact(Fact):
     decided_on: date
     outcome: str = Field(description="a code")
+
+
+class AdvocacyHandoffAcceptedFact(Fact):
+    provider: str = Field(description="the provider's scope, e.g. advocacy:snap-cymru")
+    accepted_on: date
 
 
 class CalendarChangedFact(Fact):

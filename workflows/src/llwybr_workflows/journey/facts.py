@@ -162,6 +162,20 @@ def appeal_decided(
     return step.done()
 
 
+def advocacy_handoff_accepted(
+    s: JourneyState, fact: j.AdvocacyHandoffAcceptedFact, now: datetime
+) -> Outcome:
+    """An advocate took the case (Act s.69): the family's appeal window now also alerts the
+    provider's advocate (`lifecycle.advocate_alarm`)."""
+    step = _fresh(s, fact.event_id, now, needs_book=False)
+    if not step.go:
+        return step.done()
+    step.set(advocacy_provider=fact.provider)
+    step.note(fact.accepted_on, "AdvocacyHandoffAccepted", f"provider={fact.provider}")
+    step.wake = True
+    return step.done()
+
+
 def calendar_changed(s: JourneyState, fact: j.CalendarChangedFact, now: datetime) -> Outcome:
     step = _fresh(s, fact.event_id, now, needs_book=False)
     if not step.go:

@@ -295,6 +295,12 @@ class IdpJourney:
         orders_idp = workflow.patched(patches.APPEAL_ORDER_REOPENS_IDP)
         self._fact(functools.partial(rules.appeal_decided, orders_idp=orders_idp), fact)
 
+    @workflow.signal(name=j.SIGNAL_ADVOCACY_HANDOFF_ACCEPTED)
+    def advocacy_handoff_accepted(self, fact: j.AdvocacyHandoffAcceptedFact) -> None:
+        # a journey whose history predates the fact ignores it (it was never signalled then)
+        if workflow.patched(patches.ADVOCATE_APPEAL_ALERT):
+            self._fact(rules.advocacy_handoff_accepted, fact)
+
     @workflow.signal(name=j.SIGNAL_CALENDAR_CHANGED)
     def calendar_changed(self, fact: j.CalendarChangedFact) -> None:
         self._fact(rules.calendar_changed, fact)
