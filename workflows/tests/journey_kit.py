@@ -27,6 +27,7 @@ from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import SEARCH_ATTRIBUTES, TASK_QUEUE, journey_workflow_id
 from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
 from llwybr_workflows.calendar_store import load_snapshot
+from llwybr_workflows.handoff_watch import HandoffWatch
 from llwybr_workflows.journey.activities import journey_event_id, load_case_setup
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.health import HealthInput
@@ -74,7 +75,7 @@ async def journey_worker(env: WorkflowEnvironment) -> AsyncIterator[Outbox]:
     async with Worker(
         env.client,
         task_queue=TASK_QUEUE,
-        workflows=[IdpJourney, HealthInput],
+        workflows=[IdpJourney, HealthInput, HandoffWatch],
         activities=[record, record_many, load_case_setup],
     ):
         yield outbox

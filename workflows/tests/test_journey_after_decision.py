@@ -24,6 +24,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from llwybr_contracts.journey import (
+    AdvocacyHandoffAcceptedFact,
+    AppealDecidedFact,
+    AppealLodgedFact,
     DisagreementRaisedFact,
     IdpCeasedFact,
     IdpIssuedFact,
@@ -82,6 +85,90 @@ async def test_la_no_aln_appeal_window_extended_by_disagreement_resolution(
         await handle.result()
         closed = outbox.of(wid, "CaseClosed")
         assert [c["reason"] for c in closed] == ["appeal-window-expired"]
+
+
+async def test_appeal_decided_with_an_order_to_prepare_an_idp_reopens_the_idp_work(
+    skipping: WorkflowEnvironment,
+) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        notice = start + timedelta(days=20)
+        await advance_to(env, at(notice, 12))
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(
+                actor="u-1", outcome="no-aln", decided_on=notice, notice_given_on=notice
+            ),
+        )
+        lodged = notice + timedelta(days=30)
+        await advance_to(env, at(lodged, 12))
+        await handle.signal(
+            IdpJourney.appeal_lodged, AppealLodgedFact(event_id="a-1", lodged_on=lodged)
+        )
+        decided = lodged + timedelta(days=90)
+        await advance_to(env, at(decided, 12))
+        order = AppealDecidedFact(event_id="a-2", decided_on=decided, outcome="aln")
+        await handle.signal(IdpJourney.appeal_decided, order)
+        await eventually(
+            lambda: any(e["state"] == "idp-in-preparation" for e in outbox.of(wid, "StateChanged"))
+        )
+        assert (await status(handle)).state == CaseState.IDP_IN_PREPARATION
+        issued = decided + timedelta(days=28)
+        await advance_to(env, at(issued, 12))
+        await handle.signal(
+            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
+        )
+        await eventually(lambda: len(outbox.of(wid, "AppealWindowOpened")) == 2)
+        st = await status(handle)
+        assert st.state == CaseState.IDP_ACTIVE
+        assert clock_of(st, "idp-review").start == issued
+
+
+async def test_an_accepted_advocate_is_alerted_ten_days_before_the_window_shuts(
+    skipping: WorkflowEnvironment,
+) -> None:
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        notice = start + timedelta(days=20)
+        await advance_to(env, at(notice, 12))
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(
+                actor="u-1", outcome="no-aln", decided_on=notice, notice_given_on=notice
+            ),
+        )
+        accepted = AdvocacyHandoffAcceptedFact(
+            event_id="h-1", provider="advocacy:snap-cymru", accepted_on=notice + timedelta(days=3)
+        )
+        await advance_to(env, at(notice + timedelta(days=3), 12))
+        await handle.signal(IdpJourney.advocacy_handoff_accepted, accepted)
+        due = expected("tribunal-appeal", notice).due()
+        assert due is not None
+
+        def advocate_alerts() -> list[dict[str, object]]:
+            return [a for a in outbox.of(wid, "DeadlineAtRisk") if a["alert_role"] == "advocate"]
+
+        await advance_to(env, at(due - timedelta(days=10), 8, 59))
+        assert advocate_alerts() == []
+        await advance_to(env, at(due - timedelta(days=10), 9, 1))
+        await eventually(lambda: len(advocate_alerts()) == 1)
+        [alert] = advocate_alerts()
+        assert (alert["rule"], alert["due"]) == ("tribunal-appeal", due.isoformat())
+        assert alert["alert_scope"] == "advocacy:snap-cymru"
+        await advance_to(env, at(due - timedelta(days=2), 12))
+        assert len(advocate_alerts()) == 1  # said once
 
 
 async def test_school_no_aln_goes_to_la_reconsideration(skipping: WorkflowEnvironment) -> None:

@@ -25,6 +25,7 @@ SAMPLES: list[ev.Event] = [
     ev.IdpReviewed(case_id="c1", idp_id="p1", on=D, revised=True),
     ev.IdpTransferred(case_id="c1", idp_id="p1", on=D, to_body="la:W06000011"),
     ev.IdpCeased(case_id="c1", idp_id="p1", on=D, reason="left"),
+    ev.AdvocacyHandoffAccepted(case_id="c1", provider="advocacy:snap-cymru", accepted_on=D),
     ev.DisagreementRaised(case_id="c1", raised_on=D),
     ev.AppealLodged(case_id="c1", lodged_on=D),
     ev.AppealDecided(case_id="c1", decided_on=D, outcome="dismissed"),

@@ -7,7 +7,7 @@ import pytest
 from rules_kit import NOW, START, at, begun, clock, journey, later, names, of, ok, setup
 
 from llwybr_contracts import journey as j
-from llwybr_contracts.events import ClockChanged, DeadlineBreached
+from llwybr_contracts.events import ClockChanged, DeadlineAtRisk, DeadlineBreached
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_workflows.journey import rules
 from llwybr_workflows.journey.contracts import JourneyCarry
@@ -111,7 +111,57 @@ def test_appeal_decided_closes_a_no_aln_case_unless_the_tribunal_found_aln() -> 
     out = rules.appeal_decided(s, upheld, NOW)
     assert out.state.state == CaseState.CLOSED and out.state.closed
     found = j.AppealDecidedFact(event_id="a-3", decided_on=START, outcome="aln")
-    assert rules.appeal_decided(s, found, NOW).state.state == CaseState.NO_ALN
+    # a journey from before the patch only notes the order
+    assert rules.appeal_decided(s, found, NOW, orders_idp=False).state.state == CaseState.NO_ALN
+
+
+def test_an_order_to_prepare_an_idp_reopens_the_idp_work() -> None:
+    """Act ss.70, 74: the LA prepares the plan the Tribunal ordered; issuing it starts the
+    review cycle and, being the LA's plan, a fresh appeal window."""
+    found = j.AppealDecidedFact(event_id="a-3", decided_on=START, outcome="aln")
+    out = rules.appeal_decided(no_aln_by_la(), found, NOW)
+    assert out.state.state == CaseState.IDP_IN_PREPARATION
+    assert out.state.maintainer == DecidingBody.LOCAL_AUTHORITY
+    assert names(out) == ["StateChanged"]
+    assert rules.appeal_decided(out.state, found, NOW).events == ()  # a redelivery
+    on = START + timedelta(days=40)
+    plan = j.IdpIssuedFact(event_id="i-9", idp_id="p", on=on)
+    active = rules.idp_issued(out.state, plan, later(40)).state
+    assert active.state == CaseState.IDP_ACTIVE
+    assert clock(active, "idp-review").start == on
+    kept = rules.idp_ceased(
+        issued(DecidingBody.LOCAL_AUTHORITY),
+        j.IdpCeasedFact(event_id="c-1", idp_id="p", on=START, reason="left"),
+        later(30),
+    ).state
+    assert rules.appeal_decided(kept, found, later(60)).state.state == CaseState.IDP_ACTIVE
+
+
+def test_an_accepted_advocate_is_alerted_with_ten_days_of_the_appeal_window_left() -> None:
+    s = no_aln_by_la()
+    due = clock(s, "tribunal-appeal").last_due
+    assert due is not None
+    alert_at = at(due - timedelta(days=10), 9)
+    assert rules.next_alarm(s, NOW) != alert_at  # no advocate yet: the window's own alarms
+    snap = j.AdvocacyHandoffAcceptedFact(
+        event_id="h-1", provider="advocacy:snap-cymru", accepted_on=START
+    )
+    s = rules.advocacy_handoff_accepted(s, snap, NOW).state
+    fourteen = rules.fire_alarms(s, at(due - timedelta(days=14), 9))  # the officer's warning
+    assert of(fourteen, DeadlineAtRisk)[0].alert_role == "la-officer"  # type: ignore[attr-defined]
+    s = fourteen.state
+    assert rules.next_alarm(s, NOW) == alert_at  # then the advocate's, before the 7-day one
+    assert rules.fire_alarms(s, alert_at - timedelta(minutes=1)).events == ()
+    out = rules.fire_alarms(s, alert_at)
+    [alert] = of(out, DeadlineAtRisk)
+    assert (alert.rule, alert.due) == ("tribunal-appeal", due)  # type: ignore[attr-defined]
+    assert (alert.alert_role, alert.alert_scope) == ("advocate", "advocacy:snap-cymru")  # type: ignore[attr-defined]
+    assert rules.next_alarm(out.state, alert_at) != alert_at  # said once
+    assert of(rules.fire_alarms(out.state, alert_at + timedelta(hours=1)), DeadlineAtRisk) == []
+    # an appeal lodged first: the family decided, nobody is alerted
+    lodged = j.AppealLodgedFact(event_id="a-1", lodged_on=START + timedelta(days=5))
+    decided = rules.appeal_lodged(s, lodged, later(5)).state
+    assert of(rules.fire_alarms(decided, alert_at), DeadlineAtRisk) == []
 
 
 def test_calendar_changed_asks_for_fresh_snapshots_once_per_event() -> None:

@@ -162,6 +162,7 @@ SIGNAL_DISAGREEMENT_RAISED = "disagreement_raised"
 SIGNAL_APPEAL_LODGED = "appeal_lodged"
 SIGNAL_APPEAL_DECIDED = "appeal_decided"
 SIGNAL_CALENDAR_CHANGED = "calendar_changed"
+SIGNAL_ADVOCACY_HANDOFF_ACCEPTED = "advocacy_handoff_accepted"
 SIGNAL_WITHDRAW_HEALTH_INPUT = "withdraw"  # parent -> HealthInput child
 
 
@@ -229,7 +230,21 @@ class AppealDecidedFact(Fact):
     outcome: str = Field(description="a code")
 
 
+class AdvocacyHandoffAcceptedFact(Fact):
+    provider: str = Field(description="the provider's scope, e.g. advocacy:snap-cymru")
+    accepted_on: date
+
+
 class CalendarChangedFact(Fact):
     authority: str
     school_ref: str | None = None
     calendar_version: str
+
+
+class HandoffWatchInput(_Message):
+    """What the advocacy service starts `HandoffWatch` with (ids, codes and a date only)."""
+
+    handoff_id: str
+    case_id: str
+    provider: str = Field(description="the provider's scope, e.g. advocacy:snap-cymru")
+    accept_by: date = Field(description="the fifth working day after the offer")

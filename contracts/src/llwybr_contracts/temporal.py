@@ -20,3 +20,11 @@ SEARCH_ATTRIBUTES: Final[dict[str, str]] = {
     "LlwybrAuthority": "Keyword",
     "LlwybrNextDue": "Datetime",
 }
+
+# A handoff to an advocacy provider waits for its answer (workflows/README.md, HandoffWatch).
+HANDOFF_WATCH_WORKFLOW: Final = "HandoffWatch"
+SIGNAL_HANDOFF_ANSWERED: Final = "handoff_answered"
+
+
+def handoff_watch_id(handoff_id: str) -> str:
+    return f"handoff-{handoff_id}"

@@ -3,7 +3,7 @@ test, from the `infra` fixture), with a stub of the referral service's case API 
 and the outbox read directly in place of Kafka."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +28,7 @@ from llwybr_common.migrations import migrate
 from llwybr_common.outbox import OutboxMessage, OutboxRelay
 from llwybr_common.runtime import Runtime, build_app
 from llwybr_common.settings import Settings
+from llwybr_contracts.journey import HandoffWatchInput
 
 MIGRATIONS = Path(advocacy.__file__).parent / "migrations"
 CARDIFF, SWANSEA = "W06000015", "W06000011"
@@ -42,6 +43,21 @@ class SpyRelay:
 
     def wake(self) -> None:
         self.woken += 1
+
+
+@dataclass
+class SpyWatches:
+    """The handoffs' `HandoffWatch` workflows as the routes drive them (Temporal's side is
+    workflows/tests/test_handoff_watch.py)."""
+
+    begun: list[HandoffWatchInput] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+
+    async def started(self, watch: HandoffWatchInput) -> None:
+        self.begun.append(watch)
+
+    async def answered(self, handoff_ids: Iterable[str]) -> None:
+        self.ended.extend(handoff_ids)
 
 
 @dataclass
@@ -87,6 +103,7 @@ class Desk:
     http: httpx.AsyncClient
     referral: ReferralStub
     app: FastAPI
+    watches: SpyWatches
 
     def token(self, role: str, *scopes: str, subject: str | None = None) -> dict[str, str]:
         jwt = mint_token(
@@ -192,11 +209,12 @@ async def open_desk(infra: Endpoints, home: Path) -> AsyncIterator[Desk]:
     app.state.runtime = rt
     app.state.today = lambda: TODAY
     app.state.referral = ReferralCases(settings, transport=httpx.MockTransport(stub.answer))
+    app.state.watches = watches = SpyWatches()
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://advocacy"
         ) as http:
-            yield Desk(rt, http, stub, app)
+            yield Desk(rt, http, stub, app, watches)
     finally:
         await engine.dispose()
 

@@ -268,3 +268,33 @@ async def test_the_internal_answer_is_for_services_only(desk: Desk) -> None:
         headers=desk.advocate(),
     )
     assert r.status_code == 403 and r.json()["code"] == "access.services-only"
+
+
+async def test_each_handoff_is_watched_until_answered_or_ended(desk: Desk) -> None:
+    """The watch that alerts the provider when a handoff is late starts with the handoff and
+    stops on accept, decline or withdrawal (docs/rules.md section 7)."""
+    case_id = desk.case()
+    consent_id = await desk.consent(case_id)
+    accepted = await desk.handoff(case_id)  # Friday 27 November: answer by Friday 4 December
+    [watch] = [w for w in desk.watches.begun if w.handoff_id == accepted]
+    assert (watch.case_id, watch.provider, watch.accept_by) == (case_id, SNAP, date(2026, 12, 4))
+    assert accepted not in desk.watches.ended
+    await desk.http.post(
+        f"/api/v1/advocacy-handoffs/{accepted}/accept",
+        json={"advocate": "owain.snap"},
+        headers=desk.advocate(),
+    )
+    assert desk.watches.ended[-1] == accepted
+    await desk.http.post(
+        f"/api/v1/advocacy-consents/{consent_id}/withdraw", json={}, headers=desk.officer()
+    )
+    assert desk.watches.ended.count(accepted) == 2  # the accepted handoff ended with the consent
+    other = desk.case()
+    await desk.consent(other)
+    declined = await desk.handoff(other)
+    await desk.http.post(
+        f"/api/v1/advocacy-handoffs/{declined}/decline",
+        json={"reason": "no capacity"},
+        headers=desk.advocate(),
+    )
+    assert desk.watches.ended[-1] == declined

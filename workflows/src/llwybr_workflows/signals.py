@@ -64,6 +64,11 @@ def fact_signal(event_id: str, event: ev.Event) -> Route | None:
         case ev.AppealLodged():
             fact = j.AppealLodgedFact(event_id=event_id, lodged_on=event.lodged_on)
             return journey_workflow_id(event.case_id), j.SIGNAL_APPEAL_LODGED, fact
+        case ev.AdvocacyHandoffAccepted():
+            fact = j.AdvocacyHandoffAcceptedFact(
+                event_id=event_id, provider=event.provider, accepted_on=event.accepted_on
+            )
+            return journey_workflow_id(event.case_id), j.SIGNAL_ADVOCACY_HANDOFF_ACCEPTED, fact
         case ev.AppealDecided():
             fact = j.AppealDecidedFact(
                 event_id=event_id, decided_on=event.decided_on, outcome=event.outcome
@@ -76,7 +81,12 @@ def fact_signal(event_id: str, event: ev.Event) -> Route | None:
 SIGNALLED: dict[str, tuple[type[ev.Event], ...]] = {
     topics.HEALTH: (ev.HealthInputReceived, ev.HealthInputImpractical),
     topics.IDP: (ev.IdpIssued, ev.IdpReviewed, ev.IdpTransferred, ev.IdpCeased),
-    topics.ADVOCACY: (ev.DisagreementRaised, ev.AppealLodged, ev.AppealDecided),
+    topics.ADVOCACY: (
+        ev.AdvocacyHandoffAccepted,
+        ev.DisagreementRaised,
+        ev.AppealLodged,
+        ev.AppealDecided,
+    ),
 }
 
 

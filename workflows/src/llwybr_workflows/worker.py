@@ -1,4 +1,4 @@
-"""The workflow worker process: runs `IdpJourney` and its activities on `aln-journey`, relays
+"""The workflow worker process: runs `IdpJourney` (and `HandoffWatch`) and its activities on `aln-journey`, relays
 the journey outbox, starts journeys missing for open cases (the reconciler), and answers
 `/healthz` and `/readyz` like every service."""
 
@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts.temporal import TASK_QUEUE
 from llwybr_workflows.case_directory import CaseDirectory
+from llwybr_workflows.handoff_watch import HandoffWatch
 from llwybr_workflows.journey.activities import JourneyActivities, load_case_setup
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
@@ -19,7 +20,7 @@ from llwybr_workflows.reconciler import run_reconciler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
-WORKFLOWS = [IdpJourney, HealthInput]
+WORKFLOWS = [IdpJourney, HealthInput, HandoffWatch]
 
 
 def make_worker(rt: Runtime) -> Worker:

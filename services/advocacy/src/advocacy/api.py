@@ -29,11 +29,13 @@ from advocacy.models import (
     HandoffPublic,
 )
 from advocacy.referral_client import CaseFacts, ReferralCases
+from advocacy.watch import HandoffWatches
 from llwybr_common.auth import CurrentPrincipal
 from llwybr_common.errors import NotFound
 from llwybr_common.runtime import Runtime
 from llwybr_common.unit_of_work import unit_of_work
 from llwybr_common.wales import Today
+from llwybr_contracts.journey import HandoffWatchInput
 
 router = APIRouter(prefix="/api/v1", tags=["advocacy"])
 
@@ -52,8 +54,19 @@ def referral_cases(request: Request) -> ReferralCases:
     return cases
 
 
+def handoff_watches(request: Request) -> HandoffWatches:
+    """The handoffs' watches on Temporal; a test may set `app.state.watches` to a spy."""
+    watches: HandoffWatches | None = getattr(request.app.state, "watches", None)
+    if watches is None:
+        rt = runtime(request)
+        watches = HandoffWatches(rt.settings, rt.temporal)
+        request.app.state.watches = watches
+    return watches
+
+
 Rt = Annotated[Runtime, Depends(runtime)]
 Cases = Annotated[ReferralCases, Depends(referral_cases)]
+Watches = Annotated[HandoffWatches, Depends(handoff_watches)]
 
 
 def viewer(principal: CurrentPrincipal) -> Viewer:
@@ -94,10 +107,18 @@ async def post_consent(
 
 @router.post("/advocacy-consents/{consent_id}/withdraw", response_model=ConsentPublic)
 async def post_consent_withdrawal(
-    consent_id: str, rt: Rt, who: Who, on: Today, body: ConsentWithdrawal | None = None
+    consent_id: str,
+    rt: Rt,
+    who: Who,
+    on: Today,
+    watches: Watches,
+    body: ConsentWithdrawal | None = None,
 ) -> ConsentPublic:
     async with unit_of_work(rt, who.principal, purpose="POST advocacy-consents/withdraw") as uow:
-        consent = await service.withdraw_consent(uow, viewer=who, consent_id=consent_id, today=on)
+        consent, ended = await service.withdraw_consent(
+            uow, viewer=who, consent_id=consent_id, today=on
+        )
+    await watches.answered(ended)  # after the commit: the ended handoffs alert nobody
     return views.consent_public(consent, on)
 
 
@@ -111,12 +132,27 @@ async def post_consent_withdrawal(
     response_model_exclude_none=True,
 )
 async def post_handoff(
-    case_id: str, body: HandoffCreate, rt: Rt, who: Who, cases: Cases, on: Today
+    case_id: str,
+    body: HandoffCreate,
+    rt: Rt,
+    who: Who,
+    cases: Cases,
+    on: Today,
+    watches: Watches,
 ) -> CreatedPublic:
     require_case_team(who)
     case = await case_facts(cases, case_id)
     async with unit_of_work(rt, who.principal, purpose="POST advocacy-handoffs") as uow:
         handoff = await service.make_handoff(uow, viewer=who, case=case, body=body, today=on)
+    # after the commit: the provider's lead is alerted if it is not answered in time
+    await watches.started(
+        HandoffWatchInput(
+            handoff_id=handoff.handoff_id,
+            case_id=handoff.case_id,
+            provider=handoff.provider,
+            accept_by=handoff.accept_by,
+        )
+    )
     return CreatedPublic(handoff_id=handoff.handoff_id)
 
 
@@ -144,26 +180,34 @@ async def get_handoffs(
 
 @router.post("/advocacy-handoffs/{handoff_id}/accept", response_model=HandoffPublic)
 async def post_accept(
-    handoff_id: str, body: HandoffAcceptance, rt: Rt, who: Who, cases: Cases, on: Today
+    handoff_id: str,
+    body: HandoffAcceptance,
+    rt: Rt,
+    who: Who,
+    cases: Cases,
+    on: Today,
+    watches: Watches,
 ) -> HandoffPublic:
     async with unit_of_work(rt, who.principal, purpose="POST advocacy-handoffs/accept") as uow:
         handoff = await service.accept_handoff(
             uow, viewer=who, handoff_id=handoff_id, advocate=body.advocate, today=on
         )
         consent = await service.consents_by_id(uow.session, {handoff.consent_id})
+    await watches.answered([handoff.handoff_id])
     case = await cases.clocks(handoff.case_id)
     return views.handoff_public(handoff, consent.get(handoff.consent_id), case, on)
 
 
 @router.post("/advocacy-handoffs/{handoff_id}/decline", response_model=HandoffPublic)
 async def post_decline(
-    handoff_id: str, body: HandoffDecline, rt: Rt, who: Who, on: Today
+    handoff_id: str, body: HandoffDecline, rt: Rt, who: Who, on: Today, watches: Watches
 ) -> HandoffPublic:
     async with unit_of_work(rt, who.principal, purpose="POST advocacy-handoffs/decline") as uow:
         handoff = await service.decline_handoff(
             uow, viewer=who, handoff_id=handoff_id, reason=body.reason.strip(), today=on
         )
         consent = await service.consents_by_id(uow.session, {handoff.consent_id})
+    await watches.answered([handoff.handoff_id])
     return views.handoff_public(handoff, consent.get(handoff.consent_id), None, on)
 
 

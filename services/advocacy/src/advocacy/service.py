@@ -168,9 +168,9 @@ def _sees_consent(viewer: Viewer, consent: AdvocacyConsent) -> bool:
 
 async def withdraw_consent(
     uow: UnitOfWork, *, viewer: Viewer, consent_id: str, today: date
-) -> AdvocacyConsent:
+) -> tuple[AdvocacyConsent, list[str]]:
     """Withdrawal takes effect at once: the advocate's next read is refused, and the handoffs
-    made under the consent end with it."""
+    made under the consent end with it (their ids returned, for their watches)."""
     consent = await uow.session.get(AdvocacyConsent, consent_id)
     if consent is None or not _sees_consent(viewer, consent):
         uow.deny(
@@ -204,7 +204,7 @@ async def withdraw_consent(
         case_id=consent.case_id,
         purpose="consent withdrawn",
     )
-    return consent
+    return consent, [h.handoff_id for h in handoffs]
 
 
 # --- handoffs ---------------------------------------------------------------------------------

@@ -139,13 +139,39 @@ def appeal_lodged(s: JourneyState, fact: j.AppealLodgedFact, now: datetime) -> O
     return step.done()
 
 
-def appeal_decided(s: JourneyState, fact: j.AppealDecidedFact, now: datetime) -> Outcome:
+def appeal_decided(
+    s: JourneyState, fact: j.AppealDecidedFact, now: datetime, *, orders_idp: bool = True
+) -> Outcome:
+    """`orders_idp`: an order to prepare or keep an IDP (outcome `aln`) moves the case on;
+    journeys whose history predates it (patches.APPEAL_ORDER_REOPENS_IDP) only note it."""
     step = _fresh(s, fact.event_id, now, needs_book=False)
     if not step.go:
         return step.done()
     step.note(fact.decided_on, "AppealDecided", fact.outcome)
     if s.state in (CaseState.NO_ALN, CaseState.CEASING) and fact.outcome != "aln":
         step.close("appeal-decided", fact.decided_on)
+    elif orders_idp and fact.outcome == "aln":
+        # Act s.70 (appeal), s.74 (the Tribunal's powers, ETW Regs): an order binds the LA,
+        # which prepares (or keeps) the IDP by the order's date (docs/rules.md section 7)
+        if s.state == CaseState.NO_ALN:
+            step.set(maintainer=DecidingBody.LOCAL_AUTHORITY)
+            step.set_state(CaseState.IDP_IN_PREPARATION)
+        elif s.state == CaseState.CEASING:
+            step.set_state(CaseState.IDP_ACTIVE)  # the plan is kept
+    step.wake = True
+    return step.done()
+
+
+def advocacy_handoff_accepted(
+    s: JourneyState, fact: j.AdvocacyHandoffAcceptedFact, now: datetime
+) -> Outcome:
+    """An advocate took the case (Act s.69): the family's appeal window now also alerts the
+    provider's advocate (`lifecycle.advocate_alarm`)."""
+    step = _fresh(s, fact.event_id, now, needs_book=False)
+    if not step.go:
+        return step.done()
+    step.set(advocacy_provider=fact.provider)
+    step.note(fact.accepted_on, "AdvocacyHandoffAccepted", f"provider={fact.provider}")
     step.wake = True
     return step.done()
 

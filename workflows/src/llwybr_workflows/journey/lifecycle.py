@@ -1,17 +1,18 @@
 """The journey's own life, pure: it starts, loads its calendars (and loads them again when
 they change), raises its alarms, answers `status` and hands its state to the next run."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from llwybr_clock import ClockError
 from llwybr_contracts import journey as j
 from llwybr_contracts.events import (
+    DeadlineAtRisk,
     JourneyStarted,
 )
 from llwybr_contracts.journey import ClockView, JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
-from llwybr_contracts.vocabulary import RuleId
-from llwybr_workflows.journey.clockbook import ClockBook
+from llwybr_contracts.vocabulary import Role, RuleId
+from llwybr_workflows.journey.clockbook import WARNING_HOUR, ClockBook, local
 from llwybr_workflows.journey.contracts import (
     CaseSetup,
 )
@@ -23,6 +24,8 @@ from llwybr_workflows.journey.step import (
     Step,
     no_alerts,
 )
+
+ADVOCATE_DAYS_LEFT = 10  # an accepted advocate is alerted this many days before the window shuts
 
 # -- starting ----------------------------------------------------------------------------------
 
@@ -118,10 +121,30 @@ def for_next_run(s: JourneyState, seq: int) -> JourneyState:
 # -- time --------------------------------------------------------------------------------------
 
 
+def advocate_alarm(s: JourneyState) -> tuple[datetime, date] | None:
+    """When the accepted advocate is told the family's appeal window has 10 days left with no
+    appeal lodged (docs/rules.md section 7 [assumed: a service level]), and that window's due
+    date; None when there is no advocate, no open window, or the alert went for this date."""
+    if s.advocacy_provider is None or s.appeal_lodged or s.setup is None or s.closed:
+        return None
+    book = ClockBook(s.setup, s.journey.case_id, no_alerts)
+    book.records = {r.key: r for r in s.clocks}
+    record = book.get(RuleId.TRIBUNAL_APPEAL)
+    if record is None or not book.is_open(record):
+        return None
+    due = book.clock(record).due()
+    if due is None or due.isoformat() in s.advocate_alerts:
+        return None
+    return local(due - timedelta(days=ADVOCATE_DAYS_LEFT), WARNING_HOUR), due
+
+
 def next_alarm(s: JourneyState, now: datetime) -> datetime | None:
     if s.setup is None:
         return None
-    return Step(s, now).require_book().next_alarm(now)
+    found = Step(s, now).require_book().next_alarm(now)
+    if (advocate := advocate_alarm(s)) is not None:
+        found = advocate[0] if found is None else min(found, advocate[0])
+    return found
 
 
 def next_due(s: JourneyState) -> date | None:
@@ -136,6 +159,20 @@ def fire_alarms(s: JourneyState, now: datetime) -> Outcome:
     """Deadline events for every alarm now past; a family's window that ran out with nothing
     asked or lodged closes a no-ALN or ceasing case (docs/rules.md)."""
     step = Step(s, now)
+    advocate = advocate_alarm(s)
+    if advocate is not None and advocate[0] <= now:
+        due = advocate[1]
+        step.set(advocate_alerts=(*s.advocate_alerts, due.isoformat())[-SEEN_LIMIT:])
+        assert s.advocacy_provider is not None
+        step.emit(
+            DeadlineAtRisk(
+                case_id=s.journey.case_id,
+                rule=RuleId.TRIBUNAL_APPEAL,
+                due=due,
+                alert_role=Role.ADVOCATE,
+                alert_scope=s.advocacy_provider,
+            )
+        )
     for fired in step.require_book().fire(now):
         for event in fired.events:
             step.emit(event)

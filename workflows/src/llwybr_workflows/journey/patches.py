@@ -19,3 +19,11 @@ HOLD_EARLY_FACTS = "hold-early-facts"
 # A new journey's deadline alerts name the head of service `head-of-service` (the role tokens
 # carry, `Role.HEAD_OF_SERVICE`); journeys started before keep `la-head-of-service` for life.
 ALERT_ROLES_ARE_TOKEN_ROLES = "alert-roles-are-token-roles"
+
+# An appeal decided with an order to prepare or keep an IDP (outcome `aln`) moves a no-ALN case
+# to `idp-in-preparation` and a ceasing one back to `idp-active` (before, it was only noted).
+APPEAL_ORDER_REOPENS_IDP = "appeal-order-reopens-idp"
+
+# AdvocacyHandoffAccepted is a fact: the accepted provider's advocate is alerted when the
+# family's tribunal-appeal window has 10 days left and no appeal is lodged.
+ADVOCATE_APPEAL_ALERT = "advocate-appeal-alert"

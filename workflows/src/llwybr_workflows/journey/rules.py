@@ -24,6 +24,7 @@ from llwybr_workflows.journey.commands import (
     withdraw_health_input,
 )
 from llwybr_workflows.journey.facts import (
+    advocacy_handoff_accepted,
     appeal_decided,
     appeal_lodged,
     calendar_changed,
@@ -54,6 +55,7 @@ __all__ = [
     "Outcome",
     "UpdateRule",
     "adopt_setup",
+    "advocacy_handoff_accepted",
     "appeal_decided",
     "appeal_lodged",
     "begin",

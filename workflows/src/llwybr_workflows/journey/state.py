@@ -34,6 +34,12 @@ class JourneyState(BaseModel):
     appeal_lodged: bool = False
     exception_ids: tuple[str, ...] = ()
     seq: int = Field(0, description="events published so far (the next event id follows)")
+    advocacy_provider: str | None = Field(
+        None, description="the provider whose advocate accepted a handoff (its scope)"
+    )
+    advocate_alerts: tuple[str, ...] = Field(
+        (), description="the appeal-window due dates the advocate was alerted for"
+    )
     token_roles: bool = Field(
         False, description="alerts name the head of service by its token role (a patch)"
     )

@@ -6,6 +6,7 @@ update (validators refuse with a `Refusal` code), signal and alarm, and publishe
 return through the journey outbox. workflows/README.md lists the messages it accepts.
 """
 
+import functools
 from typing import Any
 
 from temporalio import workflow
@@ -291,7 +292,14 @@ class IdpJourney:
 
     @workflow.signal(name=j.SIGNAL_APPEAL_DECIDED)
     def appeal_decided(self, fact: j.AppealDecidedFact) -> None:
-        self._fact(rules.appeal_decided, fact)
+        orders_idp = workflow.patched(patches.APPEAL_ORDER_REOPENS_IDP)
+        self._fact(functools.partial(rules.appeal_decided, orders_idp=orders_idp), fact)
+
+    @workflow.signal(name=j.SIGNAL_ADVOCACY_HANDOFF_ACCEPTED)
+    def advocacy_handoff_accepted(self, fact: j.AdvocacyHandoffAcceptedFact) -> None:
+        # a journey whose history predates the fact ignores it (it was never signalled then)
+        if workflow.patched(patches.ADVOCATE_APPEAL_ALERT):
+            self._fact(rules.advocacy_handoff_accepted, fact)
 
     @workflow.signal(name=j.SIGNAL_CALENDAR_CHANGED)
     def calendar_changed(self, fact: j.CalendarChangedFact) -> None:
