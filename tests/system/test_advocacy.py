@@ -250,5 +250,5 @@ async def test_a_disagreement_extends_the_appeal_window_exactly_and_an_appeal_me
 
     status = await eventually(lambda: journey(running, case_id), decided_fact, within=60)
     assert [e.detail for e in status.timeline if e.kind == "AppealDecided"] == ["aln"]
-    # An order to prepare an IDP keeps the no-ALN case open (the journey closes it otherwise).
-    assert status.state == "no-aln"
+    # An order to prepare an IDP re-opens the IDP work: the LA now prepares the plan.
+    assert status.state == "idp-in-preparation"
