@@ -174,6 +174,7 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("GET", CASE): lambda w: Expect(targets=on_cases(w)),
     ("GET", f"{CASE}/learner"): service_read,
     ("GET", f"{CASE}/journey-input"): service_read,
+    ("GET", f"{CASE}/notice-contacts"): service_read,
     ("GET", f"{CASE}/health-requests/{{request_id}}"): lambda w: Expect(
         targets=(
             Target(

@@ -6,8 +6,15 @@ from llwybr_common.kafka import Handler, IdempotentConsumer
 from llwybr_common.runtime import Runtime
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
-from llwybr_contracts.events import DeadlineEvent, JourneyStarted
-from notifications import alerts, service
+from llwybr_contracts.events import (
+    AlnDecided,
+    AppealWindowOpened,
+    DeadlineEvent,
+    IdpCeased,
+    IdpIssued,
+    JourneyStarted,
+)
+from notifications import alerts, notice_mail, service
 
 GROUP = "notifications"
 
@@ -36,13 +43,18 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
     deadline = on_deadline(rt.settings.console_url)
     return [
         IdempotentConsumer(
-            topic=topics.JOURNEY,
+            topic=(topics.JOURNEY, topics.IDP),
             group_id=GROUP,
             engine=rt.engine,
             broker=rt.broker,
             handlers={
                 JourneyStarted: on_journey_started,
                 **dict.fromkeys(alerts.STAGE_OF, deadline),
+                # Decision notices to families (Act s.9, s.22, s.68-70)
+                **dict.fromkeys(
+                    (AlnDecided, AppealWindowOpened, IdpIssued, IdpCeased),
+                    notice_mail.on_notice_event,
+                ),
             },
             max_attempts=rt.settings.max_delivery_attempts,
             after_commit=rt.relay.wake if hasattr(rt, "relay") else None,

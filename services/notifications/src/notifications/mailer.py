@@ -55,6 +55,11 @@ class NoAddress(Exception):
     address): it ends without an attempt."""
 
 
+class TryLater(Exception):
+    """Where the job goes cannot be learnt now (the referral service is unreachable): an
+    attempt that failed, retried with the same backoff as SMTP."""
+
+
 # A job kind -> how it is rendered and addressed at send time.
 Composer = Callable[[AsyncSession, EmailJob], Awaitable[Outgoing]]
 
@@ -77,13 +82,14 @@ def build_message(settings: Settings, out: Outgoing) -> EmailMessage:
     msg["From"] = settings.mail_from
     msg["To"] = out.to
     msg["Message-ID"] = make_msgid(domain="llwybr.example.org")
-    msg["Content-Language"] = ", ".join(out.rendered.languages)
     msg.set_content(out.rendered.text)
     msg.add_alternative(out.rendered.html, subtype="html")
     for a in out.attachments:
         msg.add_attachment(
             a.content, maintype="application", subtype=a.subtype, filename=a.filename
         )
+    # After the parts: setting content drops the Content-* headers set before it.
+    msg["Content-Language"] = ", ".join(out.rendered.languages)
     return msg
 
 
@@ -173,35 +179,16 @@ class Mailer:
             session.add(job)
             self._record(session, job, None, "no-address", str(gone))
             return
+        except TryLater as later:
+            job.attempts += 1
+            self._failed(session, job, None, "lookup", str(later))
+            return
         job.attempts += 1
         message = build_message(self._settings, out)
         try:
             await asyncio.to_thread(self._send, self._settings, message)
         except (OSError, smtplib.SMTPException) as exc:
-            error = type(exc).__name__
-            if job.attempts >= self.max_attempts:
-                job.done_at, job.result = now, "failed"
-                self._record(session, job, out.to, "failed", error)
-                add_event(
-                    session,
-                    NotificationFailed(
-                        case_id=job.case_id,
-                        notification_id=job.notification_id,
-                        channel="email",
-                        reason=f"smtp: {error} after {job.attempts} attempts",
-                    ),
-                    event_id=f"{job.id}:failed",
-                    source=SOURCE,
-                    subject=job.case_id,
-                )
-                log.warning(
-                    "email undeliverable",
-                    extra={"job_id": job.id, "attempts": job.attempts, "error": error},
-                )
-            else:
-                job.next_attempt_at = now + self.backoff(job.attempts)
-                self._record(session, job, out.to, "retrying", error)
-            session.add(job)
+            self._failed(session, job, out.to, "smtp", type(exc).__name__)
             return
         job.done_at, job.result = now, "delivered"
         session.add(job)
@@ -219,6 +206,35 @@ class Mailer:
             source=SOURCE,
             subject=job.case_id,
         )
+
+    def _failed(
+        self, session: AsyncSession, job: EmailJob, address: str | None, stage: str, error: str
+    ) -> None:
+        """An attempt failed: retry after the backoff, or give up with `NotificationFailed`."""
+        now = datetime.now(UTC)
+        if job.attempts >= self.max_attempts:
+            job.done_at, job.result = now, "failed"
+            self._record(session, job, address, "failed", error)
+            add_event(
+                session,
+                NotificationFailed(
+                    case_id=job.case_id,
+                    notification_id=job.notification_id,
+                    channel="email",
+                    reason=f"{stage}: {error} after {job.attempts} attempts",
+                ),
+                event_id=f"{job.id}:failed",
+                source=SOURCE,
+                subject=job.case_id,
+            )
+            log.warning(
+                "email undeliverable",
+                extra={"job_id": job.id, "attempts": job.attempts, "error": error},
+            )
+        else:
+            job.next_attempt_at = now + self.backoff(job.attempts)
+            self._record(session, job, address, "retrying", error)
+        session.add(job)
 
     @staticmethod
     def _record(

@@ -10,11 +10,12 @@ from pathlib import Path
 from llwybr_common.db import session_scope
 from llwybr_common.people import read_people
 from llwybr_common.runtime import Runtime, build_app
-from notifications import recipients
+from notifications import notice_mail, recipients
 from notifications.api import router
 from notifications.consumers import consumers
 from notifications.digests import DigestClock
 from notifications.mailer import Mailer, compose_for_recipient
+from notifications.notice_mail import ReferralContacts
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,12 @@ def mailer_of(rt: Runtime) -> Mailer:
     return Mailer(
         rt.settings,
         partial(session_scope, rt.engine),
-        composers={"alert": compose_for_recipient, "digest": compose_for_recipient},
+        composers={
+            "alert": compose_for_recipient,
+            "digest": compose_for_recipient,
+            notice_mail.FAMILY: notice_mail.notice_composer(ReferralContacts(rt.settings)),
+            notice_mail.IRO: notice_mail.notice_composer(ReferralContacts(rt.settings)),
+        },
         after_commit=rt.relay.wake,
         max_attempts=rt.settings.email_max_attempts,
         retry_seconds=rt.settings.email_retry_seconds,

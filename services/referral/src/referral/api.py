@@ -36,6 +36,7 @@ from referral.schemas import (
     HealthRequestClaimPublic,
     HealthRequestCreate,
     LearnerClaimPublic,
+    NoticeContactsPublic,
     ReconsiderationCreate,
     ReferralCreate,
     ReferralPublic,
@@ -185,6 +186,27 @@ async def get_learner_claim(
         family_name=child.family_name,
         date_of_birth=child.date_of_birth,
         nhs_number=child.nhs_number,
+    )
+
+
+@router.get("/cases/{case_id}/notice-contacts", response_model=NoticeContactsPublic)
+async def get_notice_contacts(
+    case_id: str, rt: Rt, principal: CurrentPrincipal
+) -> NoticeContactsPublic:
+    """Claim-check for the notifications service (role `service`): where the case's decision
+    notices go (Act s.9, s.68-70), fetched at send time and never stored there."""
+    if not principal.is_service:
+        raise AccessDenied("access.services-only")
+    async with unit_of_work(rt, principal, purpose="claim-check by another service") as uow:
+        case, child = await service.load_case(uow, case_id)
+        uow.audit(
+            action="read", resource="notice-contacts", resource_id=child.child_ref, case_id=case_id
+        )
+    return NoticeContactsPublic(
+        preferred_language=child.preferred_language,
+        family=views.family_contact(child),
+        iro_email=child.iro_email if case.looked_after else None,
+        looked_after=case.looked_after,
     )
 
 

@@ -24,6 +24,11 @@ class Child(SQLModel, table=True):
     nhs_number: str | None = Field(default=None, index=True)
     language_of_education: str | None = None
     preferred_language: str = "en"
+    # Who the decision notices go to (Act s.9, s.68-70): the parent, or the young person; and
+    # for a looked-after child their independent reviewing officer. Read by claim-check only.
+    contact_name: str | None = None
+    contact_email: str | None = None
+    iro_email: str | None = None
     match_key: str = Field(index=True, description="casefolded names + date of birth")
 
 

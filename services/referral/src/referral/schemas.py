@@ -62,6 +62,18 @@ class ReferrerCreate(Strict):
     role: str | None = Field(None, max_length=100)
 
 
+class FamilyContactCreate(Strict):
+    """Who decision notices go to: the parent, or the young person themself."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320)
+
+
+class FamilyContactPublic(BaseModel):
+    name: str
+    email: str
+
+
 class ReferralCreate(Strict):
     source: Source
     referral_type: ReferralType = ReferralType.CONCERN
@@ -73,6 +85,12 @@ class ReferralCreate(Strict):
     referrer: ReferrerCreate | None = None
     attach_to_open_case: bool = Field(
         False, description="attach to the learner's open case as new information"
+    )
+    family_contact: FamilyContactCreate | None = Field(
+        None, description="where decision notices go: the parent, or the young person"
+    )
+    iro_email: str | None = Field(
+        None, max_length=320, description="a looked-after child's independent reviewing officer"
     )
 
 
@@ -147,6 +165,8 @@ class CaseDetailPublic(CasePublic):
     looked_after: bool
     looking_after_authority: str | None
     dual_registered: bool
+    family_contact: FamilyContactPublic | None = None
+    iro_email: str | None = None
     routing_reason: str
     clocks: list[ClockView]
     clocks_source: Literal["journey", "projection"]
@@ -161,6 +181,15 @@ class LearnerClaimPublic(BaseModel):
     family_name: str
     date_of_birth: date
     nhs_number: str | None
+
+
+class NoticeContactsPublic(BaseModel):
+    """Where a case's decision notices go, for the notifications service (claim-check)."""
+
+    preferred_language: str
+    family: FamilyContactPublic | None
+    iro_email: str | None
+    looked_after: bool
 
 
 # --- commands ----------------------------------------------------------------------------

@@ -70,6 +70,23 @@ class Checked:
         return self.consent_on if self.stage == "young-person" else self.body.received_on
 
 
+def email_problem(email: str) -> bool:
+    """A plain check (one @, a dotted domain, no spaces): the mail server has the last word."""
+    local, at, domain = email.strip().partition("@")
+    return not (local and at and "." in domain.strip(".")) or any(
+        c.isspace() for c in email.strip()
+    )
+
+
+def set_contacts(child: Child, body: ReferralCreate) -> None:
+    """A referral's family contact and IRO, kept with the child's identity (never in events)."""
+    if body.family_contact:
+        child.contact_name = body.family_contact.name.strip()
+        child.contact_email = body.family_contact.email.strip()
+    if body.iro_email:
+        child.iro_email = body.iro_email.strip()
+
+
 def check_referral(body: ReferralCreate, *, today: date) -> Checked:
     """Validate everything at once; one 422 names every bad field."""
     errors: list[FieldError] = []
@@ -112,6 +129,13 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
             bad("learner.consent.date", "consent-date-required")
         elif consent.date and consent.date > today:
             bad("learner.consent.date", "consent-date-in-future")
+    if body.family_contact and email_problem(body.family_contact.email):
+        bad("family_contact.email", "email-invalid")
+    if body.iro_email is not None:
+        if not learner.looked_after:
+            bad("iro_email", "iro-only-for-looked-after")  # Children Act 1989 s.25A
+        elif email_problem(body.iro_email):
+            bad("iro_email", "email-invalid")
     if errors:
         raise Invalid(*errors)
     assert authority is not None
@@ -260,6 +284,8 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
         session.add(referral)
         child = await session.get(Child, existing.child_id)
         assert child is not None
+        set_contacts(child, body)  # new information may bring the family's current contact
+        session.add(child)
         _timeline(session, existing.id, "referral-attached", referral.referral_type)
         _received(uow, existing, child, referral)
         return Intake(case=existing, referral=referral, journey=None)
@@ -277,6 +303,7 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
         preferred_language=learner.preferred_language,
         match_key=match_key(learner.given_name, learner.family_name, learner.date_of_birth),
     )
+    set_contacts(child, body)
     route = checked.route
     now = _now()
     case = Case(

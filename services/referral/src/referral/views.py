@@ -9,6 +9,7 @@ from referral.schemas import (
     CaseDetailPublic,
     CasePublic,
     ClockBriefPublic,
+    FamilyContactPublic,
     LearnerPublic,
     TimelineEntryPublic,
 )
@@ -40,6 +41,12 @@ def case_public(
             for c, at_risk in clocks
         ],
     )
+
+
+def family_contact(child: Child) -> FamilyContactPublic | None:
+    if not child.contact_email:
+        return None
+    return FamilyContactPublic(name=child.contact_name or "", email=child.contact_email)
 
 
 def case_detail(
@@ -82,6 +89,8 @@ def case_detail(
         looked_after=case.looked_after,
         looking_after_authority=case.looking_after_authority,
         dual_registered=case.dual_registered,
+        family_contact=family_contact(child),
+        iro_email=child.iro_email,
         routing_reason=case.routing_reason,
         clocks=clocks,
         clocks_source=source,  # type: ignore[arg-type]
@@ -95,4 +104,4 @@ def for_advocate(detail: CaseDetailPublic) -> CaseDetailPublic:
     """An advocate reads the case summary, clocks and timeline the family agreed to share; the
     learner's NHS number and UPN are no part of advocacy (least privilege)."""
     learner = detail.learner.model_copy(update={"nhs_number": None, "upn": None})
-    return detail.model_copy(update={"learner": learner})
+    return detail.model_copy(update={"learner": learner, "iro_email": None})

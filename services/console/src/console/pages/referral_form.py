@@ -49,6 +49,9 @@ FIELDS = {
     "concern",
     "referrer.name",
     "referrer.role",
+    "family_contact.name",
+    "family_contact.email",
+    "iro_email",
 }
 
 
@@ -91,6 +94,14 @@ def build(form: FormData, errors: FormErrors, lang: str) -> dict[str, Any]:
     referrer = _drop_none({"name": _v(form, "referrer.name"), "role": _v(form, "referrer.role")})
     if referrer:
         body["referrer"] = referrer
+    # Where decision notices go (the parent, or the young person); a looked-after child's IRO.
+    contact = _drop_none(
+        {"name": _v(form, "family_contact.name"), "email": _v(form, "family_contact.email")}
+    )
+    if contact:
+        body["family_contact"] = contact
+    if iro := _v(form, "iro_email"):
+        body["iro_email"] = iro
     return body
 
 
