@@ -13,7 +13,9 @@ from pypdf import PdfReader
 
 from notifications.notices import DecisionNotice, notice_html, notice_pdf
 
-NOTICE_DATE = date(2026, 11, 3)  # ALN_RULES worked example: appeal due Wed 30 Dec 2026
+# ETW Regulations regs 10, 14 (docs/rules.md, tribunal-appeal, worked example): a decision
+# notice given on Tue 3 Nov 2026 makes the appeal due on Wed 30 Dec 2026.
+NOTICE_DATE = date(2026, 11, 3)
 
 
 def clock_cli_due(rule: str, start: date) -> date:
