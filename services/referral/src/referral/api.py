@@ -110,7 +110,8 @@ async def get_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> CasePage:
-    async with rt.session() as session:
+    async with unit_of_work(rt, principal, purpose="case list") as uow:
+        session = uow.session
         rows, next_cursor = await list_cases(
             session,
             authorities=access.visible_authorities(principal),
@@ -128,6 +129,8 @@ async def get_cases(
             cursor=cursor,
         )
         clocks = await open_clocks(session, [c.id for c, _ in rows])
+        for case, _ in rows:  # a list shows each learner's name: every row is a read
+            uow.audit(action="read", resource="case", resource_id=case.id, case_id=case.id)
     return CasePage(
         items=[views.case_public(c, ch, today, clocks.get(c.id, ())) for c, ch in rows],
         next=next_cursor,
