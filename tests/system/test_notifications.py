@@ -4,18 +4,24 @@ service its own process): a referral received so long ago that the LA's 12-week 
 LA manager and head of service of Cardiff each get one email about it, in their language,
 naming the case and never the learner; the same event delivered again sends nothing."""
 
+import asyncio
 import email
 import email.policy
+import io
 import json
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pypdf import PdfReader
 
 from llwybr.components import PEOPLE_CSV
 from llwybr.stack import Endpoints, Stack, event_keys_env
@@ -28,6 +34,7 @@ from llwybr_contracts import topics
 from llwybr_contracts.envelope import wrap
 from llwybr_contracts.events import DeadlineDue
 from llwybr_contracts.vocabulary import RuleId
+from notifications.rendering import long_date
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system
@@ -158,3 +165,124 @@ async def test_an_overdue_referral_emails_the_managers_once(
     after = await eventually(mail, lambda m: len(m) >= 3, within=60, every=0.5)
     assert to(after) == sorted([manager.email, head.email, head.email])
     assert sum("Deadline due today" in str(m["Subject"]) for m in after) == 1
+
+
+# --- a decision notice reaches the family: Welsh email, PDF, the clock's appeal date -------------
+
+NOTICE = date(2026, 11, 23)  # the authority's no-ALN decision notice, given on a Monday
+
+
+def clock_cli_due(rule: str, start: date) -> date:
+    out = subprocess.run(
+        [sys.executable, "-m", "llwybr.cli", "clock", rule, "--start", start.isoformat(), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return date.fromisoformat(json.loads(out.stdout)["due"])
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+async def test_a_no_aln_decision_mails_the_family_a_welsh_pdf_with_the_appeal_date(
+    running: Stack, token: Callable[..., str]
+) -> None:
+    """Act s.9, s.70; ETW Regulations reg 10 (docs/rules.md, tribunal-appeal): the family's
+    notice, in the Welsh the learner's record asks for, carries the appeal deadline the clock
+    computes from the notice date."""
+    family = f"rhiant-{uuid.uuid4().hex[:8]}@example.org"
+    body = {
+        "source": "parent",
+        "received_on": "2026-11-20",
+        "learner": {"given_name": "Cai", "family_name": f"Jones-{uuid.uuid4().hex[:8]}",
+                    "date_of_birth": "2017-05-02", "preferred_language": "cy"},
+        "authority": CARDIFF,
+        "concern": "Reading well below age",
+        "family_contact": {"name": "Mair Jones", "email": family},
+    }  # fmt: skip
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    decision = {"outcome": "no-aln", "decided_on": NOTICE.isoformat(),
+                "notice_given_on": NOTICE.isoformat()}  # fmt: skip
+    async with httpx.AsyncClient(base_url=running.url_of("referral"), timeout=30) as http:
+        opened = await http.post("/api/v1/referrals", json=body, headers=officer)
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["case_id"]
+        decided = await eventually(  # the journey may still be starting (503)
+            lambda: http.post(f"/api/v1/cases/{case_id}/decision", json=decision, headers=officer),
+            lambda r: r.status_code != 503,
+            within=30,
+        )
+    assert decided.status_code == 200, decided.text
+
+    async def notices() -> list[EmailMessage]:
+        return [m for m in mail_about(running.home / "mail", case_id) if str(m["To"]) == family]
+
+    [notice] = await eventually(notices, lambda m: len(m) >= 1, within=60, every=0.5)
+    assert notice["Content-Language"] == "cy"
+    [pdf] = [p for p in notice.iter_attachments() if p.get_content_type() == "application/pdf"]
+    text = pdf_text(pdf.get_content())
+    due = clock_cli_due("tribunal-appeal", NOTICE)
+    assert long_date(due, "cy") in text and long_date(due, "en") not in text
+    assert "Tribiwnlys Addysg Cymru" in text or "Dribiwnlys Addysg Cymru" in text
+    assert body["learner"]["family_name"] not in str(notice["Subject"])  # type: ignore[index]
+
+
+# --- the SMTP server down: deliveries wait for it, nothing is lost ------------------------------
+
+
+async def email_attempts(infra: Endpoints, case_id: str) -> list[str]:
+    """The results of every email attempt about a case (the notifications schema, as owner)."""
+    conn = await asyncpg.connect(infra.database_url.replace("+asyncpg", ""))
+    try:
+        rows = await conn.fetch(
+            "SELECT d.result FROM notifications.deliveries d JOIN notifications.notifications n"
+            " ON n.id = d.notification_id WHERE n.case_id = $1 AND d.channel = 'email'"
+            " ORDER BY d.at",
+            case_id,
+        )
+    finally:
+        await conn.close()
+    return [r["result"] for r in rows]
+
+
+async def test_mail_waits_for_a_stopped_smtp_server_and_nothing_is_lost(
+    running: Stack, infra: Endpoints, token: Callable[..., str]
+) -> None:
+    """The mailer retries with backoff (5 s, 10 s, ... by default); a server back inside that
+    window gets every message. Giving up with `NotificationFailed` after the last attempt is
+    shown on a real closed port in services/notifications/tests/test_deadline_alerts.py."""
+    people = {p.subject: p for p in read_people(PEOPLE_CSV)}
+    body = {
+        "source": "parent",
+        "received_on": breached_start(today_in_wales()).isoformat(),
+        "learner": {"given_name": "Cai", "family_name": f"Jones-{uuid.uuid4().hex[:8]}",
+                    "date_of_birth": "2017-05-02", "preferred_language": "en"},
+        "authority": CARDIFF,
+        "concern": "Speech unclear",
+    }  # fmt: skip
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    running.stop_one("smtp")
+    try:
+        async with httpx.AsyncClient(base_url=running.url_of("referral"), timeout=30) as http:
+            opened = await http.post("/api/v1/referrals", json=body, headers=officer)
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["case_id"]
+        tried = await eventually(
+            lambda: email_attempts(infra, case_id), lambda r: len(r) >= 2, within=60
+        )
+        assert set(tried) == {"retrying"}  # both managers' first attempts failed
+    finally:
+        running.start_one("smtp")
+    sent = await eventually(
+        lambda: asyncio.to_thread(mail_about, running.home / "mail", case_id),
+        lambda m: len(m) >= 2,
+        within=60,
+        every=0.5,
+    )
+    expected = {people["la-manager.cardiff"].email, people["head-of-service.cardiff"].email}
+    assert {str(m["To"]) for m in sent} == expected
+    results = await email_attempts(infra, case_id)
+    assert results.count("delivered") == 2 and "failed" not in results

@@ -1,26 +1,32 @@
 """Deadline events reach their people: FastStream's TestKafkaBroker (no broker) and real
 PostgreSQL, with the directory seeded from the embedded people file, and the mailer run with a
-fake SMTP client that can fail.
+fake SMTP client that can fail, and once with the real SMTP client and sink.
 
 Cardiff (people file): LA officers Siân (cy) and Mark (en); LA manager Rhian (both, digest);
 head of service David (en)."""
 
+import asyncio
+import email
+import email.policy
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiosmtpd.smtp import SMTP
 from faststream.kafka import TestKafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from llwybr.components import PEOPLE_CSV
+from llwybr.smtp_sink import MaildirHandler
 from llwybr.stack import Endpoints
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.kafka import make_broker
@@ -326,3 +332,79 @@ async def test_a_morning_digest_lists_the_managers_alerts_once(world: World) -> 
         pass
     [digest] = [s for s in smtp.sent if "Crynodeb bore Llwybr" in str(s["Subject"])]
     assert digest["To"] == rhian.email and "Llwybr morning digest" in str(digest["Subject"])
+
+
+class Sink:
+    """The SMTP sink `llwybr up` runs, served in this process; stopped, its port refuses."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(MaildirHandler(self.folder), hostname="sink"), "127.0.0.1", self.port
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    def messages(self, case_id: str) -> list[EmailMessage]:
+        found = []
+        for path in sorted(self.folder.glob("*.eml")):
+            m = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if case_id in str(m["Subject"]):
+                found.append(m)
+        return found  # type: ignore[return-value]
+
+
+async def test_a_stopped_smtp_server_is_retried_then_given_up_and_a_returning_one_gets_all(
+    world: World, tmp_path: Path
+) -> None:
+    """Real SMTP client and server: while the server is stopped every attempt is refused and
+    retried; back inside the retry window, it receives the message; never back, the job ends
+    in `NotificationFailed` after the last attempt."""
+    sink = Sink(tmp_path)
+    await sink.start()
+    await sink.stop()  # the port is known, and now refuses
+    lost, waits = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
+    await publish(world, envelope_of(breach(lost, "head-of-service")))
+    m = Mailer(
+        Settings(smtp_host="127.0.0.1", smtp_port=sink.port),
+        partial(session_scope, world.engine),
+        composers={"alert": compose_for_recipient},
+        max_attempts=3,
+        retry_seconds=0,  # due again at once: the test drives each attempt
+    )
+    while await m.send_due():
+        pass
+    david = (await notes_of(world, lost))["head-of-service.cardiff"]
+    attempts = await deliveries(world, david.id)
+    assert [d.result for d in attempts] == ["retrying", "retrying", "failed"]
+    assert attempts[-1].error == "ConnectionRefusedError"
+    assert await outbox_types(world, david.id) == ["notification-delivered", "notification-failed"]
+
+    await publish(world, envelope_of(breach(waits, "head-of-service")))
+    m = Mailer(
+        Settings(smtp_host="127.0.0.1", smtp_port=sink.port),
+        partial(session_scope, world.engine),
+        composers={"alert": compose_for_recipient},
+        max_attempts=3,
+        retry_seconds=0.5,  # the next attempt waits its backoff
+    )
+    assert await m.send_due()  # the first attempt is refused; the next waits 0.5 s
+    await sink.start()
+    for _ in range(100):
+        if sink.messages(waits):
+            break
+        await m.send_due()
+        await asyncio.sleep(0.05)
+    [message] = sink.messages(waits)
+    assert message["To"] == world.people["head-of-service.cardiff"].email
+    await sink.stop()
+    note = (await notes_of(world, waits))["head-of-service.cardiff"]
+    assert [d.result for d in await deliveries(world, note.id)] == ["retrying", "delivered"]
+    assert sink.messages(lost) == []
