@@ -23,12 +23,11 @@ from advocacy.referral_client import ReferralCases
 from llwybr.stack import Endpoints
 from llwybr_common.audit import AuditRecord
 from llwybr_common.auth import mint_token
-from llwybr_common.db import make_engine, session_scope
-from llwybr_common.migrations import migrate
+from llwybr_common.db import session_scope
 from llwybr_common.outbox import OutboxMessage, OutboxRelay
 from llwybr_common.runtime import Runtime, build_app
-from llwybr_common.settings import Settings
 from llwybr_contracts.journey import HandoffWatchInput
+from tests.service_kit import desk_settings, fresh_schema
 
 MIGRATIONS = Path(advocacy.__file__).parent / "migrations"
 CARDIFF, SWANSEA = "W06000015", "W06000011"
@@ -190,16 +189,8 @@ class Desk:
 @asynccontextmanager
 async def open_desk(infra: Endpoints, home: Path) -> AsyncIterator[Desk]:
     """The service on a fresh schema under `home`; a module may keep one for all its tests."""
-    settings = Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka,
-        home=home,
-        span_file=str(home / "spans.jsonl"),
-        service_urls={"referral": "http://referral.test"},
-    )
-    schema = f"adv_{uuid.uuid4().hex[:10]}"
-    engine = make_engine(settings.database_url, schema)
-    await migrate(engine, MIGRATIONS, schema)
+    settings = desk_settings(infra, home, service_urls={"referral": "http://referral.test"})
+    engine, _ = await fresh_schema(settings, "adv", MIGRATIONS)
     broker = KafkaBroker(settings.kafka_bootstrap)  # never started: the outbox is read instead
     rt = Runtime(
         "advocacy", settings, engine, broker, cast(OutboxRelay, SpyRelay()), TracerProvider()

@@ -2,7 +2,6 @@
 per test, from the `infra` fixture), with a fake journey in place of Temporal, so intake and
 commands are tested without the whole stack."""
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,16 +21,15 @@ import referral
 from llwybr.stack import Endpoints
 from llwybr_common.audit import AuditRecord
 from llwybr_common.auth import mint_token
-from llwybr_common.db import make_engine, session_scope
+from llwybr_common.db import session_scope
 from llwybr_common.errors import DomainError
-from llwybr_common.migrations import migrate
 from llwybr_common.outbox import OutboxMessage, OutboxRelay
 from llwybr_common.runtime import Runtime, build_app
-from llwybr_common.settings import Settings
 from llwybr_contracts.journey import ClockView, CommandAccepted, JourneyInput, JourneyStatus
 from llwybr_contracts.states import CaseState
 from referral.api import router
 from referral.models import Case
+from tests.service_kit import desk_settings, fresh_schema
 
 MIGRATIONS = Path(referral.__file__).parent / "migrations"
 CARDIFF, SWANSEA = "W06000015", "W06000011"
@@ -123,15 +121,8 @@ async def open_desk(
     infra: Endpoints, home: Path, routers: Sequence[APIRouter] = (router,)
 ) -> AsyncIterator[Desk]:
     """The service on a fresh schema under `home`; a module may keep one for all its tests."""
-    settings = Settings(
-        database_url=infra.database_url,
-        kafka_bootstrap=infra.kafka,
-        home=home,
-        span_file=str(home / "spans.jsonl"),
-    )
-    schema = f"ref_{uuid.uuid4().hex[:10]}"
-    engine = make_engine(settings.database_url, schema)
-    await migrate(engine, MIGRATIONS, schema)
+    settings = desk_settings(infra, home)
+    engine, _ = await fresh_schema(settings, "ref", MIGRATIONS)
     broker = KafkaBroker(settings.kafka_bootstrap)  # never started: the outbox is read instead
     relay = SpyRelay()
     rt = Runtime("referral", settings, engine, broker, cast(OutboxRelay, relay), TracerProvider())

@@ -7,18 +7,15 @@ dropped at once. No such case is None; a referral service that cannot answer is 
 step that needs the answer (`Unavailable`), and no clocks for the inbox.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import httpx
 
-from llwybr_common.auth import service_token
+from llwybr_common.claim_check import Missing, NoAnswer, fetch
 from llwybr_common.errors import Unavailable
 from llwybr_common.settings import Settings
-
-log = logging.getLogger(__name__)
 
 SERVICE = "advocacy"
 
@@ -69,30 +66,21 @@ class ReferralCases:
         timeout: float = 5.0,
     ) -> None:
         self._settings = settings
-        self._base = settings.service_urls.get("referral")
         self._transport = transport
         self._timeout = timeout
 
     async def case(self, case_id: str) -> CaseFacts | None:
         """The case's scope and clocks; None when there is no such case."""
-        if not self._base:
-            raise Unavailable("dependency-unavailable")
-        headers = {"Authorization": f"Bearer {service_token(self._settings, SERVICE)}"}
-        try:
-            async with httpx.AsyncClient(
-                base_url=self._base, transport=self._transport, timeout=self._timeout
-            ) as http:
-                response = await http.get(f"/api/v1/cases/{case_id}", headers=headers)
-        except httpx.HTTPError as exc:
-            log.warning("referral service unreachable", extra={"error": type(exc).__name__})
-            raise Unavailable("dependency-unavailable") from exc
-        if response.status_code == 404:
+        answer = await fetch(
+            self._settings, caller=SERVICE, target="referral", path=f"/api/v1/cases/{case_id}",
+            transport=self._transport, wait_seconds=self._timeout,
+        )  # fmt: skip
+        if isinstance(answer, Missing):
             return None
-        if response.status_code != 200:
-            log.warning("referral service answered %s", response.status_code)
+        if isinstance(answer, NoAnswer):
             raise Unavailable("dependency-unavailable")
         try:
-            return facts_of(response.json())
+            return facts_of(answer.body)
         except (ValueError, KeyError, TypeError) as exc:
             raise Unavailable("dependency-unavailable") from exc
 

@@ -5,17 +5,14 @@ fetches them when it opens a request. An unreachable referral service must not s
 seeing the request: every call answers None instead of failing.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import httpx
 
-from llwybr_common.auth import service_token
+from llwybr_common.claim_check import get_json
 from llwybr_common.settings import Settings
-
-log = logging.getLogger(__name__)
 
 SERVICE = "health-liaison"
 
@@ -39,7 +36,6 @@ class ReferralDirectory:
         timeout: float = 3.0,
     ) -> None:
         self._settings = settings
-        self._base = settings.service_urls.get("referral")
         self._transport = transport
         self._timeout = timeout
 
@@ -61,25 +57,7 @@ class ReferralDirectory:
         return reason if isinstance(reason, str) else None
 
     async def _get(self, path: str) -> dict[str, Any] | None:
-        if not self._base:
-            return None
-        headers = {"Authorization": f"Bearer {service_token(self._settings, SERVICE)}"}
-        try:
-            async with httpx.AsyncClient(
-                base_url=self._base, transport=self._transport, timeout=self._timeout
-            ) as http:
-                response = await http.get(path, headers=headers)
-        except httpx.HTTPError as exc:
-            # The path holds ids only; no personal data in logs.
-            log.warning(
-                "referral service unreachable", extra={"path": path, "error": type(exc).__name__}
-            )
-            return None
-        if response.status_code != 200:
-            log.warning("referral service answered %s", response.status_code, extra={"path": path})
-            return None
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
+        return await get_json(
+            self._settings, caller=SERVICE, target="referral", path=path,
+            transport=self._transport, wait_seconds=self._timeout,
+        )  # fmt: skip

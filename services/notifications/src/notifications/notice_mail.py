@@ -21,7 +21,7 @@ import httpx
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from llwybr_common.auth import service_token
+from llwybr_common.claim_check import Missing, NoAnswer, fetch
 from llwybr_common.settings import Settings
 from llwybr_common.telemetry import current_trace_id
 from llwybr_contracts.envelope import CloudEvent
@@ -61,22 +61,16 @@ class ReferralContacts:
         self._settings, self._transport = settings, transport
 
     async def __call__(self, case_id: str) -> NoticeContacts | None:
-        base = self._settings.service_urls.get("referral")
-        if not base:
-            raise TryLater("referral-not-configured")
-        headers = {"Authorization": f"Bearer {service_token(self._settings, SERVICE)}"}
-        try:
-            async with httpx.AsyncClient(
-                base_url=base, transport=self._transport, timeout=5.0
-            ) as http:
-                r = await http.get(f"/api/v1/cases/{case_id}/notice-contacts", headers=headers)
-        except httpx.HTTPError as exc:
-            raise TryLater(f"referral-{type(exc).__name__}") from None
-        if r.status_code == 404:
+        answer = await fetch(
+            self._settings, caller=SERVICE, target="referral",
+            path=f"/api/v1/cases/{case_id}/notice-contacts", transport=self._transport,
+            wait_seconds=5.0,
+        )  # fmt: skip
+        if isinstance(answer, Missing):
             return None
-        if r.status_code != 200:
-            raise TryLater(f"referral-{r.status_code}")
-        body = r.json()
+        if isinstance(answer, NoAnswer):
+            raise TryLater(answer.reason)
+        body = answer.body
         family = body.get("family") or {}
         return NoticeContacts(
             preferred_language=body.get("preferred_language") or "cy",
