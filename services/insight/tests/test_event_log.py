@@ -67,7 +67,7 @@ async def test_every_topic_is_kept_as_on_the_wire_and_once(desk: Desk) -> None:
         assert by_id[event_id].data == event.model_dump(mode="json")
         assert by_id[event_id].topic == event.topic
     assert case is not None and case.authority == CARDIFF and case.referral_source == "parent"
-    assert case.appeals_lodged == 1 and case.idp_maintainer == "school"
+    assert case.appeals_lodged == ["2026-04-01"] and case.idp_maintainer == "school"
 
 
 async def test_the_event_table_refuses_change(desk: Desk) -> None:

@@ -46,9 +46,10 @@ class CaseFact(SQLModel, table=True):
     idp_issued_on: date | None = None
     idp_maintainer: str | None = Field(default=None, description="school | la | fei")
     idp_ceased_on: date | None = None
-    reconsiderations: int = 0
-    disagreements: int = 0
-    appeals_lodged: int = 0
+    # Dates (ISO) of each, so a period can count them; outcomes as `<date>|<outcome>`.
+    reconsiderations: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
+    disagreements: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
+    appeals_lodged: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeal_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     closed_on: date | None = None
 

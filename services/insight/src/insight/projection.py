@@ -88,11 +88,11 @@ class Projection:
         elif name == "IdpCeased":
             case.idp_ceased_on = date.fromisoformat(d["on"])
         elif name == "DisagreementRaised":
-            case.disagreements += 1
+            case.disagreements = [*case.disagreements, d["raised_on"]]
         elif name == "AppealLodged":
-            case.appeals_lodged += 1
+            case.appeals_lodged = [*case.appeals_lodged, d["lodged_on"]]
         elif name == "AppealDecided":
-            case.appeal_outcomes = [*case.appeal_outcomes, d["outcome"]]
+            case.appeal_outcomes = [*case.appeal_outcomes, f"{d['decided_on']}|{d['outcome']}"]
         elif name == "CaseClosed":
             case.closed_on = date.fromisoformat(d["closed_on"])
             self._end_open(case.closed_on)
@@ -124,7 +124,7 @@ class Projection:
                 )
             )
             if rule in RECONSIDERATION_RULES:
-                self.case.reconsiderations += 1
+                self.case.reconsiderations = [*self.case.reconsiderations, start.isoformat()]
             return
         clock = self._open(rule, request_id)
         if clock is None:
