@@ -41,9 +41,7 @@ def parse_scope(scope: str) -> tuple[str, str]:
         kind, _, value = scope.partition(":")
         if kind in SCOPE_KINDS and value:
             return kind, value
-        raise ValueError(
-            f"unknown scope {scope!r}: use la:, board:, school:, advocacy: or wales"
-        )
+        raise ValueError(f"unknown scope {scope!r}: use la:, board:, school:, advocacy: or wales")
     if scope.startswith("W06"):
         return "la", scope
     if scope.startswith("W11"):
