@@ -6,7 +6,7 @@ case as events arrive and for every case on a rebuild, by the same pure projecti
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -52,6 +52,9 @@ async def refresh(session: AsyncSession, case_id: str) -> None:
 
 async def rebuild(session: AsyncSession) -> tuple[int, int]:
     """Recompute every derived row from the event table; (cases, clocks) written."""
+    # The consumer waits while the facts are rebuilt (reads go on, seeing the old facts), then
+    # refreshes its case over the new rows: no case is derived twice at once.
+    await session.execute(text("LOCK TABLE clock_facts, case_facts IN EXCLUSIVE MODE"))
     await session.execute(delete(ClockFact))
     await session.execute(delete(CaseFact))
     subjects = (
