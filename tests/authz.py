@@ -64,6 +64,8 @@ def _scopes(role: Role) -> tuple[str, str]:
         return f"board:{CARDIFF_AND_VALE}", f"board:{SWANSEA_BAY}"
     if role is Role.ADVOCATE:
         return "advocacy:snap-cymru", "advocacy:tros-gynnal"
+    if role is Role.WG_ANALYST:  # national aggregates only: no scope reaches a case
+        return "wales", f"la:{CARDIFF}"
     raise AssertionError(f"no scopes for the new role {role}: say which scope it is read in")
 
 

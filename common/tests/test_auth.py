@@ -17,6 +17,7 @@ def test_scopes_read_by_kind_or_by_the_ons_prefix() -> None:
     assert parse_scope("W11000029") == ("board", "W11000029")
     assert parse_scope("school:6812345") == ("school", "6812345")
     assert parse_scope("advocacy:snap-cymru") == ("advocacy", "snap-cymru")
+    assert parse_scope("wales") == ("wales", "wales")  # national roles (wg-analyst)
     with pytest.raises(ValueError, match="unknown scope"):
         parse_scope("planet:mars")
 

@@ -32,3 +32,16 @@ def test_the_seeded_person_of_the_role_and_scope(
         subject_of(capsys, tmp_path, "--role", "declo", "--scope", "W11000029", "--subject", "x")
         == "x"
     )
+
+
+def test_a_national_analyst_token_carries_the_wales_scope(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    parser = argparse.ArgumentParser()
+    token_cli.register(parser.add_subparsers())
+    args = parser.parse_args(
+        ["dev-token", "--role", "wg-analyst", "--scope", "wales", "--home", str(tmp_path)]
+    )
+    assert args.func(args) == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
+    assert claims["roles"] == ["wg-analyst"] and claims["llwybr_scopes"] == ["wales"]

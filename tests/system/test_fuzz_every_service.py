@@ -20,6 +20,8 @@ CALLERS = [
     ("health-liaison", "la-officer", "la:W06000015"),
     ("notifications", "la-officer", "la:W06000015"),
     ("idp", "la-officer", "la:W06000015"),
+    ("insight", "la-officer", "la:W06000015"),
+    ("insight", "wg-analyst", "wales"),
 ]
 
 

@@ -27,16 +27,21 @@ ROLES = frozenset(role.value for role in Role)
 LA_ROLES = frozenset({"la-officer", "la-manager", "head-of-service", "early-years-officer"})
 HEALTH_ROLES = frozenset({"declo", "health-liaison", "clinician", "board-aln-lead"})
 SCOPE_KINDS = ("la", "board", "school", "advocacy")
+# The one scope with no value: all of Wales, for national roles (aggregates, never a case).
+WALES = "wales"
 KEY_ID = "llwybr-embedded-1"
 
 
 def parse_scope(scope: str) -> tuple[str, str]:
-    """`la:W06000015` -> ("la", "W06000015"); a bare ONS code is read by its prefix."""
+    """`la:W06000015` -> ("la", "W06000015"); a bare ONS code is read by its prefix;
+    `wales` -> ("wales", "wales")."""
+    if scope == WALES:
+        return WALES, WALES
     if ":" in scope:
         kind, _, value = scope.partition(":")
         if kind in SCOPE_KINDS and value:
             return kind, value
-        raise ValueError(f"unknown scope {scope!r}: use la:, board:, school: or advocacy:")
+        raise ValueError(f"unknown scope {scope!r}: use la:, board:, school:, advocacy: or wales")
     if scope.startswith("W06"):
         return "la", scope
     if scope.startswith("W11"):

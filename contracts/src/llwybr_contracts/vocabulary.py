@@ -40,6 +40,8 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
     BOARD_ALN_LEAD = "board-aln-lead"
     ADVOCATE = "advocate"
+    # Welsh Government analysts: national figures only (scope `wales`), never a case.
+    WG_ANALYST = "wg-analyst"
     ADMIN = "admin"
     SERVICE = "service"
 

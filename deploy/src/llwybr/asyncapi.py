@@ -29,6 +29,7 @@ CONSUMER_FACTORIES = (
     "notifications.consumers:consumers",
     "health_liaison.consumers:consumers",
     "referral.consumers:consumers",
+    "insight.consumers:consumers",
 )
 
 

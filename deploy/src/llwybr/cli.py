@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "contracts_cli",  # contracts (export, check)
     "token_cli",  # dev-token
     "demo_cli",  # demo
+    "insight_cli",  # insight rebuild
     "bench_cli",  # bench
     "serve_cli",  # serve (one service in the foreground)
 )

@@ -27,7 +27,15 @@ def _service(name: str) -> Component:
     return Component(name, module, "service", None if name == "console" else module)
 
 
-SERVICES: Final = ("referral", "idp", "health-liaison", "notifications", "advocacy", "console")
+SERVICES: Final = (
+    "referral",
+    "idp",
+    "health-liaison",
+    "notifications",
+    "advocacy",
+    "console",
+    "insight",
+)
 
 COMPONENTS: Final[tuple[Component, ...]] = (
     *(_service(name) for name in SERVICES),
@@ -73,6 +81,7 @@ PORTS: Final[dict[str, tuple[int, int]]] = {
     "console": (8106, 15),
     "worker": (8110, 16),
     "bridge": (8111, 17),
+    "insight": (8107, 18),
 }
 
 # Ports used by each infrastructure part (checked before anything starts).

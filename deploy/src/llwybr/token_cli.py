@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--scope",
         action="append",
         default=[],
-        help="la:W06000015, board:W11000029, school:6812345, advocacy:snap-cymru or a bare ONS code",
+        help="la:W06000015, board:W11000029, school:6812345, advocacy:snap-cymru, wales "
+        "(wg-analyst) or a bare ONS code",
     )
     p.add_argument(
         "--subject",
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _seeded(role: str, scope: str) -> str:
     try:  # a bare ONS code names the same scope as its `la:`/`board:` form
-        scope = ":".join(parse_scope(scope)) if scope else ""
+        kind, value = parse_scope(scope) if scope else ("", "")
+        scope = kind if kind == value else f"{kind}:{value}"  # `wales` has no value
     except ValueError:
         return "dev-user"  # mint_token says what is wrong with the scope
     return seeded_subject(read_people(PEOPLE_CSV), role, scope) or "dev-user"

@@ -1,0 +1,3 @@
+from llwybr_common.migrations import run_env
+
+run_env()

@@ -1,0 +1,195 @@
+"""Statutory figures from `case_facts`, per authority with a Wales (or scope) total.
+
+Plans by maintaining body (Act s.11 school or FEI, s.14 and s.19 LA), referrals by source,
+decisions ALN / no ALN, reconsiderations (s.26, s.27), disagreements (s.68) and Tribunal
+appeals (s.70) with their outcomes. Year group and language of education are not carried by any
+event yet: those tables have one column, `not-recorded`, until the events carry the codes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from insight.access import Viewer
+from insight.models import CaseFact
+from insight.suppression import HIDDEN, hidden_cells
+from insight.timeliness import NOT_RECORDED, TOTAL, Count
+
+MAINTAINERS = ("school", "la", "fei", NOT_RECORDED)
+# The referral service's sources (s.64 health body notices included as `health-body`).
+SOURCES = (
+    "parent",
+    "young-person",
+    "school",
+    "early-years-setting",
+    "health-body",
+    "social-services",
+    "local-authority",
+    "other",
+)
+
+
+class TableRow(BaseModel):
+    group: str
+    total: Count = 0
+    cells: dict[str, Count] = Field(default_factory=dict)
+
+
+class Table(BaseModel):
+    name: str
+    meaning: str
+    columns: list[str]
+    total: TableRow
+    groups: list[TableRow]
+
+
+class StatutoryReport(BaseModel):
+    scope: str
+    as_of: date
+    period_from: date
+    period_to: date
+    suppressed: bool
+    tables: list[Table]
+
+
+def _in(day: str | date | None, start: date, end: date) -> bool:
+    if day is None:
+        return False
+    on = day if isinstance(day, date) else date.fromisoformat(day)
+    return start <= on <= end
+
+
+def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> list[str]:
+    """The column(s) a case counts in for table `name` (one entry per occurrence)."""
+    if name in ("idps_by_maintainer", "idps_by_year_group", "idps_by_language"):
+        current = c.idp_issued_on is not None and c.idp_issued_on <= today
+        current = current and (c.idp_ceased_on is None or c.idp_ceased_on > today)
+        if not current:
+            return []
+        if name == "idps_by_maintainer":
+            return [c.idp_maintainer or NOT_RECORDED]
+        return [NOT_RECORDED]
+    if name == "referrals_by_source":
+        if not _in(c.received_on, start, end):
+            return []
+        source = c.referral_source or "other"
+        return [source if source in SOURCES else "other"]
+    if name == "decisions":
+        if c.has_aln is None or not _in(c.decided_on, start, end):
+            return []
+        return ["aln" if c.has_aln else "no-aln"]
+    if name == "reconsiderations":
+        return ["requested" for d in c.reconsiderations if _in(d, start, end)]
+    if name == "disagreements":
+        return ["raised" for d in c.disagreements if _in(d, start, end)]
+    if name == "appeals":
+        lodged = ["lodged" for d in c.appeals_lodged if _in(d, start, end)]
+        decided = [
+            f"decided:{o.split('|', 1)[1]}"
+            for o in c.appeal_outcomes
+            if _in(o.split("|", 1)[0], start, end)
+        ]
+        return lodged + decided
+    raise KeyError(name)
+
+
+TABLES: dict[str, tuple[str, Sequence[str]]] = {
+    "idps_by_maintainer": ("learners with a current IDP today, by maintaining body", MAINTAINERS),
+    "idps_by_year_group": ("learners with a current IDP today, by year group", (NOT_RECORDED,)),
+    "idps_by_language": (
+        "learners with a current IDP today, by language of education",
+        (NOT_RECORDED,),
+    ),
+    "referrals_by_source": ("referrals received in the period, by who referred", SOURCES),
+    "decisions": ("decisions whether a learner has ALN made in the period", ("aln", "no-aln")),
+    "reconsiderations": ("LA reconsiderations started in the period (s.26, s.27)", ("requested",)),
+    "disagreements": ("disagreements raised in the period (s.68)", ("raised",)),
+    "appeals": ("Tribunal appeals lodged and decided in the period, by outcome (s.70)", ()),
+}
+
+
+def build(
+    cases: Iterable[CaseFact],
+    *,
+    today: date,
+    period_from: date,
+    period_to: date,
+    scope: str,
+    suppress: bool,
+) -> StatutoryReport:
+    cases = list(cases)
+    report = StatutoryReport(
+        scope=scope,
+        as_of=today,
+        period_from=period_from,
+        period_to=period_to,
+        suppressed=suppress,
+        tables=[],
+    )
+    span = {"today": today, "start": period_from, "end": period_to}
+    for name, (meaning, fixed) in TABLES.items():
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for c in cases:
+            for value in _values(c, name, **span):
+                counts[c.authority or NOT_RECORDED][value] += 1
+        columns = list(fixed) or sorted({v for row in counts.values() for v in row})
+        groups = [_row(g, counts[g], columns) for g in sorted(counts)]
+        every: dict[str, int] = defaultdict(int)
+        for row in counts.values():
+            for k, v in row.items():
+                every[k] += v
+        table = Table(
+            name=name,
+            meaning=meaning,
+            columns=columns,
+            total=_row(TOTAL, every, columns),
+            groups=groups,
+        )
+        if suppress:
+            suppress_table(table)
+        report.tables.append(table)
+    return report
+
+
+def _row(group: str, counts: dict[str, int], columns: Sequence[str]) -> TableRow:
+    cells: dict[str, Count] = {c: counts.get(c, 0) for c in columns}
+    # Appeals count lodged and decided separately: the row total is not their sum.
+    total = sum(v for k, v in counts.items() if not k.startswith("decided:"))
+    return TableRow(group=group, total=total, cells=cells)
+
+
+def suppress_table(table: Table) -> None:
+    rows = [table.total, *table.groups]
+    keys = ["total", *table.columns]
+    cells = {
+        (i, k): int(r.total if k == "total" else r.cells[k])
+        for i, r in enumerate(rows)
+        for k in keys
+    }
+    additive = ["total", *(c for c in table.columns if not c.startswith("decided:"))]
+    sets = [[(i, k) for k in additive] for i in range(len(rows))]
+    sets += [[(i, k) for i in range(len(rows))] for k in keys]
+    # Appeal outcomes add up to the appeals decided, which is not shown: by column only.
+    hidden = hidden_cells(cells, sets)
+    for i, r in enumerate(rows):
+        for k in keys:
+            value: Count = HIDDEN if (i, k) in hidden else cells[(i, k)]
+            if k == "total":
+                r.total = value
+            else:
+                r.cells[k] = value
+
+
+async def load(session: AsyncSession, viewer: Viewer, *, authority: str | None) -> list[CaseFact]:
+    query = select(CaseFact)
+    if viewer.kind == "la":
+        query = query.where(col(CaseFact.authority).in_(sorted(viewer.codes)))
+    elif viewer.kind == "board":
+        query = query.where(col(CaseFact.board).in_(sorted(viewer.codes)))
+    if authority:
+        query = query.where(col(CaseFact.authority) == authority)
+    return list((await session.exec(query)).all())
