@@ -153,3 +153,29 @@ def test_kubectl_kustomize_renders_the_same(overlay: str) -> None:
     assert set(theirs) == set(ours)
     for key, obj in ours.items():
         assert theirs[key] == obj, f"{key} differs:\n{dump([obj])}"
+
+
+COMPOSE = ROOT / "deploy" / "compose" / "compose.yaml"
+
+
+def test_the_compose_file_runs_every_part_from_the_one_image_after_setup() -> None:
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services = compose["services"]
+    image = compose["x-llwybr"]["image"]
+    for name in BY_NAME:
+        part = services[name]
+        assert part["image"] == image and part["command"] == [name], name
+        assert part["user"] == "10001:10001" and "build" not in part
+        assert part["depends_on"]["provision"]["condition"] == "service_completed_successfully"
+        if BY_NAME[name].schema is not None:
+            assert f"{BY_NAME[name].schema}_app:" in part["environment"]["LLWYBR_DATABASE_URL"]
+    assert services["provision"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    infra = {n: s["image"] for n, s in services.items() if s.get("image") != image}
+    assert infra["kafka"].startswith("docker.io/apache/kafka:")
+    assert infra["temporal"].startswith("docker.io/temporalio/")
+    assert services["temporal"]["environment"]["DB"] == "postgres12"  # persistence in PostgreSQL
+    assert infra["postgres"].startswith("docker.io/library/postgres:")
+    assert "opentelemetry-collector" in infra["otel-collector"]
+    assert "jaeger" in infra["jaeger"]

@@ -2,6 +2,7 @@
 
     python -m llwybr.container referral        # a service, the worker or the bridge
     python -m llwybr.container migrate         # every schema's migrations, as the owner
+    python -m llwybr.container keys DIR        # an event signing key pair per part, once
     python -m llwybr.container provision       # any other `llwybr` command
 
 `migrate` brings every schema to its newest revision through LLWYBR_DATABASE_OWNER_URL and
@@ -65,6 +66,12 @@ def main(argv: list[str]) -> int:
     if name in BY_NAME:
         sys.argv = [BY_NAME[name].module, *rest]
         runpy.run_module(BY_NAME[name].module, run_name="__main__", alter_sys=True)
+        return 0
+    if name == "keys" and len(rest) == 1:
+        from llwybr_common.event_signing import generate_keys
+
+        made = generate_keys(Path(rest[0]), BY_NAME)
+        print(f"made keys for {', '.join(made) or 'nobody (all exist)'} in {rest[0]}")
         return 0
     if name == "migrate":
         schemas = asyncio.run(migrate_all())
