@@ -329,3 +329,29 @@ async def test_postgres_ssl_modes_against_the_real_server(
             assert refusal in str(refused.value), refused.value
     finally:
         await engine.dispose()
+
+
+# --------------------------------------------------------------------------- the setup Job
+
+
+async def test_the_images_migrate_command_brings_every_schema_up_as_the_owner(
+    infra: Endpoints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llwybr.components import SCHEMAS
+    from llwybr.container import migrate_all
+    from llwybr.stack import OWNER_ROLE, as_role
+    from llwybr_common.settings import get_settings
+
+    monkeypatch.setenv("LLWYBR_DATABASE_OWNER_URL", as_role(infra.database_url, OWNER_ROLE))
+    get_settings.cache_clear()
+    try:
+        assert set(await migrate_all()) == set(SCHEMAS)  # every schema a component owns
+        engine = make_engine(as_role(infra.database_url, "referral_app"), "referral")
+        try:
+            async with session_scope(engine) as session:  # the runtime role got its rights
+                assert await session.scalar(text("SELECT count(*) >= 0 FROM outbox")) is True
+        finally:
+            await engine.dispose()
+    finally:
+        monkeypatch.delenv("LLWYBR_DATABASE_OWNER_URL")
+        get_settings.cache_clear()
