@@ -5,7 +5,8 @@ import socket
 import pytest
 
 from llwybr.components import BY_NAME, PORT_SPAN, PORTS, SERVICES, port_plan
-from llwybr.stack import PortInUse, _mask, _snake, free_port_base, port_free
+from llwybr.provision import _snake
+from llwybr.stack import PortInUse, _mask, free_port_base, port_free
 
 pytestmark = pytest.mark.unit
 

@@ -21,12 +21,19 @@ def schema_name(service: str) -> str:
     return service.replace("-", "_")
 
 
-def make_engine(database_url: str, schema: str, **kwargs: object) -> AsyncEngine:
+def make_engine(
+    database_url: str, schema: str, *, ssl: object = None, **kwargs: object
+) -> AsyncEngine:
+    """`ssl`: asyncpg's argument (an SSLContext, or False), from `connections.database_ssl`;
+    `kwargs` go to SQLAlchemy (pool_size, max_overflow per service)."""
     if not database_url.startswith("postgresql+asyncpg://"):
         raise ValueError("LLWYBR_DATABASE_URL must be a postgresql+asyncpg:// URL")
+    connect_args: dict[str, object] = {"server_settings": {"search_path": schema}}
+    if ssl is not None:
+        connect_args["ssl"] = ssl
     engine = create_async_engine(
         database_url,
-        connect_args={"server_settings": {"search_path": schema}},
+        connect_args=connect_args,
         pool_pre_ping=True,
         hide_parameters=True,
         **kwargs,  # type: ignore[arg-type]

@@ -23,9 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_common import inbox
+from llwybr_common.connections import (
+    TANSU,
+    KafkaConnection,
+    kafka_connection,
+    probe_broker,
+    producer_options,
+)
 from llwybr_common.db import session_scope
 from llwybr_common.dependencies import unavailable_dependency
 from llwybr_common.event_signing import EventVerifier, SignatureError
+from llwybr_common.settings import Settings
 from llwybr_contracts.envelope import CloudEvent, EnvelopeError, unwrap
 from llwybr_contracts.events import Event
 from llwybr_contracts.topics import dlq
@@ -46,11 +54,36 @@ class EventRejected(Exception):
     owning service does not have): dead-lettered at once with the reason, never retried."""
 
 
-def make_broker(bootstrap: str, tracer_provider: TracerProvider | None = None) -> KafkaBroker:
+def make_broker(
+    bootstrap: str,
+    tracer_provider: TracerProvider | None = None,
+    *,
+    connection: KafkaConnection | None = None,
+    producer: dict[str, Any] | None = None,
+) -> KafkaBroker:
+    """`producer`: from `producer_options` for the broker at hand; without it, acks=all and no
+    idempotence, which every broker accepts."""
     return KafkaBroker(
         bootstrap,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         client_id="llwybr",
+        **(producer or producer_options(TANSU)),
+        **(connection or KafkaConnection()).broker_options(),
+    )
+
+
+async def connect_broker(
+    settings: Settings, tracer_provider: TracerProvider | None = None
+) -> KafkaBroker:
+    """The process's broker, with the producer settings the Kafka cluster at hand supports."""
+    connection = kafka_connection(settings)
+    profile = TANSU
+    if settings.kafka_idempotence != "off":
+        profile = await probe_broker(settings.kafka_bootstrap, connection)
+    producer = producer_options(profile, settings.kafka_idempotence)
+    log.info("kafka producer settings", extra={"broker": profile.name, **producer})
+    return make_broker(
+        settings.kafka_bootstrap, tracer_provider, connection=connection, producer=producer
     )
 
 

@@ -1,9 +1,22 @@
 """The transactional outbox: events are written in the same transaction as the state change,
 then one relay per service publishes them in order.
 
-The relay holds a PostgreSQL advisory lock while it publishes, so with several replicas only
-one sends and a case's events leave in the order they were written. Sent rows are kept for
-`outbox_retention_days`, so `llwybr replay` can send them again after a broker restart.
+Per-case ordering (a case's events reach its partition in the order they were written) rests on
+three things, none of them Kafka transactions, and holds on Tansu and on a replicated cluster:
+1. One relay per service at a time: each drain holds a PostgreSQL advisory lock, so of several
+   replicas only one sends, reading unsent rows in `seq` order.
+2. One event in flight per case: within a drain, a case's events are sent one after another,
+   each only once the broker confirmed the one before (acks=all: `min.insync.replicas` copies).
+   Different cases go out side by side. The producer's own retries (a leader election, a broker
+   restart, NOT_ENOUGH_REPLICAS) therefore can never let a later event of the case overtake an
+   earlier one, whatever the client does inside.
+3. A failure stops that case's chain: the rows the broker confirmed are marked sent, the failed
+   row and the case's later rows stay unsent, and the next drain starts again from the failed
+   row. A record the broker wrote but whose confirmation was lost is sent again; consumers'
+   inboxes drop the copy, and where the broker offers it the idempotent producer
+   (`connections.producer_options`) keeps the copy out of the log in the first place.
+Sent rows are kept for `outbox_retention_days`, so `llwybr replay` can send them again after a
+broker loss.
 """
 
 import asyncio
@@ -138,18 +151,37 @@ class OutboxRelay:
                     .limit(self._batch)
                 )
             ).all()
-            pending = [await self._publish(row) for row in rows]
-            # Wait for the broker to confirm every record before marking any as sent.
-            if pending:
-                await asyncio.gather(*pending)
+            chains: dict[str, list[OutboxMessage]] = {}
+            for row in rows:
+                chains.setdefault(row.key, []).append(row)
+            results = await asyncio.gather(*(self._send_chain(c) for c in chains.values()))
+            sent = [seq for confirmed, _ in results for seq in confirmed]
+            failure = next((error for _, error in results if error is not None), None)
+            if sent:
                 now = datetime.now(UTC)
                 await session.exec(
                     update(OutboxMessage)
-                    .where(col(OutboxMessage.seq).in_([r.seq for r in rows]))
+                    .where(col(OutboxMessage.seq).in_(sent))
                     .values(sent_at=now)
                 )  # type: ignore[call-overload]
             await self._purge(session)
-            return len(rows)
+        # Raised only once the confirmed rows are marked (the transaction above committed).
+        if failure is not None:
+            raise failure
+        return len(sent)
+
+    async def _send_chain(self, rows: list[OutboxMessage]) -> tuple[list[int], Exception | None]:
+        """One case's rows, in order, each after the broker confirmed the previous one; stops
+        at the first failure. Returns the confirmed rows' seq and the failure, if any."""
+        confirmed: list[int] = []
+        for row in rows:
+            try:
+                await (await self._publish(row))
+            except Exception as exc:
+                return confirmed, exc
+            assert row.seq is not None
+            confirmed.append(row.seq)
+        return confirmed, None
 
     async def _publish(self, row: OutboxMessage) -> Any:
         token = otel_context.attach(context_from_traceparent(row.traceparent))

@@ -25,9 +25,10 @@ from temporalio.client import Client
 
 from llwybr_common.api_docs import install_api_docs
 from llwybr_common.availability import install_availability_handlers
+from llwybr_common.connections import database_options
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
-from llwybr_common.kafka import IdempotentConsumer, make_broker
+from llwybr_common.kafka import IdempotentConsumer, connect_broker
 from llwybr_common.logs import setup_logging
 from llwybr_common.migrations import migrate
 from llwybr_common.outbox import OutboxMessage, OutboxRelay
@@ -170,8 +171,8 @@ async def start_runtime(
     provider = setup_tracing(settings, service)
     schema = schema or schema_name(service)
     await migrate_as_owner(settings, migrations, schema)
-    engine = make_engine(settings.database_url, schema)
-    broker = make_broker(settings.kafka_bootstrap, provider)
+    engine = make_engine(settings.database_url, schema, **database_options(settings))
+    broker = await connect_broker(settings, provider)
     relay = OutboxRelay(
         lambda: session_scope(engine),
         broker,
@@ -199,7 +200,12 @@ async def start_runtime(
 async def migrate_as_owner(settings: Settings, migrations: Path, schema: str) -> None:
     """Migrate through the owner's URL and grant the runtime role (the service's own URL) its
     rights; with one URL for both (local tests), that role owns the schema and no grant is due."""
-    owner = make_engine(settings.database_owner_url or settings.database_url, schema)
+    owner = make_engine(
+        settings.database_owner_url or settings.database_url,
+        schema,
+        ssl=database_options(settings)["ssl"],
+        pool_size=1,
+    )
     try:
         await migrate(owner, migrations, schema, runtime_role=runtime_role_of(settings))
     finally:

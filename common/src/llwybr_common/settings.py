@@ -69,6 +69,41 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(1_000_000, description="larger request bodies get 413")
 
+    # Real clusters (deploy/README.md). Empty or default values keep the embedded stack's
+    # plaintext, unauthenticated local connections.
+    kafka_tls: bool = Field(False, description="connect to Kafka over TLS")
+    kafka_tls_ca_file: str = Field("", description="PEM CA bundle for the brokers' certificates")
+    kafka_tls_cert_file: str = Field("", description="PEM client certificate (mutual TLS)")
+    kafka_tls_key_file: str = Field("", description="PEM private key of the client certificate")
+    kafka_sasl_mechanism: str = Field("", description="'', SCRAM-SHA-512 or OAUTHBEARER")
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    kafka_oauth_token_url: str = Field("", description="OAUTHBEARER: the token endpoint")
+    kafka_oauth_client_id: str = ""
+    kafka_oauth_client_secret: str = ""
+    kafka_oauth_scope: str = ""
+    kafka_idempotence: str = Field(
+        "auto", description="auto (ask the broker), on (refuse to start without it) or off"
+    )
+    kafka_replication_factor: int = Field(1, description="replicas per topic; production: 3")
+    kafka_min_insync_replicas: int = Field(1, description="acks=all needs this many; prod: 2")
+    kafka_partitions: int = Field(0, description="partitions per topic; 0: the catalogue's count")
+    kafka_retention_hours: int = Field(0, description="topic retention.ms; 0: broker default")
+    temporal_tls: bool = Field(False, description="connect to Temporal over TLS")
+    temporal_tls_ca_file: str = Field("", description="PEM CA of the frontend; empty: system")
+    temporal_tls_cert_file: str = Field("", description="PEM client certificate (mTLS)")
+    temporal_tls_key_file: str = Field("", description="PEM private key of the client cert")
+    temporal_tls_server_name: str = Field("", description="TLS server name, if not the host")
+    temporal_api_key: str = Field("", description="Temporal Cloud API key (implies TLS)")
+    database_sslmode: str = Field(
+        "", description="'', disable, require, verify-ca or verify-full (libpq's meanings)"
+    )
+    database_ssl_root_cert: str = Field("", description="PEM CA for verify-ca / verify-full")
+    database_ssl_cert: str = Field("", description="PEM client certificate, if the server asks")
+    database_ssl_key: str = Field("", description="PEM private key of the client certificate")
+    database_pool_size: int = Field(5, description="connections kept open by this process")
+    database_max_overflow: int = Field(10, description="extra connections under load")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -6,6 +6,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from llwybr_common.connections import temporal_options
 from llwybr_common.settings import Settings
 
 
@@ -15,4 +16,5 @@ async def connect_temporal(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         interceptors=[TracingInterceptor()],
         data_converter=pydantic_data_converter,
+        **temporal_options(settings),  # TLS, client certificate, Temporal Cloud API key
     )

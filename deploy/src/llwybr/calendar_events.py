@@ -7,8 +7,10 @@ import uuid
 from pathlib import Path
 
 from llwybr.stack import Stack, run_sync
+from llwybr_common.connections import database_ssl
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.outbox import add_event
+from llwybr_common.settings import get_settings
 from llwybr_contracts.events import CalendarChanged
 
 
@@ -21,7 +23,7 @@ def database_url(home: Path) -> str | None:
 
 
 async def _publish(url: str, event: CalendarChanged) -> str:
-    engine = make_engine(url, "journey")
+    engine = make_engine(url, "journey", ssl=database_ssl(get_settings()), pool_size=1)
     event_id = str(uuid.uuid4())
     try:
         async with session_scope(engine) as session:

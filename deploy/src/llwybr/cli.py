@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "stack_cli",  # up, down, status
     "clock_cli",  # clock, calendar
     "replay_cli",  # replay
+    "provision_cli",  # provision (topics and search attributes on real clusters)
     "dlq_cli",  # dlq (list, show, redrive)
     "contracts_cli",  # contracts (export, check)
     "token_cli",  # dev-token

@@ -14,7 +14,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from llwybr_common.connections import kafka_connection
 from llwybr_common.kafka import DLQ_ATTEMPTS, DLQ_ERROR, DLQ_GROUP, DLQ_ORIGIN
+from llwybr_common.settings import get_settings
 from llwybr_contracts.topics import dlq
 
 DLQ_HEADERS = frozenset({DLQ_ATTEMPTS, DLQ_ERROR, DLQ_GROUP, DLQ_ORIGIN})
@@ -78,11 +80,16 @@ class DeadLetter:
         }
 
 
+def _security() -> dict[str, Any]:
+    """TLS / SASL of the cluster in LLWYBR_KAFKA_* (nothing for the embedded broker)."""
+    return kafka_connection(get_settings()).client_options()
+
+
 async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
     """Every message now on the dead-letter topic of `topic`, oldest first per partition."""
     name = dead_letter_topic(topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, **_security()
     )
     await consumer.start()
     try:
@@ -136,7 +143,7 @@ def find(letters: list[DeadLetter], offset: int, partition: int | None) -> DeadL
 
 async def redrive(bootstrap: str, letters: list[DeadLetter]) -> int:
     """Publish each dead letter again to its original topic; returns how many were sent."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **_security())
     await producer.start()
     try:
         for d in letters:

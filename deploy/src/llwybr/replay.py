@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from llwybr_common.connections import database_ssl
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.outbox import mark_for_replay
+from llwybr_common.settings import get_settings
 
 # Every schema with an outbox: the services (folder names, `-` as `_`) and the journey.
 OUTBOX_SCHEMAS = (
@@ -48,7 +50,7 @@ async def replay(database_url: str, since: datetime) -> dict[str, int]:
     """Queue events written since `since` in every outbox; returns the count per schema."""
     counts: dict[str, int] = {}
     for schema in OUTBOX_SCHEMAS:
-        engine = make_engine(database_url, schema)
+        engine = make_engine(database_url, schema, ssl=database_ssl(get_settings()), pool_size=1)
         try:
             async with session_scope(engine) as session:
                 exists = await session.scalar(

