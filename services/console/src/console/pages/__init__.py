@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from console.pages import case, declo, inbox, referral_form, signin, worktray
+    from console.pages import case, declo, idp, inbox, referral_form, signin, worktray
 
     return [
         signin.router,
@@ -13,4 +13,5 @@ def routers() -> list[APIRouter]:
         referral_form.router,
         declo.router,
         inbox.router,
+        idp.router,
     ]
