@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from console.pages import case, declo, idp, inbox, referral_form, signin, worktray
+    from console.pages import advocacy, case, declo, idp, inbox, referral_form, signin, worktray
 
     return [
         signin.router,
@@ -14,4 +14,5 @@ def routers() -> list[APIRouter]:
         declo.router,
         inbox.router,
         idp.router,
+        advocacy.router,
     ]
