@@ -130,6 +130,7 @@ async def test_the_plan_page_flags_vague_outcomes_in_the_pages_language(
     assert 'data-flags="no-measure"' in page
     assert "Bwrdd Iechyd Prifysgol Caerdydd a&#39;r Fro" in page  # deliverer by name
     assert "Fy nghi, Mot" in page
+    assert "la:W06000015" not in page  # the maintaining authority by name
     assert 'id="issue-form"' in page and 'id="review-form"' not in page  # a draft: issue only
     await console.get("/language/en")
     page = (await console.get(f"/idps/{IDP_ID}")).text

@@ -20,7 +20,8 @@ from console.identity import SignedIn, User
 from console.language import page_language, text
 from console.services import FieldProblem, ServiceProblem, services_of
 from console.templating import render
-from llwybr_clock.shipped import health_boards
+from llwybr_clock.errors import UnknownAuthorityError
+from llwybr_clock.shipped import find_authority, health_boards
 
 router = APIRouter()
 
@@ -53,6 +54,20 @@ def deliverers(lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def maintainer_name(maintainer: str, lang: str) -> str:
+    """`la:W06000015` -> Cardiff / Caerdydd; `school:6812345` -> School 6812345."""
+    kind, _, code = maintainer.partition(":")
+    if kind == "la":
+        try:
+            found = find_authority(code)
+        except UnknownAuthorityError:
+            return maintainer
+        return found.name_cy if lang == "cy" else found.name_en
+    return (
+        text(f"idp.maintainer.{kind}", lang, ref=code) if kind in ("school", "fei") else maintainer
+    )
+
+
 async def _call(request: Request, user: User, method: str, path: str, **kw: Any) -> Any:
     """A call whose 403/404 is this page's: a plan out of scope does not exist here."""
     try:
@@ -73,7 +88,8 @@ async def plans(request: Request, user: SignedIn) -> Response:
     items: list[dict[str, Any]] = []
     try:
         page = await services_of(request).call(request, user, "idp", "GET", "/api/v1/idps")
-        items = page["items"]
+        lang = page_language(request)
+        items = [{**i, "maintainer": maintainer_name(i["maintainer"], lang)} for i in page["items"]]
     except ServiceProblem as exc:
         problem = exc
     return render(request, "idp_list.html", items=items, problem=problem)
@@ -153,6 +169,7 @@ async def _plan_page(
         "idp.html",
         status_code=status_code,
         plan=plan,
+        maintainer=maintainer_name(plan["maintainer"], lang),
         sections=SECTIONS,
         section_attr=SECTION_ATTR,
         deliverer_names=dict(deliverers(lang)),
