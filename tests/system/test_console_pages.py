@@ -155,18 +155,23 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         assert "/idps/" in plan_url, await page.locator("main").inner_text()
 
         await page.locator('a[href$="/sections/profile"]').click()
+        await both_languages(page, "idp-section", artefacts)  # (a reload: before typing)
         await page.get_by_label("Yr hyn sy'n bwysig i mi").fill("Fy nghi, Mot, a phêl-droed")
-        await both_languages(page, "idp-section", artefacts)
         await page.get_by_role("button", name="Cadw").click()
         await page.get_by_text("Cadwyd yr adran.").wait_for()
         assert "Fy nghi, Mot, a phêl-droed" in await page.locator("main").inner_text()
+        await page.locator('a[href$="/sections/aln-description"]').click()
+        description = page.get_by_label("Disgrifiad o'r anghenion dysgu ychwanegol")
+        await description.fill("Anawsterau darllen a lleferydd")
+        await page.get_by_role("button", name="Cadw").click()
+        await page.get_by_text("Cadwyd yr adran.").wait_for()
 
         await page.get_by_role("link", name="Ychwanegu eitem darpariaeth").click()
         item = page.locator("#item-form")
+        await both_languages(page, "idp-item", artefacts)
         await item.get_by_label("Canlyniad", exact=True).fill("Gwella hyder wrth ddarllen")
         await item.get_by_label("Darpariaeth ddysgu ychwanegol").fill("Grŵp ffoneg bach")
         await item.get_by_label("Pwy sy'n ei darparu").select_option("school")
-        await both_languages(page, "idp-item", artefacts)
         await item.get_by_role("button", name="Cadw").click()
         await page.get_by_text("Cadwyd yr eitem darpariaeth.").wait_for()
         card = page.locator("[data-item-id]").last
@@ -181,10 +186,12 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         await page.get_by_text("Cyhoeddwyd fersiwn 1 o'r cynllun.").wait_for()
         await page.get_by_role("link", name="Fersiwn 1", exact=True).click()
         await both_languages(page, "idp-version", artefacts)
-        pdf = await page.request.get(
-            await page.get_by_role("link", name="PDF yn Gymraeg").get_attribute("href") or ""
+        href = await page.get_by_role("link", name="PDF yn Gymraeg", exact=True).get_attribute(
+            "href"
         )
-        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+        pdf = await page.request.get(f"{console}{href}", timeout=120_000)
+        assert pdf.status == 200, await pdf.text()
+        assert pdf.headers["content-type"] == "application/pdf"
         assert (await pdf.body()).startswith(b"%PDF")
         await page.goto(f"{console}/idps")
         assert await page.locator(

@@ -257,6 +257,26 @@ async def test_issuing_and_a_refusal_to_issue(console: httpx.AsyncClient, fake: 
     )
 
 
+async def test_what_the_plan_lacks_before_issue_links_to_its_section(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    fake.on("GET", f"/api/v1/idps/{IDP_ID}", plan())
+    lacks = {"field": "aln_description", "code": "idp.required", "reason": "It is needed."}
+    fake.on(
+        "POST",
+        f"/api/v1/idps/{IDP_ID}/issue",
+        {"code": "validation", "title": "Invalid", "errors": [lacks]},
+        status=422,
+    )
+    await sign_in(console)
+    await console.get("/language/en")
+    page = (await console.get(f"/idps/{IDP_ID}")).text
+    r = await console.post(f"/idps/{IDP_ID}/issue", data={"csrf_token": csrf_of(page)})
+    assert r.status_code == 422
+    assert 'href="#section-aln-description"' in r.text
+    assert "Description of the ALN: It is needed." in r.text
+
+
 async def test_a_review_posts_its_date_and_whether_it_revised_the_plan(
     console: httpx.AsyncClient, fake: Any
 ) -> None:

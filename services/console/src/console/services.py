@@ -12,6 +12,7 @@ from console.identity import User, bearer
 from console.language import page_language
 
 TIMEOUT = 20.0
+DOCUMENT_TIMEOUT = 90.0  # a PDF is rendered on request
 
 
 @dataclass
@@ -89,7 +90,9 @@ class Services:
             "Accept-Language": page_language(request),
         }
         try:
-            response = await self.client.get(base + path, params=params, headers=headers)
+            response = await self.client.get(
+                base + path, params=params, headers=headers, timeout=DOCUMENT_TIMEOUT
+            )
         except httpx.HTTPError as exc:
             raise ServiceProblem(503, "service-unreachable", service, type(exc).__name__) from exc
         if response.status_code >= 400:

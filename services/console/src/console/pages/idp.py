@@ -213,13 +213,31 @@ async def issue(request: Request, idp_id: str, user: SignedIn) -> Response:
                 idempotency_key=value(form, "idempotency_key") or None,
             )  # fmt: skip
         except ServiceProblem as exc:
-            _post_problem(exc, errors, {"issued_on", "reason"})
+            _issue_problem(exc, errors, lang)
         else:
             request.session["flash"] = text("idp.issue.done", lang, version=done["version"])
             return RedirectResponse(f"/idps/{idp_id}", status_code=303)
     return await _plan_page(
         request, user, idp_id, open_action="issue", form=form, errors=errors, status_code=422
     )
+
+
+def _issue_problem(exc: ServiceProblem, errors: FormErrors, lang: str) -> None:
+    """What the plan lacks before it may be issued (a section, the provision), each linked to
+    its part of the page; anything else as the form's refusal."""
+    parts = {attr: section for section, attr in SECTION_ATTR.items()}
+    for e in exc.errors if exc.status == 422 else []:
+        if e.field in parts:
+            title = text(f"idp.section.{parts[e.field]}", lang)
+            errors.items.append(
+                FormError(e.field, f"{title}: {e.reason}", f"section-{parts[e.field]}")
+            )
+        elif e.field == "provision":
+            title = text("idp.provision", lang)
+            errors.items.append(FormError(e.field, f"{title}: {e.reason}", "provision"))
+    exc.errors = [e for e in exc.errors if e.field not in parts and e.field != "provision"]
+    if exc.errors or not errors:
+        _post_problem(exc, errors, {"issued_on", "reason"})
 
 
 @router.post("/idps/{idp_id}/reviews", dependencies=[Depends(csrf.verify)])
