@@ -19,6 +19,9 @@ from llwybr_common.settings import Settings
 PEOPLE = Path(__file__).resolve().parents[3] / "deploy" / "src" / "llwybr" / "data" / "people.csv"
 REFERRAL = "http://referral.test"
 HEALTH = "http://health.test"
+NOTIFICATIONS = "http://notifications.test"
+IDP = "http://idp.test"
+ADVOCACY = "http://advocacy.test"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -58,7 +61,14 @@ def fake() -> FakeServices:
 @pytest_asyncio.fixture
 async def console(tmp_path: Path, fake: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
-        home=tmp_path, service_urls={"referral": REFERRAL, "health-liaison": HEALTH}
+        home=tmp_path,
+        service_urls={
+            "referral": REFERRAL,
+            "health-liaison": HEALTH,
+            "notifications": NOTIFICATIONS,
+            "idp": IDP,
+            "advocacy": ADVOCACY,
+        },
     )
     app = create_app(
         settings,

@@ -200,3 +200,9 @@ def allowed_steps(user: User, case: dict[str, Any]) -> list[Step]:
         if case.get("state") in step.states
         and {r.value for r in roles_that_may(step.action, decided)} & roles
     ]
+
+
+def may_withdraw(user: User, case: dict[str, Any]) -> bool:
+    """Whether this person's roles may withdraw the case's health requests."""
+    allowed = roles_that_may(CaseAction.WITHDRAW_HEALTH_INPUT, decided_by(case))
+    return bool({r.value for r in allowed} & set(user.roles))

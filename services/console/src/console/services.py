@@ -12,6 +12,7 @@ from console.identity import User, bearer
 from console.language import page_language
 
 TIMEOUT = 20.0
+DOCUMENT_TIMEOUT = 90.0  # a PDF is rendered on request
 
 
 @dataclass
@@ -76,6 +77,27 @@ class Services:
         if response.status_code >= 400:
             raise problem_of(response)
         return response.json() if response.content else None
+
+    async def document(
+        self, request: Request, user: User, service: str, path: str, params: dict[str, Any]
+    ) -> httpx.Response:
+        """A GET whose answer is not JSON (a PDF, an HTML document), passed on as it comes."""
+        base = self.urls.get(service)
+        if not base:
+            raise ServiceProblem(503, "service-not-configured", service)
+        headers = {
+            "Authorization": f"Bearer {bearer(request, user)}",
+            "Accept-Language": page_language(request),
+        }
+        try:
+            response = await self.client.get(
+                base + path, params=params, headers=headers, timeout=DOCUMENT_TIMEOUT
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceProblem(503, "service-unreachable", service, type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise problem_of(response)
+        return response
 
 
 def problem_of(response: httpx.Response) -> ServiceProblem:

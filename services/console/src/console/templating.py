@@ -17,7 +17,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from console import csrf, identity
-from console.language import long_date, page_language, text
+from console.language import has_text, long_date, page_language, text
 
 STATIC_DIR = Path(__file__).parent / "static"
 GOVUK_FRONTEND = "/static/vendor/govuk-frontend-6.3.0"
@@ -46,7 +46,7 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(t=_t, GOVUK_FRONTEND=GOVUK_FRONTEND, HTMX=HTMX)
+    env.globals.update(t=_t, has_text=has_text, GOVUK_FRONTEND=GOVUK_FRONTEND, HTMX=HTMX)
     env.filters["long_date"] = _long_date
     return env
 

@@ -11,13 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from console import csrf
-from console.case_actions import REASONS, REQUESTERS, STEPS, Step, allowed_steps
+from console.case_actions import REASONS, REQUESTERS, STEPS, Step, allowed_steps, may_withdraw
 from console.clock_status import TAG_CLASSES, clock_tag, days_remaining
 from console.forms import FormErrors, refusal_text, value
 from console.identity import SignedIn, User
 from console.language import has_text, page_language, text
 from console.services import ServiceProblem, services_of
 from console.templating import render
+from console.timeline_text import describe
 from llwybr_common.wales import today_in_wales
 
 router = APIRouter()
@@ -80,7 +81,7 @@ def timeline_rows(case: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             {
                 "on": datetime.fromisoformat(entry["at"]).date(),
                 "kind": text(f"timeline.{kind}", lang) if has_text(f"timeline.{kind}") else kind,
-                "detail": entry.get("detail", ""),
+                "detail": describe(kind, entry.get("detail", ""), lang),
             }
         )
     return rows
@@ -120,6 +121,8 @@ async def _page(
     open_action: str | None = None,
     form: FormData | None = None,
     errors: FormErrors | None = None,
+    withdraw_errors: FormErrors | None = None,
+    withdraw_open: str | None = None,
 ) -> Response:
     case = await _load(request, user, case_id)
     lang = page_language(request)
@@ -144,6 +147,10 @@ async def _page(
         reasons=REASONS,
         requesters=REQUESTERS,
         keys={s.action.value: str(uuid.uuid4()) for s in steps},
+        withdraw_key=str(uuid.uuid4()),
+        may_withdraw=may_withdraw(user, case),
+        withdraw_errors=withdraw_errors or FormErrors("withdraw-"),
+        withdraw_open=withdraw_open,
         field_value=lambda name: value(form, name) if form is not None else "",
     )
 
@@ -193,3 +200,32 @@ def _refusal(problem: ServiceProblem, errors: FormErrors) -> Any:
     from console.forms import FormError
 
     return FormError("", refusal_text(problem), errors.id_of("form"))
+
+
+@router.post(
+    "/cases/{case_id}/health-requests/{request_id}/withdraw", dependencies=[Depends(csrf.verify)]
+)
+async def withdraw_health_request(
+    request: Request, case_id: str, request_id: str, user: SignedIn
+) -> Response:
+    """Withdraw an s.20 request the case no longer needs answered: the journey stops its clock
+    and health-liaison closes the request."""
+    form = await request.form()
+    errors = FormErrors(f"withdraw-{request_id}-")
+    try:
+        await services_of(request).call(
+            request, user, "referral", "POST",
+            f"/api/v1/cases/{case_id}/health-requests/{request_id}/withdraw",
+            body={"note": value(form, f"withdraw-{request_id}-note") or None},
+            idempotency_key=value(form, "idempotency_key") or None,
+        )  # fmt: skip
+    except ServiceProblem as exc:
+        if exc.status == 404:
+            raise HTTPException(404) from exc
+        errors.items.append(_refusal(exc, errors))
+        return await _page(
+            request, user, case_id, status_code=422, form=form,
+            withdraw_errors=errors, withdraw_open=request_id,
+        )  # fmt: skip
+    request.session["flash"] = text("health.withdraw.done", page_language(request))
+    return RedirectResponse(f"/cases/{case_id}#health", status_code=303)

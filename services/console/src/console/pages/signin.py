@@ -35,6 +35,8 @@ def landing(user: User) -> str:
         return "/cases"
     if user.has_role("declo", "health-liaison", "clinician", "board-aln-lead"):
         return "/health-requests"
+    if user.has_role("advocate"):
+        return "/advocacy"
     return "/home"
 
 
