@@ -4,6 +4,13 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from console.pages import case, declo, referral_form, signin, worktray
+    from console.pages import case, declo, family, referral_form, signin, worktray
 
-    return [signin.router, worktray.router, case.router, referral_form.router, declo.router]
+    return [
+        signin.router,
+        worktray.router,
+        case.router,
+        referral_form.router,
+        declo.router,
+        family.router,
+    ]
