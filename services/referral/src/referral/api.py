@@ -353,7 +353,8 @@ async def post_health_request(
 ) -> HealthRequestAcceptedPublic:
     # This service mints request ids; a retry of the same Idempotency-Key mints the same one.
     request_id = stable_id("health-request")
-    payload = j.RequestHealthInput(actor=principal.subject, request_id=request_id, sent_on=today)
+    sent_on = body.sent_on or today  # the journey refuses a day in the future
+    payload = j.RequestHealthInput(actor=principal.subject, request_id=request_id, sent_on=sent_on)
     await run_command(
         rt,
         journey,
