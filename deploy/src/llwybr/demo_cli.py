@@ -331,6 +331,20 @@ async def step_cease(
     return {}
 
 
+async def step_cease_decision(
+    apis: Apis, case: Planned, case_id: str, officer: dict[str, str], entry: dict[str, Any]
+) -> dict[str, Any]:
+    body = {
+        "decision": "cease",
+        "decided_on": case.dates["cease-decision"].isoformat(),
+        "reasons": "The family and school agree the provision is no longer needed",
+    }
+    path = f"{entry['idp']}/cease-decisions"
+    r = await _post(apis.idp, path, body, {**officer, **_key(case, "cease-decision", body)})
+    expect(r, 201, what=f"cease decision {case.key}")
+    return {}
+
+
 async def step_consent(
     apis: Apis, case: Planned, case_id: str, officer: dict[str, str], _: Any
 ) -> dict[str, Any]:
@@ -364,6 +378,7 @@ STEPS: dict[str, Step] = {
     "answer": step_answer,
     "plan": step_plan,
     "cease": step_cease,
+    "cease-decision": step_cease_decision,
     "consent": step_consent,
     "handoff": step_handoff,
 }

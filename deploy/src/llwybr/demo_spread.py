@@ -49,7 +49,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "idp-in-preparation": ("aln",),
     "idp-active": ("aln", "plan"),
     "review-due": ("aln", "plan"),
-    "ceasing": ("aln", "plan", "cease"),
+    "ceasing": ("aln", "plan", "cease", "cease-decision"),
 }
 # Cardiff shows every kind; the other authorities take them in turn.
 CYCLE = ("overdue", "no-aln", "decision-pending", "idp-active", "school", "paused", "under-five")
@@ -127,7 +127,8 @@ def _dates(kind: str, today: date) -> tuple[int, dict[str, date]]:
     if kind == "review-due":  # issued nearly a year ago: the annual review falls due soon
         return 430, {"aln": _ago(today, 365), "plan": _ago(today, 355)}
     if kind == "ceasing":
-        return 300, {"aln": _ago(today, 250), "plan": _ago(today, 240), "cease": _ago(today, 3)}
+        steps = {"aln": _ago(today, 250), "plan": _ago(today, 240)}
+        return 300, steps | {"cease": _ago(today, 12), "cease-decision": _ago(today, 2)}
     return 0, {}
 
 
