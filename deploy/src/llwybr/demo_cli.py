@@ -124,9 +124,14 @@ async def until(
     deadline = time.monotonic() + WAIT
     delay = 0.2
     while True:
-        r = await call()
-        if done(r) or time.monotonic() > deadline:
-            return r
+        try:
+            r = await call()
+        except httpx.TransportError:  # a slow or lost answer: ask again (same key, same answer)
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if done(r) or time.monotonic() > deadline:
+                return r
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 2.0)
 
@@ -167,7 +172,8 @@ async def load_case(apis: Apis, ledger: Ledger, case: Planned) -> bool:
     officer = apis.officer(case.authority)
     entry = ledger.cases.get(case.key)
     if entry and set(case.steps) <= set(entry["steps"]):
-        r = await apis.referral.get(f"/api/v1/cases/{entry['case_id']}", headers=officer)
+        path = f"/api/v1/cases/{entry['case_id']}"
+        r = await until(lambda: apis.referral.get(path, headers=officer), lambda r: True)
         if r.status_code == 200:
             return False
         entry = None  # the stack was emptied since: load it again
@@ -287,10 +293,10 @@ async def step_plan(
         plan = f"/api/v1/idps/{draft.json()['idp_id']}"
     else:
         plan = f"/api/v1/idps/{expect(draft, 200, 201, what=f'IDP draft {case.key}')['idp_id']}"
-    r = await apis.idp.put(
-        f"{plan}/sections/aln-description",
-        json={"content": {"description": "Speech and language difficulties"}},
-        headers=officer,
+    section = {"content": {"description": "Speech and language difficulties"}}
+    r = await until(
+        lambda: apis.idp.put(f"{plan}/sections/aln-description", json=section, headers=officer),
+        lambda r: r.status_code < 500,
     )
     expect(r, 200, what=f"IDP section {case.key}")
     item = {
@@ -443,6 +449,9 @@ def run(args: argparse.Namespace) -> int:
         loaded = asyncio.run(load(stack, args.seed, args.extra))
     except DemoFailed as exc:
         say(args.lang, "failed", reason=str(exc))
+        return 1
+    except httpx.HTTPError as exc:
+        say(args.lang, "failed", reason=f"{type(exc).__name__} {exc}".strip())
         return 1
     if loaded.added:
         kinds = sorted({c.kind for c in loaded.added})
