@@ -125,4 +125,4 @@ async def test_only_a_service_passes_a_link_on(desk: Desk) -> None:
         )
         assert r.status_code == 403 and r.json()["code"] == "access.services-only", r.text
     r = await desk.http.get(f"/api/v1/cases/{case_id}/family-view", headers=desk.token("service"))
-    assert r.status_code == 422, "the link is required"
+    assert r.status_code == 404 and r.json()["code"] == "not-found.family-link", "no link"

@@ -180,7 +180,7 @@ async def get_family_view(
     rt: Rt,
     journey: JourneyDep,
     principal: CurrentPrincipal,
-    family_link: Annotated[str, Header(alias="Family-Link", max_length=2048)],
+    family_link: Annotated[str | None, Header(alias="Family-Link", max_length=2048)] = None,
 ) -> FamilyViewPublic:
     """The family's own view of their case, for the console (role `service`) passing on the
     signed link sent with a decision notice; the link must name this case (Act s.9, s.70:
@@ -189,7 +189,7 @@ async def get_family_view(
         raise AccessDenied("access.services-only")
     async with unit_of_work(rt, principal, purpose="family view by a notice's link") as uow:
         try:
-            notice_id = check_link(rt.settings, case_id, family_link)
+            notice_id = check_link(rt.settings, case_id, family_link or "")
         except NotFound as refused:  # a bad or expired link is recorded too
             uow.deny(resource="family-view", resource_id=case_id[:64], outcome=refused.code)
             raise
