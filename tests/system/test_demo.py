@@ -45,6 +45,7 @@ async def all_cases(referral: httpx.AsyncClient, admin: dict[str, str]) -> dict[
             return found
 
 
+@pytest.mark.timeout(1200)  # the session's stack may start inside this test (slow when shared)
 async def test_the_demo_loads_a_spread_worth_looking_at_and_a_second_run_adds_nothing(
     running: Stack, token: Callable[..., str], capsys: pytest.CaptureFixture[str]
 ) -> None:
