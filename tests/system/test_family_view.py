@@ -64,6 +64,15 @@ async def test_the_family_follows_their_case_from_the_link_in_their_notice(
         )
         assert decided.status_code == 200, decided.text
 
+        async def kinds() -> set[str]:
+            r = await referral.get(f"/api/v1/cases/{case_id}", headers=officer)
+            return {e["kind"] for e in r.json()["timeline"]}
+
+        # The page shows what the referral service has heard of the journey: its window too.
+        assert "AppealWindowOpened" in await eventually(
+            kinds, lambda k: "AppealWindowOpened" in k, within=90
+        )
+
     async def notices() -> list[EmailMessage]:
         return [m for m in mail_about(running.home / "mail", case_id) if m["To"] == family_email]
 
