@@ -95,7 +95,7 @@ async def test_the_family_follows_their_case_from_the_link_in_their_notice(
 
         text = await shown()
         assert "nad oes gan Gwenllian anghenion dysgu ychwanegol" in text
-        assert "Gallwch apelio i Dribiwnlys Addysg Cymru hyd at" in text
+        assert "Os ydych yn anghytuno, gallwch apelio i Dribiwnlys Addysg Cymru hyd at" in text
         assert "Cysylltwch â thîm anghenion dysgu ychwanegol Caerdydd" in text
         assert "Nia Owen" not in text and family_email not in text and "Owen-" not in text
         await accessible(page, "family-cy", artefacts)
