@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         5.0, description="wait after the first failed SMTP try; doubles each time, up to 5 min"
     )
     console_url: str = Field("", description="the console's public base URL, for links in email")
+    family_link_secret: str = Field(
+        "", description="production: the key that signs families' links to their case view"
+    )
+    family_link_days: int = Field(90, description="days a family's link to their case works")
     people_file: str = Field(
         "", description="embedded mode: the people CSV to seed (deploy's illustrative people)"
     )

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from llwybr.stack import Endpoints
+from llwybr_common import family_link
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.kafka import make_broker
 from llwybr_common.migrations import migrate
@@ -46,6 +47,7 @@ from .test_notifications_consumer import MIGRATIONS
 pytestmark = pytest.mark.service
 
 PARENT, IRO = "rhiant@example.cymru", "iro@caerdydd.example.gov.uk"
+CONSOLE = "http://console.test"
 
 
 @dataclass
@@ -74,10 +76,11 @@ class World:
     referral: Referral
     sent: list[EmailMessage]
     mailer: Mailer
+    links: Settings
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def world(infra: Endpoints) -> AsyncIterator[World]:
+async def world(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     schema = f"n_{uuid.uuid4().hex[:10]}"
     engine = make_engine(infra.database_url, schema)
     await migrate(engine, MIGRATIONS, schema)
@@ -92,7 +95,8 @@ async def world(infra: Endpoints) -> AsyncIterator[World]:
         Settings(service_urls={"referral": "http://referral"}),
         transport=httpx.MockTransport(referral.handle),
     )
-    compose = notice_mail.notice_composer(contacts)
+    links = Settings(home=tmp_path_factory.mktemp("links"), console_url=CONSOLE)
+    compose = notice_mail.notice_composer(contacts, partial(family_link.url, links))
     sent: list[EmailMessage] = []
     mailer = Mailer(
         Settings(),
@@ -102,7 +106,7 @@ async def world(infra: Endpoints) -> AsyncIterator[World]:
         send=lambda _settings, message: sent.append(message),
     )
     try:
-        yield World(engine, keys, broker, referral, sent, mailer)
+        yield World(engine, keys, broker, referral, sent, mailer, links)
     finally:
         await engine.dispose()
 
@@ -175,6 +179,14 @@ async def test_a_no_aln_la_decision_emails_a_welsh_pdf_notice_and_a_copy_to_the_
     assert "December" not in text and case in text
     iro = next(m for m in mine if m["To"] == IRO)
     assert "swyddog adolygu annibynnol" in iro.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    # The family's notice, email and PDF, carries their own signed link to follow the case;
+    # the IRO's copy does not (the link is the family's).
+    [link] = [w for w in plain.get_content().split() if w.startswith(f"{CONSOLE}/family/")]
+    assert family_link.verify(world.links, link.rsplit("/", 1)[1]).case_id == case
+    assert "Dilyn eich achos ar-lein" in text and "console.test/family/" in text
+    assert "Mae'r ddolen hon yn dangos ble mae eich achos" in plain.get_content()
+    assert "/family/" not in iro.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "/family/" not in pdf_text(iro)
     assert "30 Rhagfyr 2026" in pdf_text(iro)
 
     [note] = await rows(world, Notification, case_id=case)
@@ -231,6 +243,7 @@ async def test_an_unreachable_referral_service_is_retried_then_the_notice_goes(
     assert subject.index("Hysbysiad am achos") < subject.index("/ Notice about case")
     text = pdf_text(message)
     assert text.index("30 Rhagfyr 2026") < text.index("30 December 2026")
+    assert text.index("Dilyn eich achos ar-lein") < text.index("Follow your case online")
     [note] = await rows(world, Notification, case_id=case)
     results = [
         (d.attempt, d.result, d.error) for d in await rows(world, Delivery, notification_id=note.id)

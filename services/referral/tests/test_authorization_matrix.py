@@ -7,7 +7,7 @@ sees the same cases: the refusal is a 409, which a caller who may act gets inste
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +175,8 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("GET", f"{CASE}/learner"): service_read,
     ("GET", f"{CASE}/journey-input"): service_read,
     ("GET", f"{CASE}/notice-contacts"): service_read,
+    # A service reads the family view only with the family's link to that case (its own tests).
+    ("GET", f"{CASE}/family-view"): lambda w: replace(service_read(w), must_see=False),
     ("GET", f"{CASE}/health-requests/{{request_id}}"): lambda w: Expect(
         targets=(
             Target(

@@ -3,6 +3,7 @@ What a caller notices: the case and its events are written together (or not at a
 clock is reported, refusals come back with a stable code in Welsh or English."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
 from referral.journey_client import refusal_error, unavailable
 from referral.models import CaseNote
 
-from .conftest import SWANSEA, Desk
+from .conftest import SWANSEA, TODAY, Desk
 
 pytestmark = pytest.mark.service
 
@@ -282,3 +283,16 @@ async def test_the_case_list_filters_by_rule_and_reference_and_shows_each_cases_
         "child_ref"
     ]
     assert set(await listed(reference=ref)) == {warned}
+
+
+async def test_a_health_request_recorded_afterwards_keeps_the_day_it_was_sent(desk: Desk) -> None:
+    """The board's 6 weeks run from the day the request was sent (Act s.88(6)); a request sent
+    by post and recorded later says so, else it was sent today."""
+    case_id = await open_case(desk)
+    for body in ({"reason": "speech", "sent_on": "2026-10-01"}, {"reason": "hearing"}):
+        r = await desk.http.post(
+            f"/api/v1/cases/{case_id}/health-requests", json=body, headers=desk.officer()
+        )
+        assert r.status_code == 202, r.text
+    sent = [p.sent_on for _, update, p in desk.journey.commands if hasattr(p, "sent_on")]
+    assert sent == [date(2026, 10, 1), TODAY]

@@ -7,6 +7,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
+from llwybr_common import family_link
 from llwybr_common.db import session_scope
 from llwybr_common.people import read_people
 from llwybr_common.runtime import Runtime, build_app
@@ -27,7 +28,9 @@ def mailer_of(rt: Runtime) -> Mailer:
         composers={
             "alert": compose_for_recipient,
             "digest": compose_for_recipient,
-            notice_mail.FAMILY: notice_mail.notice_composer(ReferralContacts(rt.settings)),
+            notice_mail.FAMILY: notice_mail.notice_composer(
+                ReferralContacts(rt.settings), partial(family_link.url, rt.settings)
+            ),
             notice_mail.IRO: notice_mail.notice_composer(ReferralContacts(rt.settings)),
         },
         after_commit=rt.relay.wake,

@@ -155,7 +155,10 @@ async def on_notice_event(session: AsyncSession, envelope: CloudEvent, event: No
 # --- at send time --------------------------------------------------------------------------------
 
 
-def render_notice_email(notice: DecisionNotice, choice: str | None, *, iro: bool) -> Rendered:
+def render_notice_email(
+    notice: DecisionNotice, choice: str | None, *, iro: bool, link: str | None = None
+) -> Rendered:
+    """`link`: the family's signed link to follow their case in the console (family only)."""
     langs = languages(choice)
     blocks = []
     for lang in langs:
@@ -176,18 +179,23 @@ def render_notice_email(notice: DecisionNotice, choice: str | None, *, iro: bool
                 )
                 if appealable and notice.appeal_due
                 else "",
+                "family_view": text("notifications.notice.family-view", lang) if link else "",
+                "link": link or "",
             }
         )
     subject = " / ".join(b["subject"] for b in blocks)
     plain = TEXT_ENV.get_template("notice_email.txt.j2").render(blocks=blocks)
-    return Rendered(subject, plain, notice_document(notice, choice), langs)
+    return Rendered(subject, plain, notice_document(notice, choice, link), langs)
 
 
 Contacts = Callable[[str], Awaitable[NoticeContacts | None]]
+LinkFor = Callable[[str, str], str | None]  # (case id, notification id) -> the family's link
 
 
-def notice_composer(contacts: Contacts) -> Composer:
-    """The mailer's composer for `notice` and `notice-iro` jobs: addressed at send time."""
+def notice_composer(contacts: Contacts, link_for: LinkFor | None = None) -> Composer:
+    """The mailer's composer for `notice` and `notice-iro` jobs: addressed at send time. The
+    family's notice carries their signed, expiring link to the console's family view
+    (`llwybr_common.family_link`); the IRO's copy does not (the link is the family's)."""
 
     async def compose(session: AsyncSession, job: EmailJob) -> Outgoing:
         found = await contacts(job.case_id)
@@ -204,13 +212,14 @@ def notice_composer(contacts: Contacts) -> Composer:
                 raise NoAddress("no-family-contact")
             to = found.family_email
         notice = DecisionNotice.of(job.params)
+        link = None if iro or link_for is None else link_for(job.case_id, job.notification_id)
         choice = found.preferred_language
         first = languages(choice)[0]
         filename = text("notifications.notice-email.filename", first, case=notice.case_id)
         return Outgoing(
             to,
-            render_notice_email(notice, choice, iro=iro),
-            (Attachment(filename, notice_pdf(notice, choice)),),
+            render_notice_email(notice, choice, iro=iro, link=link),
+            (Attachment(filename, notice_pdf(notice, choice, link)),),
         )
 
     return compose

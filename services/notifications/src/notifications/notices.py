@@ -67,7 +67,8 @@ def appeal_due(notice_given_on: date) -> date:
     return due
 
 
-def notice_html(notice: DecisionNotice, lang: str) -> str:
+def notice_html(notice: DecisionNotice, lang: str, link: str | None = None) -> str:
+    """`link`: the family's signed link to their case in the console (none in a copy)."""
     appealable = notice.deciding_body in APPEALABLE and notice.appeal_due is not None
     return ENV.get_template("notice.html.j2").render(
         lang=lang,
@@ -78,12 +79,13 @@ def notice_html(notice: DecisionNotice, lang: str) -> str:
         appeal_deadline=long_date(notice.appeal_due, lang)
         if appealable and notice.appeal_due
         else "",
+        link=link,
     )
 
 
-def notice_document(notice: DecisionNotice, choice: str | None) -> str:
+def notice_document(notice: DecisionNotice, choice: str | None, link: str | None = None) -> str:
     """The notice as one HTML document in the family's language; both: Welsh, then English."""
-    parts = [notice_html(notice, lang) for lang in languages(choice)]
+    parts = [notice_html(notice, lang, link) for lang in languages(choice)]
     if len(parts) == 1:
         return parts[0]
     welsh, english = parts
@@ -91,6 +93,6 @@ def notice_document(notice: DecisionNotice, choice: str | None) -> str:
     return welsh.replace("</body>", f'<div lang="en">{body}</div></body>')
 
 
-def notice_pdf(notice: DecisionNotice, choice: str | None) -> bytes:
+def notice_pdf(notice: DecisionNotice, choice: str | None, link: str | None = None) -> bytes:
     """The notice as PDF in the family's language; both: Welsh, then English."""
-    return pdf_from_html(notice_document(notice, choice))
+    return pdf_from_html(notice_document(notice, choice, link))

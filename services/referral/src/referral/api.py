@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlmodel import col, select
 
@@ -22,8 +22,9 @@ from llwybr_contracts.vocabulary import RuleId
 from referral import access, intake, service, views
 from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
+from referral.family_view import FamilyViewPublic, check_link, family_view
 from referral.journey_client import Journey, TemporalJourney
-from referral.models import Case, CaseClock, CaseNote, TimelineEntry
+from referral.models import Case, CaseClock, CaseNote, Child, TimelineEntry
 from referral.queries import list_cases, open_clocks
 from referral.schemas import (
     CaseDetailPublic,
@@ -173,6 +174,51 @@ async def get_case(
     return views.for_advocate(detail) if grant is not None else detail
 
 
+@router.get("/cases/{case_id}/family-view", response_model=FamilyViewPublic)
+async def get_family_view(
+    case_id: str,
+    rt: Rt,
+    journey: JourneyDep,
+    principal: CurrentPrincipal,
+    family_link: Annotated[str | None, Header(alias="Family-Link", max_length=2048)] = None,
+) -> FamilyViewPublic:
+    """The family's own view of their case, for the console (role `service`) passing on the
+    signed link sent with a decision notice; the link must name this case (Act s.9, s.70:
+    the family's notice and rights; docs/rules.md section 7). Every view is audited."""
+    if not principal.is_service:
+        raise AccessDenied("access.services-only")
+    async with unit_of_work(rt, principal, purpose="family view by a notice's link") as uow:
+        try:
+            notice_id = check_link(rt.settings, case_id, family_link or "")
+        except NotFound as refused:  # a bad or expired link is recorded too
+            uow.deny(resource="family-view", resource_id=case_id[:64], outcome=refused.code)
+            raise
+        case = await uow.session.get(Case, case_id)
+        child = await uow.session.get(Child, case.child_id) if case else None
+        if case is None or child is None:
+            uow.deny(resource="family-view", resource_id=case_id, outcome="not-found.family-link")
+            raise NotFound("not-found.family-link")
+        uow.audit(
+            action="read",
+            resource="family-view",
+            resource_id=case_id,
+            case_id=case_id,
+            purpose=f"family view by the link sent with notice {notice_id}",
+        )
+        timeline = (
+            await uow.session.exec(
+                select(TimelineEntry)
+                .where(TimelineEntry.case_id == case_id)
+                .order_by(col(TimelineEntry.at))
+            )
+        ).all()
+        projected = (
+            await uow.session.exec(select(CaseClock).where(CaseClock.case_id == case_id))
+        ).all()
+    status = await journey.status(case_id)
+    return family_view(case, child, status=status, timeline=timeline, projected=projected)
+
+
 @router.get("/cases/{case_id}/learner", response_model=LearnerClaimPublic)
 async def get_learner_claim(
     case_id: str, rt: Rt, principal: CurrentPrincipal
@@ -307,7 +353,8 @@ async def post_health_request(
 ) -> HealthRequestAcceptedPublic:
     # This service mints request ids; a retry of the same Idempotency-Key mints the same one.
     request_id = stable_id("health-request")
-    payload = j.RequestHealthInput(actor=principal.subject, request_id=request_id, sent_on=today)
+    sent_on = body.sent_on or today  # the journey refuses a day in the future
+    payload = j.RequestHealthInput(actor=principal.subject, request_id=request_id, sent_on=sent_on)
     await run_command(
         rt,
         journey,

@@ -209,6 +209,11 @@ class ReferralToLaCreate(Strict):
 
 class HealthRequestCreate(Strict):
     reason: str = Field(min_length=1, max_length=20_000)
+    sent_on: date | None = Field(
+        None,
+        description="the day the request was sent, when recorded afterwards (default today; "
+        "the board's 6 weeks run from it, Act s.88(6)); never in the future",
+    )
 
 
 class HealthRequestAcceptedPublic(BaseModel):

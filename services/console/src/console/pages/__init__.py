@@ -4,7 +4,17 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from console.pages import advocacy, case, declo, idp, inbox, referral_form, signin, worktray
+    from console.pages import (
+        advocacy,
+        case,
+        declo,
+        family,
+        idp,
+        inbox,
+        referral_form,
+        signin,
+        worktray,
+    )
 
     return [
         signin.router,
@@ -15,4 +25,5 @@ def routers() -> list[APIRouter]:
         inbox.router,
         idp.router,
         advocacy.router,
+        family.router,
     ]

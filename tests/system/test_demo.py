@@ -1,0 +1,111 @@
+"""`llwybr demo` on the real stack: it loads its spread through the services' APIs and a second
+run adds nothing and says so. The spread is there to look at: cases in every state of the
+journey, overdue ones breached, every health board with a request open, one answered and one
+overdue, plans issued and one due for review, and a case handed to advocacy."""
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from llwybr import demo_cli
+from llwybr.stack import Stack
+from llwybr_clock.shipped import health_boards
+from llwybr_clock.wales import today_in_wales
+from llwybr_contracts.states import CaseState
+from tests.integration.helpers import eventually
+
+pytestmark = pytest.mark.system
+
+CARDIFF = "W06000015"
+BREACHES = {"DeadlineBreached", "DeadlineEscalated"}
+
+
+def demo(running: Stack) -> int:
+    args = argparse.Namespace(home=running.home, seed=2026, extra=0, lang="en")
+    return demo_cli.run(args)
+
+
+async def all_cases(referral: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    cursor = None
+    while True:
+        r = await referral.get(
+            "/api/v1/cases", params={"limit": 500, "cursor": cursor}, headers=admin
+        )
+        assert r.status_code == 200, r.text
+        found |= {c["case_id"]: c for c in r.json()["items"]}
+        cursor = r.json()["next"]
+        if not cursor:
+            return found
+
+
+@pytest.mark.timeout(1200)  # the session's stack may start inside this test (slow when shared)
+async def test_the_demo_loads_a_spread_worth_looking_at_and_a_second_run_adds_nothing(
+    running: Stack, token: Callable[..., str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await asyncio.to_thread(demo, running) == 0
+    first = capsys.readouterr().out
+    assert "Loaded 59 demo cases across 22 authorities" in first
+    assert running.url_of("console") in first and "la-officer.cardiff" in first
+
+    admin = {"Authorization": f"Bearer {token('admin')}"}
+    ledger = json.loads((running.home / "demo-2026.json").read_text())["cases"]
+    ours = {entry["case_id"]: entry["kind"] for entry in ledger.values()}
+    async with httpx.AsyncClient(base_url=running.url_of("referral"), timeout=30) as referral:
+        before = await all_cases(referral, admin)
+
+        assert await asyncio.to_thread(demo, running) == 0
+        second = capsys.readouterr().out
+        assert "Nothing new: all 59 demo cases were already loaded" in second
+        assert "Loaded" not in second
+        assert set(await all_cases(referral, admin)) == set(before), "no case added"
+
+        # Every state of the journey (the projection follows the journey's events).
+        async def states() -> set[str]:
+            cases = await all_cases(referral, admin)
+            return {cases[c]["state"] for c in ours if c in cases}
+
+        every = {s.value for s in CaseState}
+        assert await eventually(states, lambda s: s >= every, within=90) >= every
+        overdue = [c for c, kind in ours.items() if kind == "overdue"]
+        assert overdue and all(before[c]["overdue"] for c in overdue)
+
+        async def breached() -> set[str]:
+            r = await referral.get(f"/api/v1/cases/{overdue[0]}", headers=admin)
+            return {e["kind"] for e in r.json()["timeline"]} & BREACHES
+
+        assert await eventually(breached, bool, within=90), "an overdue case is a breach"
+
+    today = today_in_wales()
+    async with httpx.AsyncClient(base_url=running.url_of("health-liaison"), timeout=30) as hl:
+        for board in health_boards():
+            declo = {"Authorization": f"Bearer {token('declo', 'board:' + board.ons_code)}"}
+            r = await hl.get("/api/v1/health-requests", params={"limit": 200}, headers=declo)
+            assert r.status_code == 200, r.text
+            mine = [i for i in r.json()["items"] if i["case_id"] in ours]
+            waiting = [i for i in mine if i["status"] in ("open", "assigned")]
+            assert any(not i["overdue"] for i in waiting), f"{board.name_en}: none open"
+            assert any(i["overdue"] for i in waiting), f"{board.name_en}: none overdue"
+            assert any(i["status"] == "responded" for i in mine), f"{board.name_en}: none answered"
+
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    async with httpx.AsyncClient(base_url=running.url_of("idp"), timeout=30) as idp:
+        soon = (today + timedelta(days=31)).isoformat()
+        r = await idp.get("/api/v1/idps", params={"review_due_before": soon}, headers=officer)
+        assert r.status_code == 200, r.text
+        due = [p for p in r.json()["items"] if ours.get(p["case_id"]) == "review-due"]
+        assert due and due[0]["state"] == "active" and due[0]["review_at_risk"], r.json()
+
+    lead = {
+        "Authorization": f"Bearer {token('advocate', 'advocacy:snap-cymru', subject='advocacy-lead.snap')}"
+    }
+    async with httpx.AsyncClient(base_url=running.url_of("advocacy"), timeout=30) as advocacy:
+        r = await advocacy.get("/api/v1/advocacy-handoffs", headers=lead)
+        assert r.status_code == 200, r.text
+        assert [i for i in r.json()["items"] if ours.get(i["case_id"]) == "advocacy"]
