@@ -46,31 +46,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("temporal_env_kind", kinds, scope="session")
 
 
-ROOT = Path(__file__).parent
-# Tests that run whole embedded stacks (many processes each): one worker runs them all, one after
-# another, so two stacks never start at once on a small machine.
-STACK_TESTS = (("tests", "system"), ("tests", "chaos"), ("deploy", "tests", "test_stack_system.py"))
-
-
-def xdist_group(item: pytest.Item) -> str:
-    """Under `pytest -n N --dist loadgroup`: the stack tests as one group, and each other
-    module's tests together (its module fixtures are set up once)."""
-    parts = item.path.relative_to(ROOT).parts
-    if any(parts[: len(prefix)] == prefix for prefix in STACK_TESTS):
-        return "stack"
-    return "/".join(parts)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `recording` write fixtures (saved histories); they run only when asked.
-    Under xdist, every test gets its group (`xdist_group`)."""
-    if hasattr(config, "workerinput"):  # an xdist worker
-        for item in items:
-            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
-        # Groups go to workers in collection order: the long stack group first, so the other
-        # worker works through everything else beside it.
-        items.sort(key=lambda item: xdist_group(item) != "stack")
+    """Tests marked `recording` write fixtures (saved histories); they run only when asked."""
     if os.environ.get("LLWYBR_RECORD_HISTORIES"):
         return
     recording = [i for i in items if i.get_closest_marker("recording")]

@@ -170,8 +170,8 @@ async def test_rebuild_recomputes_the_same_figures_from_the_event_table(fed: Des
     before = await report(fed, la(fed))
     national = await report(fed, analyst(fed))
     async with fed.session() as s:
-        await s.execute(text("DELETE FROM clock_facts"))
-        await s.execute(text("DELETE FROM case_facts"))
+        await s.execute(text("DELETE FROM insight_clock_facts"))
+        await s.execute(text("DELETE FROM insight_case_facts"))
     emptied = await report(fed, la(fed))
     assert all(r["total"]["completed"] == 0 for r in emptied["rules"])
     async with fed.session() as s:

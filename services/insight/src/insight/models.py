@@ -30,7 +30,7 @@ class InsightEvent(SQLModel, table=True):
 class CaseFact(SQLModel, table=True):
     """Derived: one row per case, from its events (the projection's output, never edited)."""
 
-    __tablename__ = "case_facts"
+    __tablename__ = "insight_case_facts"  # unique across services: tests share one metadata
 
     case_id: str = Field(primary_key=True, max_length=64)
     authority: str | None = Field(default=None, index=True)
@@ -57,7 +57,7 @@ class CaseFact(SQLModel, table=True):
 class ClockFact(SQLModel, table=True):
     """Derived: one statutory clock of a case (a rule may run more than once: `n` counts)."""
 
-    __tablename__ = "clock_facts"
+    __tablename__ = "insight_clock_facts"
 
     id: str = Field(primary_key=True, max_length=200)
     case_id: str = Field(index=True, max_length=64)

@@ -1,6 +1,6 @@
 """Keeping events and deriving facts: the consumer's effect and `llwybr insight rebuild`.
 
-The event table is the only source; `case_facts` and `clock_facts` are recomputed from it, per
+The event table is the only source; `insight_case_facts` and `insight_clock_facts` are recomputed from it, per
 case as events arrive and for every case on a rebuild, by the same pure projection.
 """
 
@@ -54,7 +54,9 @@ async def rebuild(session: AsyncSession) -> tuple[int, int]:
     """Recompute every derived row from the event table; (cases, clocks) written."""
     # The consumer waits while the facts are rebuilt (reads go on, seeing the old facts), then
     # refreshes its case over the new rows: no case is derived twice at once.
-    await session.execute(text("LOCK TABLE clock_facts, case_facts IN EXCLUSIVE MODE"))
+    await session.execute(
+        text("LOCK TABLE insight_clock_facts, insight_case_facts IN EXCLUSIVE MODE")
+    )
     await session.execute(delete(ClockFact))
     await session.execute(delete(CaseFact))
     subjects = (

@@ -1,4 +1,4 @@
-"""Statutory figures from `case_facts`, per authority with a Wales (or scope) total.
+"""Statutory figures from `insight_case_facts`, per authority with a Wales (or scope) total.
 
 Plans by maintaining body (Act s.11 school or FEI, s.14 and s.19 LA), referrals by source,
 decisions ALN / no ALN, reconsiderations (s.26, s.27), disagreements (s.68) and Tribunal

@@ -1,4 +1,4 @@
-"""Timeliness of every statutory clock, derived from `clock_facts` (docs/rules.md, insight).
+"""Timeliness of every statutory clock, derived from `insight_clock_facts` (docs/rules.md, insight).
 
 For a period (clocks met in it) and today (clocks still open): per rule and group, how many
 clocks were met, how many within the statutory time (met on or before the due date the journey
