@@ -1,7 +1,7 @@
 """The journey's update rules, pure (no Temporal): one test per row of the updates table in
 workflows/README.md, with the refusals each row names."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from rules_kit import NOW, START, begun, clock, journey, later, names, of, ok, refused, setup
@@ -236,3 +236,28 @@ def test_idp_and_cease_reconsiderations() -> None:
     asked = ok(rules.request_reconsideration(ceasing, reconsider("cease"), NOW))
     assert clock(asked.state, "cease-reconsider-request").met_on == START
     assert clock(asked.state, "la-reconsider-idp").start == START
+
+
+def test_a_step_dated_before_the_referral_is_refused_naming_the_field_and_the_bound() -> None:
+    """docs/rules.md, "Dates that cannot be": a no-ALN decision dated 1990 on a 2026 referral
+    would otherwise meet the clock."""
+    s = begun()
+    old = j.RecordDecision(
+        actor="u-1", outcome="no-aln", decided_on=date(1990, 1, 1), notice_given_on=START
+    )
+    assert refused(rules.within_case(s, old, NOW)) == {
+        "code": "date-before-referral",
+        "params": {"field": "decided_on", "day": "1990-01-01", "bound": "2026-11-16"},
+    }
+    early_notice = j.RecordDecision(
+        actor="u-1", outcome="no-aln", decided_on=START + timedelta(days=2), notice_given_on=START
+    )
+    assert refused(rules.within_case(s, early_notice, NOW)) == {
+        "code": "date-before-decision",
+        "params": {"field": "notice_given_on", "day": "2026-11-16", "bound": "2026-11-18"},
+    }
+    pause = exception("pause", **{"from": START - timedelta(days=1)})
+    assert refused(rules.within_case(s, pause, NOW))["params"]["field"] == "from"
+    planned = exception("pause", **{"from": START + timedelta(days=30)})
+    assert rules.within_case(s, planned, NOW) is None, "a pause may be planned ahead"
+    assert rules.within_case(s, decision("no-aln", 0), NOW) is None, "the referral day is fine"

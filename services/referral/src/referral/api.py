@@ -16,6 +16,7 @@ from llwybr_common.idempotency import stable_id
 from llwybr_common.runtime import Runtime
 from llwybr_common.unit_of_work import UnitOfWork, unit_of_work
 from llwybr_common.wales import Today
+from llwybr_contracts import date_bounds
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
@@ -252,6 +253,9 @@ async def post_decision(
     journey: JourneyDep,
     today: Today,
 ) -> CommandPublic:
+    late = date_bounds.notice_problem(body.decided_on, body.notice_given_on, "notice_given_on")
+    if late is not None:
+        raise Invalid(FieldError(late.field, f"dates.{late.code}", late.params()))
     payload = j.RecordDecision(
         actor=principal.subject,
         outcome=body.outcome,
@@ -266,6 +270,8 @@ async def post_decision(
         update=j.UPDATE_RECORD_DECISION,
         payload=payload,
         note=body.note,
+        dates=(("decided_on", body.decided_on), ("notice_given_on", body.notice_given_on)),
+        today=today,
     )
 
 
@@ -291,6 +297,8 @@ async def post_referral_to_la(
         update=j.UPDATE_REFER_TO_LA,
         payload=payload,
         note=body.note,
+        dates=(("referred_on", body.referred_on),),
+        today=today,
     )
 
 
@@ -343,6 +351,8 @@ async def post_health_withdrawal(
         payload=payload,
         note=body.note,
         subject_id=request_id,
+        dates=(("on", body.on),),
+        today=today,
     )
 
 
@@ -378,6 +388,10 @@ async def post_exception(
         payload=payload,
         note=body.note,
         subject_id=exception_id,
+        # a pause or lift may be planned ahead: only its lower bounds apply
+        dates=(("from", body.from_), ("until", body.until)),
+        planned=("from", "until"),
+        today=today,
     )
 
 
@@ -390,8 +404,6 @@ async def post_consent(
     journey: JourneyDep,
     today: Today,
 ) -> CommandPublic:
-    if body.date > today:
-        raise Invalid(FieldError("date", "consent-date-in-future"))
     payload = j.RecordConsent(actor=principal.subject, answer=body.status, on=body.date)
 
     async def record(uow: UnitOfWork, case: Case) -> None:
@@ -406,6 +418,8 @@ async def post_consent(
         payload=payload,
         note=None,
         after=record,
+        dates=(("date", body.date),),
+        today=today,
     )
 
 
@@ -429,6 +443,8 @@ async def post_review_request(
         update=j.UPDATE_REQUEST_REVIEW,
         payload=payload,
         note=body.note,
+        dates=(("requested_on", body.requested_on),),
+        today=today,
     )
 
 
@@ -454,4 +470,6 @@ async def post_reconsideration(
         payload=payload,
         note=body.note,
         subject_id=request_id,
+        dates=(("received_on", body.received_on),),
+        today=today,
     )

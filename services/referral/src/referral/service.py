@@ -17,6 +17,7 @@ from llwybr_common.auth import Principal
 from llwybr_common.errors import AccessDenied, Conflict, FieldError, Invalid, NotFound
 from llwybr_common.idempotency import stable_id
 from llwybr_common.unit_of_work import UnitOfWork
+from llwybr_contracts import date_bounds
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
 from llwybr_contracts.journey import JourneyInput
@@ -116,6 +117,13 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
         bad("received_on", "received-in-future")
     if learner.date_of_birth > body.received_on:
         bad("received_on", "received-before-birth")
+    elif learner.date_of_birth <= today:
+        # The Act covers learners under 25 on the date of attention (docs/rules.md s.4): a birth
+        # date in 1800, or one that makes the learner 25 or 26, opens no case.
+        for p in date_bounds.birth_problems(
+            "learner.date_of_birth", learner.date_of_birth, attention=body.received_on, today=today
+        ):
+            bad(p.field, f"dates.{p.code}", **p.params())
     if learner.upn and (why := upn_problem(learner.upn)):
         bad("learner.upn", "upn-invalid", why)
     if learner.nhs_number and (why := nhs_number_problem(learner.nhs_number)):
@@ -129,6 +137,14 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
             bad("learner.consent.date", "consent-date-required")
         elif consent.date and consent.date > today:
             bad("learner.consent.date", "consent-date-in-future")
+        elif consent.date and consent.date < learner.date_of_birth:
+            p = date_bounds.DateProblem(
+                "learner.consent.date",
+                date_bounds.BEFORE_BIRTH,
+                consent.date,
+                learner.date_of_birth,
+            )
+            bad(p.field, f"dates.{p.code}", **p.params())
     if body.family_contact and email_problem(body.family_contact.email):
         bad("family_contact.email", "email-invalid")
     if body.iro_email is not None:
@@ -487,6 +503,15 @@ async def record_consent(uow: UnitOfWork, *, case: Case, status: str, on: date) 
         uow,
         ConsentRecorded(case_id=case.id, answer=status, given_on=on if status == "given" else None),  # type: ignore[arg-type]
     )
+
+
+async def referred_on(session: AsyncSession, case_id: str) -> date | None:
+    """The date the referral that opened the case came to attention (the journey's start)."""
+    row = await session.exec(
+        select(Referral).where(col(Referral.case_id) == case_id, col(Referral.attached).is_(False))
+    )
+    first = row.first()
+    return first.received_on if first else None
 
 
 async def lock_case(session: AsyncSession, case_id: str) -> None:
