@@ -1,10 +1,12 @@
 """Dates that cannot be (docs/rules.md): on a running journey, a decision dated before the
 referral is refused by the validator, naming the field and the bound, and changes nothing."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from journey_kit import (
+    advance_to,
+    at,
     case_input,
     clock_of,
     eventually,
@@ -19,7 +21,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from llwybr_contracts.journey import RecordDecision
-from llwybr_contracts.states import CaseState
+from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import journey_workflow_id
 from llwybr_workflows.journey.workflows import IdpJourney
 
@@ -55,3 +57,25 @@ async def test_a_no_aln_decision_dated_1990_is_refused_and_the_clock_runs_on(
         )
         assert done.state == CaseState.NO_ALN
         await handle.terminate("test over")
+
+
+async def test_the_case_closes_at_the_end_of_the_year_the_learner_turns_25(
+    skipping: WorkflowEnvironment,
+) -> None:
+    """docs/rules.md s.6, Age: duties end on 31 August of the academic year in which a young
+    person turns 25; from 00:00 the next day the journey closes the case with that reason."""
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        ends = start + timedelta(days=40)
+        journey = case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        handle = await start_case(env, journey.model_copy(update={"duties_end": ends}))
+        await advance_to(env, at(ends, 23, 59))
+        assert (await status(handle)).state == CaseState.DECISION_PENDING
+        await advance_to(env, at(ends + timedelta(days=1), 0, 1))
+        await eventually(lambda: len(outbox.of(wid, "CaseClosed")) == 1)
+        closed = outbox.of(wid, "CaseClosed")[0]
+        assert (closed["reason"], closed["closed_on"]) == ("duties-ended-age-25", ends.isoformat())
+        await handle.result()  # the journey ends with its case

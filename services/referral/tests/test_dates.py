@@ -2,6 +2,7 @@
 before anything is written or the journey is asked; each refusal is a 422 naming the field and
 the bound, in Welsh or English."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -145,3 +146,29 @@ async def test_a_date_the_journey_refuses_is_a_422_naming_the_field_and_bound(
     assert [(e.field, e.code, e.params["bound"]) for e in error.errors] == [
         ("decided_on", "dates.before-referral", "2026-11-02")
     ]
+
+
+async def test_a_19_year_old_outside_education_goes_to_the_la_under_la_not_necessary(
+    desk: Desk,
+) -> None:
+    """Regs regs 6-10: a young person at no school or FEI; the journey is told when the duties
+    end (31 August of the academic year in which the learner turns 25, docs/rules.md s.6)."""
+    body = referral(source="young-person")
+    body["learner"] |= {
+        "date_of_birth": "2007-03-14",
+        "consent": {"status": "given", "date": "2026-11-20"},
+    }
+    r = await desk.http.post("/api/v1/referrals", json=body, headers=desk.officer())
+    assert r.status_code == 201, r.text
+    assert (r.json()["deciding_body"], r.json()["clock"]["rule"]) == (
+        "local-authority",
+        "la-not-necessary",
+    )
+    (started,) = desk.journey.started
+    assert (started.first_rule, started.duties_end) == ("la-not-necessary", date(2032, 8, 31))
+    pending = referral(source="young-person")
+    pending["learner"] |= {"date_of_birth": "2007-09-14", "consent": {"status": "pending"}}
+    r = await desk.http.post("/api/v1/referrals", json=pending, headers=desk.officer())
+    assert r.json()["clock"]["rule"] is None, "no clock runs until consent"
+    assert desk.journey.started[1].first_rule == "la-not-necessary", "the clock consent starts"
+    assert desk.journey.started[1].duties_end == date(2033, 8, 31)

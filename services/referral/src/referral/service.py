@@ -400,6 +400,12 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
     """What the journey is started with: ids, codes and dates only."""
     if case.state == CaseState.CLOSED.value:
         return None  # a young person refused consent: nothing to run
+    rule = case.first_rule
+    if rule is None and case.state == CaseState.CONSENT_PENDING.value:
+        # the clock that starts on consent, so the journey runs the one routing chose
+        rule = routing.decision_rule(
+            case.stage, DecidingBody(case.deciding_body), at_school_or_fei=bool(case.school_ref)
+        )
     return JourneyInput(
         case_id=case.id,
         child_ref=child.child_ref,
@@ -409,8 +415,9 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
         deciding_body=DecidingBody(case.deciding_body),
         deciding_authority=case.deciding_authority,
         school_ref=case.school_ref,
-        first_rule=case.first_rule,
+        first_rule=rule,
         clock_start=case.clock_start,
+        duties_end=date_bounds.duties_end(child.date_of_birth),
     )
 
 
