@@ -70,6 +70,10 @@ class Referral(SQLModel, table=True):
     referrer_name: str | None = None
     referrer_role: str | None = None
     submitted_by: str
+    referring_board: str | None = Field(
+        default=None,
+        description="ONS code of the board whose DECLO or clinician gave a s.64 notice",
+    )
     attached: bool = False
     created_at: datetime = Field(sa_column=_ts())
 

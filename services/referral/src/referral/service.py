@@ -62,6 +62,7 @@ class Checked:
     consent_on: date | None
     route: routing.Route
     flags: tuple[str, ...]
+    referring_board: str | None = None  # the board of a health body's s.64 notice
 
     @property
     def clock_start(self) -> date | None:
@@ -88,8 +89,11 @@ def set_contacts(child: Child, body: ReferralCreate) -> None:
         child.iro_email = body.iro_email.strip()
 
 
-def check_referral(body: ReferralCreate, *, today: date) -> Checked:
-    """Validate everything at once; one 422 names every bad field."""
+def check_referral(
+    body: ReferralCreate, *, today: date, by_health_body: frozenset[str] | None = None
+) -> Checked:
+    """Validate everything at once; one 422 names every bad field. `by_health_body`: the
+    boards of a DECLO or clinician giving a s.64 notice (None for an education referrer)."""
     errors: list[FieldError] = []
 
     def bad(field: str, code: str, message: str = "", **params: str) -> None:
@@ -152,9 +156,18 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
             bad("iro_email", "iro-only-for-looked-after")  # Children Act 1989 s.25A
         elif email_problem(body.iro_email):
             bad("iro_email", "email-invalid")
+    board = None
+    if by_health_body is not None and authority is not None:
+        # Act s.64: a health body tells the LA of a child under compulsory school age only,
+        # and only for an authority in its board's area (docs/rules.md s.5, s.11).
+        board = find_authority(authority).health_board_ons_code
+        if stage != "under-school-age":
+            bad("learner.date_of_birth", "s64-under-school-age-only")
     if errors:
         raise Invalid(*errors)
     assert authority is not None
+    if by_health_body is not None and board not in by_health_body:
+        raise AccessDenied("access.referral-scope")
     school_ref = body.school.ref if body.school else None
     school = find_school(school_ref) if school_ref else None
     flags = []
@@ -185,6 +198,7 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
         consent_on=consent.date if consent_status == "given" and consent else None,
         route=routing.route(facts),
         flags=tuple(flags),
+        referring_board=board,
     )
 
 
@@ -233,7 +247,12 @@ async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
     caller may refer only within their own authority or school (else nothing is written)."""
     principal = uow.principal
     # Scope first: a caller who may not refer here learns nothing, not even of a duplicate.
-    if not principal.is_admin and not access.can_see(principal, _prospective_case(checked)):
+    # (a health body's s.64 notice was checked against its board by `check_referral`)
+    if (
+        not principal.is_admin
+        and checked.referring_board is None
+        and not access.can_see(principal, _prospective_case(checked))
+    ):
         raise AccessDenied("access.referral-scope")
     intake = await _receive(uow, checked=checked)
     attached = intake.referral.attached
@@ -360,6 +379,8 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
             )
         )
     _timeline(session, case.id, "case-opened", route.reason)
+    if checked.referring_board:
+        _timeline(session, case.id, "health-notice-s64", checked.referring_board)  # Act s.64
     _received(uow, case, child, referral)
     _event(
         uow,
@@ -433,6 +454,7 @@ def _referral(case_id: str, checked: Checked, principal: Principal, *, attached:
         referrer_name=body.referrer.name if body.referrer else None,
         referrer_role=body.referrer.role if body.referrer else None,
         submitted_by=principal.subject,
+        referring_board=checked.referring_board,
         attached=attached,
         created_at=_now(),
     )
