@@ -24,7 +24,7 @@ from referral import access, intake, service, views
 from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
 from referral.journey_client import Journey, TemporalJourney
-from referral.models import Case, CaseClock, CaseNote, TimelineEntry
+from referral.models import Case, CaseClock, CaseHealthAnswer, CaseNote, TimelineEntry
 from referral.queries import list_cases, open_clocks
 from referral.schemas import (
     CaseDetailPublic,
@@ -166,10 +166,15 @@ async def get_case(
         projected = (
             await uow.session.exec(select(CaseClock).where(CaseClock.case_id == case_id))
         ).all()
+        answers = (
+            await uow.session.exec(
+                select(CaseHealthAnswer).where(CaseHealthAnswer.case_id == case_id)
+            )
+        ).all()
     # Asked outside the transaction: a slow journey never holds a database connection.
     status = await journey.status(case_id)
     detail = views.case_detail(
-        case, child, today, status=status, timeline=timeline, projected=projected
+        case, child, today, status=status, timeline=timeline, projected=projected, answers=answers
     )
     return views.for_advocate(detail) if grant is not None else detail
 

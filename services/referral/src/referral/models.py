@@ -120,6 +120,19 @@ class CaseClock(SQLModel, table=True):
     calendar_version: str | None = None
 
 
+class CaseHealthAnswer(SQLModel, table=True):
+    """Projection of a board's s.20 answer (`HealthInputReceived`): the outcome code, the
+    Welsh-delivery advice and the date, never the service named or the notes (Act s.21)."""
+
+    __tablename__ = "case_health_answers"
+
+    request_id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    outcome: str = Field(description="service-identified | no-service")
+    welsh_delivery: bool | None = None
+    answered_on: date
+
+
 class TimelineEntry(SQLModel, table=True):
     __tablename__ = "case_timeline"
 
