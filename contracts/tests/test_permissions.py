@@ -3,7 +3,14 @@ may take a statutory step has to be made twice, on purpose."""
 
 import pytest
 
-from llwybr_contracts.permissions import MATRIX, CaseAction, DecidedBy, roles_that_may
+from llwybr_contracts.permissions import (
+    MATRIX,
+    CaseAction,
+    DecidedBy,
+    ReferralKind,
+    roles_that_may,
+    roles_that_may_refer,
+)
 from llwybr_contracts.vocabulary import Role
 
 pytestmark = pytest.mark.unit
@@ -55,3 +62,19 @@ def test_the_matrix_covers_every_body_and_action() -> None:
 )
 def test_roles_outside_education_never_act_on_a_case(role: Role) -> None:
     assert not any(role in roles for row in MATRIX.values() for roles in row.values())
+
+
+K = ReferralKind
+EDUCATION = LA | ALNCO | {Role.ADMIN}
+REFERRERS_EXPECTED = {
+    K.CONCERN: EDUCATION,
+    K.SCHOOL_REFERRAL_TO_LA: EDUCATION,
+    K.DIRECT_REQUEST: EDUCATION,
+    # Act s.64: a health body's DECLO or clinician tells the LA of a child under school age
+    K.HEALTH_NOTICE_S64: EDUCATION | {Role.DECLO, Role.CLINICIAN},
+}
+
+
+@pytest.mark.parametrize(("kind", "role"), [(k, r) for k in ReferralKind for r in Role])
+def test_who_may_refer_each_kind(kind: ReferralKind, role: Role) -> None:
+    assert (role in roles_that_may_refer(kind)) == (role in REFERRERS_EXPECTED[kind])

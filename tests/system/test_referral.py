@@ -88,7 +88,7 @@ BRANCHES = [
     ("dual registered", {"learner": learner(dual_registered=True)}, "local-authority", CARDIFF, "la-decision", "dual-registered"),
     ("school s.12(2)", {"referral_type": "school-referral-to-la"}, "local-authority", CARDIFF, "la-decision", "school-referral-to-la"),
     ("not at school", {"school": None, "source": "parent"}, "local-authority", CARDIFF, "la-decision", "not-at-school"),
-    ("young person, consent given", {"learner": learner("2008-01-10", consent={"status": "given", "date": "2026-11-18"}), "school": None, "source": "young-person"}, "local-authority", CARDIFF, "la-decision", "not-at-school"),
+    ("young person, consent given", {"learner": learner("2008-01-10", consent={"status": "given", "date": "2026-11-18"}), "school": None, "source": "young-person"}, "local-authority", CARDIFF, "la-not-necessary", "not-at-school"),
 ]  # fmt: skip
 
 

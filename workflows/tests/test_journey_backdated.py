@@ -85,8 +85,9 @@ async def test_backdated_health_request_breached_then_answered(
         due = expected("health-response", sent).due()
         assert due is not None and due < now
         case, rid = new_case(), new_case()
+        # the case was referred on the day of the request: no step precedes its referral
         handle = await start_case(
-            env, case_input(case, now, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+            env, case_input(case, sent, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
         )
         await handle.execute_update(
             IdpJourney.request_health_input,

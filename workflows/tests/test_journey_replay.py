@@ -227,3 +227,46 @@ async def test_record_rules_shell_history(skipping: WorkflowEnvironment) -> None
         (HISTORIES / "journey-rules-shell-breach-review.json").write_text(
             json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
         )
+
+
+@pytest.mark.recording  # LLWYBR_RECORD_HISTORIES=1 -k dates_within_case (writes only its own file)
+async def test_record_dates_within_case_history(skipping: WorkflowEnvironment) -> None:
+    """Patch `dates-within-case`: a decision dated before the referral refused (by the
+    validator: not in the history), one on the referral's day accepted through the patched
+    handler; then the case is closed when the learner's duties end at 25 (`duties_end`)."""
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        journey = case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        ends = start + timedelta(days=30)
+        handle = await start_case(env, journey.model_copy(update={"duties_end": ends}))
+        await eventually(lambda: "clock-started" in outbox.names(wid))
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(
+                IdpJourney.record_decision,
+                RecordDecision(
+                    actor="u-1",
+                    outcome="aln",
+                    decided_on=start - timedelta(days=400),
+                ),
+            )
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(actor="u-1", outcome="aln", decided_on=start),
+        )
+        await advance_to(env, at(ends + timedelta(days=1), 0, 1))
+        await handle.result()
+        assert [e["reason"] for e in outbox.of(wid, "CaseClosed")] == ["duties-ended-age-25"]
+        history = await handle.fetch_history()
+        patches = [
+            payload.data
+            for e in history.events
+            if e.HasField("marker_recorded_event_attributes")
+            for payload in e.marker_recorded_event_attributes.details["patch-data"].payloads
+        ]
+        assert any(b"dates-within-case" in p for p in patches), "the patched handler ran"
+        (HISTORIES / "journey-dates-within-case-duties-end.json").write_text(
+            json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
+        )

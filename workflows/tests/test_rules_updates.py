@@ -1,10 +1,10 @@
 """The journey's update rules, pure (no Temporal): one test per row of the updates table in
 workflows/README.md, with the refusals each row names."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from rules_kit import NOW, START, begun, clock, journey, later, names, of, ok, refused, setup
+from rules_kit import NOW, START, at, begun, clock, journey, later, names, of, ok, refused, setup
 
 from llwybr_contracts import journey as j
 from llwybr_contracts.events import AppealWindowOpened, ClockChanged, ClockMet, ReferredToLa
@@ -236,3 +236,52 @@ def test_idp_and_cease_reconsiderations() -> None:
     asked = ok(rules.request_reconsideration(ceasing, reconsider("cease"), NOW))
     assert clock(asked.state, "cease-reconsider-request").met_on == START
     assert clock(asked.state, "la-reconsider-idp").start == START
+
+
+def test_a_step_dated_before_the_referral_is_refused_naming_the_field_and_the_bound() -> None:
+    """docs/rules.md, "Dates that cannot be": a no-ALN decision dated 1990 on a 2026 referral
+    would otherwise meet the clock."""
+    s = begun()
+    old = j.RecordDecision(
+        actor="u-1", outcome="no-aln", decided_on=date(1990, 1, 1), notice_given_on=START
+    )
+    assert refused(rules.within_case(s, old, NOW)) == {
+        "code": "date-before-referral",
+        "params": {"field": "decided_on", "day": "1990-01-01", "bound": "2026-11-16"},
+    }
+    early_notice = j.RecordDecision(
+        actor="u-1", outcome="no-aln", decided_on=START + timedelta(days=2), notice_given_on=START
+    )
+    assert refused(rules.within_case(s, early_notice, NOW)) == {
+        "code": "date-before-decision",
+        "params": {"field": "notice_given_on", "day": "2026-11-16", "bound": "2026-11-18"},
+    }
+    pause = exception("pause", **{"from": START - timedelta(days=1)})
+    assert refused(rules.within_case(s, pause, NOW))["params"]["field"] == "from"
+    planned = exception("pause", **{"from": START + timedelta(days=30)})
+    assert rules.within_case(s, planned, NOW) is None, "a pause may be planned ahead"
+    assert rules.within_case(s, decision("no-aln", 0), NOW) is None, "the referral day is fine"
+
+
+def test_a_young_persons_routed_clock_starts_on_consent_la_not_necessary() -> None:
+    """Routing chose `la-not-necessary` (Regs reg 10) for a young person at no school: the
+    journey starts that clock, not `la-decision`, when consent is recorded."""
+    pending = journey(state=CaseState.CONSENT_PENDING, body=DecidingBody.LOCAL_AUTHORITY)
+    pending = pending.model_copy(update={"first_rule": "la-not-necessary"})
+    s = rules.begin(rules.start(pending, NOW, "case-c-1").state, setup(), NOW).state
+    assert s.clocks == ()
+    out = ok(rules.record_consent(s, consent(), later(3)))
+    assert [c.rule for c in out.state.clocks] == ["la-not-necessary"]
+
+
+def test_the_case_closes_when_the_duties_end_at_25() -> None:
+    """docs/rules.md s.6, Age: the end of the academic year in which the learner turns 25."""
+    ends = START + timedelta(days=20)
+    aged = journey().model_copy(update={"duties_end": ends})
+    s = rules.begin(rules.start(aged, NOW, "case-c-1").state, setup(), NOW).state
+    assert rules.next_alarm(s, NOW) <= at(ends + timedelta(days=1), 0)
+    assert not ok(rules.fire_alarms(s, at(ends, 23))).state.closed
+    out = ok(rules.fire_alarms(s, at(ends + timedelta(days=1), 0)))
+    assert out.state.closed and out.state.state == CaseState.CLOSED
+    (closed,) = [e for e in out.events if e.event_name() == "CaseClosed"]
+    assert (closed.reason, closed.closed_on) == ("duties-ended-age-25", ends)  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ Service code raises `DomainError`s (errors.py); the framework raises its own val
 routing errors. Each becomes one body shape:
 
     {"type": ".../problems/<code>", "code": "<code>", "status": 409, "title": "...",
-     "detail": "...", "instance": "/api/v1/...", "errors": [{"field", "code", "reason"}], ...}
+     "detail": "...", "instance": "/api/v1/...", "errors": [{"field", "code", "reason"[, "bound"]}], ...}
 
 `code` is stable and the same in every language; `title`, `detail` and each `reason` come from
 the message catalogues in the language `Accept-Language` asks for (i18n.py): Welsh, English,
@@ -115,6 +115,8 @@ def problem_body(
     if errors:
         body["errors"] = [
             {"field": e.field, "code": e.code, "reason": reason}
+            # a date refused against a bound names the bound (e.g. the referral's date)
+            | ({"bound": str(e.params["bound"])} if "bound" in e.params else {})
             for e, reason in zip(errors, reasons, strict=True)
         ]
     body.update(extra or {})

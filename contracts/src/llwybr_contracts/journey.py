@@ -54,6 +54,11 @@ class JourneyInput(_Message):
         None, description="the clock routing chose, e.g. school-decision"
     )
     clock_start: date | None = Field(None, description="that clock's start (consent date for a YP)")
+    duties_end: date | None = Field(
+        None,
+        description="31 August of the academic year in which the learner turns 25: the duties"
+        " end and the case closes (docs/rules.md s.6, Age); None for journeys started before",
+    )
 
 
 class Command(_Message):

@@ -17,6 +17,9 @@ The law behind each row (docs/rules.md):
   role acts on an FEI's case here.
 - Health, advocacy, service and national roles never record anything on a case; `admin`
   administers the system and does not take statutory decisions.
+- Opening a case is a referral (`REFERRERS`): the LA's and a school's people refer any kind; a
+  health body (its DECLO or a clinician) tells the LA of a child under compulsory school age
+  who probably has ALN (Act s.64), and only that, for an authority in its board's area.
 """
 
 from enum import StrEnum
@@ -88,3 +91,28 @@ MATRIX: dict[DecidedBy, dict[CaseAction, frozenset[Role]]] = {
 
 def roles_that_may(action: CaseAction, decided_by: DecidedBy) -> frozenset[Role]:
     return MATRIX[decided_by][action]
+
+
+class ReferralKind(StrEnum):
+    """The kinds of referral that open a case (the referral API's `referral_type`)."""
+
+    CONCERN = "concern"
+    SCHOOL_REFERRAL_TO_LA = "school-referral-to-la"
+    DIRECT_REQUEST = "direct-request"
+    HEALTH_NOTICE_S64 = "health-notice-s64"
+
+
+EDUCATION_REFERRERS = LA_ACTORS | SCHOOL_ACTORS | {Role.ADMIN}
+# Act s.64: an NHS body's notice to the LA; its DECLO (s.61) or a clinician gives it.
+HEALTH_NOTIFIERS = frozenset({Role.DECLO, Role.CLINICIAN})
+
+REFERRERS: dict[ReferralKind, frozenset[Role]] = {
+    ReferralKind.CONCERN: EDUCATION_REFERRERS,
+    ReferralKind.SCHOOL_REFERRAL_TO_LA: EDUCATION_REFERRERS,
+    ReferralKind.DIRECT_REQUEST: EDUCATION_REFERRERS,
+    ReferralKind.HEALTH_NOTICE_S64: EDUCATION_REFERRERS | HEALTH_NOTIFIERS,
+}
+
+
+def roles_that_may_refer(kind: ReferralKind) -> frozenset[Role]:
+    return REFERRERS[kind]

@@ -71,6 +71,8 @@ class RefusalCode(StrEnum):
     ONLY_SCHOOL_DECISION = "only-school-decision"
     ONLY_SCHOOL_IDP = "only-school-idp"
     RECONSIDERATION_RUNNING = "reconsideration-running"
+    DATE_BEFORE_REFERRAL = "date-before-referral"  # params: field, day, bound (the referral)
+    DATE_BEFORE_DECISION = "date-before-decision"  # params: field, day, bound (decided_on)
 
 
 # The Temporal failure type a journey's refusal travels as: an `ApplicationError` with this

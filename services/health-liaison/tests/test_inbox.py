@@ -191,6 +191,7 @@ async def test_a_response_publishes_the_outcome_only_and_is_given_once(desk: Des
     response = await desk.http.post(url, json=answer, headers=desk.declo())
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "responded"
+    assert response.json()["clock_state"] == "met", "the answer meets the 6 weeks (reg 11)"
     assert await desk.relay() == 1
     assert len(desk.published) == 1
     event = desk.published[0]
@@ -214,6 +215,7 @@ async def test_a_response_publishes_the_outcome_only_and_is_given_once(desk: Des
     assert la_view.status_code == 200
     body = la_view.json()
     assert (body["outcome"], body["welsh_delivery"]) == ("service-identified", True)
+    assert body["clock_state"] == "met"
     assert "clinical_notes" not in body and "learner" not in body
     other_la = await desk.http.get("/api/v1/health-requests/a1", headers=desk.la_officer(SWANSEA))
     assert other_la.status_code == 404

@@ -81,7 +81,10 @@ def facts(**overrides: object) -> Facts:
         ({"referral_type": "direct-request"}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-decision", "direct-request"),
         ({"school_ref": None}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-decision", "not-at-school"),
         ({"school_maintained": False}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-decision", "school-not-maintained"),
-        ({"stage": "young-person", "consent": "given", "school_ref": None}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-decision", "not-at-school"),
+        # Regs regs 6-10: a young person at no school or FEI: is an IDP necessary? (12 weeks)
+        ({"stage": "young-person", "consent": "given", "school_ref": None}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-not-necessary", "not-at-school"),
+        ({"stage": "young-person", "consent": "given", "school_ref": None, "referral_type": "direct-request"}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-not-necessary", "direct-request"),
+        ({"stage": "young-person", "consent": "given", "school_maintained": False}, DecidingBody.LOCAL_AUTHORITY, "W06000015", "la-decision", "school-not-maintained"),
     ],
 )  # fmt: skip
 def test_routing_table(

@@ -43,7 +43,7 @@ class HealthInputRequest(SQLModel, table=True):
     board: str = Field(index=True, description="the Local Health Board answering (ONS W11...)")
     received_on: date = Field(description="receipt by the NHS body (Act s.88(6))")
     due: date | None = Field(default=None, index=True, description="None while paused or lifted")
-    clock_state: str = Field(default="running", description="running, paused, lifted")
+    clock_state: str = Field(default="running", description="running, paused, lifted, met")
     calendar_version: str | None = None
     status: str = Field(default=RequestStatus.OPEN, index=True)
     assigned_kind: str | None = Field(default=None, description="clinician or team")

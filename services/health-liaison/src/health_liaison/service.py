@@ -94,7 +94,8 @@ async def follow_clock(
         log.warning("clock change for an unknown request", extra={"request_id": request_id})
         return None
     request.due = due
-    request.clock_state = {"paused": "paused", "lifted": "lifted"}.get(change, "running")
+    if request.clock_state != "met":  # an answered request's clock stays met
+        request.clock_state = {"paused": "paused", "lifted": "lifted"}.get(change, "running")
     if calendar_version:
         request.calendar_version = calendar_version
     request.updated_at = datetime.now(UTC)
@@ -360,6 +361,8 @@ async def respond(
     request.welsh_delivery = answer.welsh_delivery
     request.clinical_notes = answer.notes
     request.answered_on, request.answered_by = today, viewer.principal.subject
+    # the answer is the duty done: the clock is met, late or not (docs/rules.md, "Met")
+    request.clock_state = "met"
     request.updated_at = datetime.now(UTC)
     uow.session.add(request)
     uow.audit(

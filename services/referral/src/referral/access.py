@@ -8,7 +8,15 @@ matrix in `llwybr_contracts.permissions` (Act s.11-15, s.26-27; docs/rules.md s.
 
 from llwybr_common.auth import LA_ROLES, Principal
 from llwybr_contracts import journey as j
-from llwybr_contracts.permissions import CaseAction, DecidedBy, roles_that_may
+from llwybr_contracts.permissions import (
+    EDUCATION_REFERRERS,
+    REFERRERS,
+    CaseAction,
+    DecidedBy,
+    ReferralKind,
+    roles_that_may,
+    roles_that_may_refer,
+)
 from llwybr_contracts.states import DecidingBody
 from referral.models import Case
 
@@ -56,7 +64,17 @@ def can_act(principal: Principal, action: CaseAction, decided: DecidedBy) -> boo
 
 
 def can_refer(principal: Principal) -> bool:
-    return principal.has_role(*LA_ROLES, "school-alnco", "admin")
+    """May refer at all, some kind of referral (the matrix `REFERRERS`)."""
+    return principal.has_role(*frozenset().union(*REFERRERS.values()))
+
+
+def may_refer(principal: Principal, kind: str) -> bool:
+    return principal.has_role(*roles_that_may_refer(ReferralKind(kind)))
+
+
+def refers_for_health_body(principal: Principal) -> bool:
+    """A DECLO or clinician with no education role: refers as its board (Act s.64)."""
+    return not principal.has_role(*EDUCATION_REFERRERS) and can_refer(principal)
 
 
 def visible_authorities(principal: Principal) -> set[str] | None:

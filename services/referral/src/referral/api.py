@@ -16,6 +16,7 @@ from llwybr_common.idempotency import stable_id
 from llwybr_common.runtime import Runtime
 from llwybr_common.unit_of_work import UnitOfWork, unit_of_work
 from llwybr_common.wales import Today
+from llwybr_contracts import date_bounds
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
@@ -24,7 +25,7 @@ from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
 from referral.family_view import FamilyViewPublic, check_link, family_view
 from referral.journey_client import Journey, TemporalJourney
-from referral.models import Case, CaseClock, CaseNote, Child, TimelineEntry
+from referral.models import Case, CaseClock, CaseHealthAnswer, CaseNote, Child, TimelineEntry
 from referral.queries import list_cases, open_clocks
 from referral.schemas import (
     CaseDetailPublic,
@@ -166,10 +167,15 @@ async def get_case(
         projected = (
             await uow.session.exec(select(CaseClock).where(CaseClock.case_id == case_id))
         ).all()
+        answers = (
+            await uow.session.exec(
+                select(CaseHealthAnswer).where(CaseHealthAnswer.case_id == case_id)
+            )
+        ).all()
     # Asked outside the transaction: a slow journey never holds a database connection.
     status = await journey.status(case_id)
     detail = views.case_detail(
-        case, child, today, status=status, timeline=timeline, projected=projected
+        case, child, today, status=status, timeline=timeline, projected=projected, answers=answers
     )
     return views.for_advocate(detail) if grant is not None else detail
 
@@ -298,6 +304,9 @@ async def post_decision(
     journey: JourneyDep,
     today: Today,
 ) -> CommandPublic:
+    late = date_bounds.notice_problem(body.decided_on, body.notice_given_on, "notice_given_on")
+    if late is not None:
+        raise Invalid(FieldError(late.field, f"dates.{late.code}", late.params()))
     payload = j.RecordDecision(
         actor=principal.subject,
         outcome=body.outcome,
@@ -312,6 +321,8 @@ async def post_decision(
         update=j.UPDATE_RECORD_DECISION,
         payload=payload,
         note=body.note,
+        dates=(("decided_on", body.decided_on), ("notice_given_on", body.notice_given_on)),
+        today=today,
     )
 
 
@@ -337,6 +348,8 @@ async def post_referral_to_la(
         update=j.UPDATE_REFER_TO_LA,
         payload=payload,
         note=body.note,
+        dates=(("referred_on", body.referred_on),),
+        today=today,
     )
 
 
@@ -390,6 +403,8 @@ async def post_health_withdrawal(
         payload=payload,
         note=body.note,
         subject_id=request_id,
+        dates=(("on", body.on),),
+        today=today,
     )
 
 
@@ -425,6 +440,10 @@ async def post_exception(
         payload=payload,
         note=body.note,
         subject_id=exception_id,
+        # a pause or lift may be planned ahead: only its lower bounds apply
+        dates=(("from", body.from_), ("until", body.until)),
+        planned=("from", "until"),
+        today=today,
     )
 
 
@@ -437,8 +456,6 @@ async def post_consent(
     journey: JourneyDep,
     today: Today,
 ) -> CommandPublic:
-    if body.date > today:
-        raise Invalid(FieldError("date", "consent-date-in-future"))
     payload = j.RecordConsent(actor=principal.subject, answer=body.status, on=body.date)
 
     async def record(uow: UnitOfWork, case: Case) -> None:
@@ -453,6 +470,8 @@ async def post_consent(
         payload=payload,
         note=None,
         after=record,
+        dates=(("date", body.date),),
+        today=today,
     )
 
 
@@ -476,6 +495,8 @@ async def post_review_request(
         update=j.UPDATE_REQUEST_REVIEW,
         payload=payload,
         note=body.note,
+        dates=(("requested_on", body.requested_on),),
+        today=today,
     )
 
 
@@ -501,4 +522,6 @@ async def post_reconsideration(
         payload=payload,
         note=body.note,
         subject_id=request_id,
+        dates=(("received_on", body.received_on),),
+        today=today,
     )

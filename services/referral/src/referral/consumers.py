@@ -1,4 +1,5 @@
-"""Kafka handlers of the referral service: the case list's projection of journey events."""
+"""Kafka handlers of the referral service: the case list's projection of journey events, and
+the boards' s.20 answers from the health topic."""
 
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime
@@ -14,6 +15,7 @@ from llwybr_contracts.events import (
     DeadlineBreached,
     DeadlineDue,
     DeadlineEscalated,
+    HealthInputReceived,
     HealthInputRequested,
     HealthInputWithdrawn,
     ReferredToLa,
@@ -22,6 +24,7 @@ from llwybr_contracts.events import (
 from referral import projection
 
 GROUP = "referral-case-projection"
+HEALTH_GROUP = "referral-health-answers"
 PROJECTED = (
     StateChanged,
     ClockStarted,
@@ -49,5 +52,14 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
             broker=rt.broker,
             handlers=dict.fromkeys(PROJECTED, projection.apply),
             max_attempts=rt.settings.max_delivery_attempts,
-        )
+        ),
+        # the board's s.20 answers (Act s.21), for the LA's case view
+        IdempotentConsumer(
+            topic=topics.HEALTH,
+            group_id=HEALTH_GROUP,
+            engine=rt.engine,
+            broker=rt.broker,
+            handlers={HealthInputReceived: projection.apply},
+            max_attempts=rt.settings.max_delivery_attempts,
+        ),
     ]

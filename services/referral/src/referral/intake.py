@@ -30,7 +30,9 @@ async def refer(
     """A new case (`attached` false) or new information on the learner's open case."""
     if not access.can_refer(principal):
         raise AccessDenied("access.referral-role")
-    checked = service.check_referral(body, today=today)
+    if not access.may_refer(principal, body.referral_type.value):
+        raise AccessDenied("access.referral-health-s64-only")  # Act s.64
+    checked = service.check_referral(body, today=today, by_health_body=_health(principal))
     async with unit_of_work(rt, principal, purpose="POST /api/v1/referrals") as uow:
         intake = await service.receive_referral(uow, checked=checked)
     case = intake.case
@@ -46,6 +48,13 @@ async def refer(
             log.warning("journey start deferred to the bridge", extra={"case_id": case.id})
     clock = await _first_clock(rt, journey, case, wait_seconds)
     return _public(case, intake.referral.id, attached=False, clock=clock)
+
+
+def _health(principal: Principal) -> frozenset[str] | None:
+    """The boards a health body refers for (Act s.64), or None for an education referrer."""
+    if not access.refers_for_health_body(principal):
+        return None
+    return frozenset(principal.scoped("board"))
 
 
 async def _first_clock(

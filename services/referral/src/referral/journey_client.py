@@ -1,6 +1,7 @@
 """Talking to a case's journey: start it, send commands as Temporal updates, ask its status.
 
-A command the workflow refuses is a `Conflict`: the journey's `Refusal` (an `ApplicationError`
+A command the workflow refuses is a `Conflict` (a date it refuses, an `Invalid` naming the field
+and the bound): the journey's `Refusal` (an `ApplicationError`
 of type `REFUSAL_ERROR_TYPE` whose first detail is `{code, params}`) becomes `refused.<code>`,
 said in Welsh or English from the catalogue; a refusal without a code (a plain message, as
 journeys gave before codes) becomes `command-refused` with that message. A command that arrives
@@ -22,7 +23,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
 
-from llwybr_common.errors import Conflict, DomainError, Unavailable
+from llwybr_common.errors import Conflict, DomainError, FieldError, Invalid, Unavailable
 from llwybr_common.idempotency import stable_id
 from llwybr_common.journey import start_journey
 from llwybr_contracts.journey import (
@@ -33,9 +34,15 @@ from llwybr_contracts.journey import (
     JourneyStatus,
 )
 from llwybr_contracts.temporal import journey_workflow_id
-from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE, Refusal
+from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE, Refusal, RefusalCode
 
 RETRY_AFTER_SECONDS = "5"
+# A date the journey refused is a bad field (422), said as `field.dates.<reason>` with its bound.
+_DATE_REFUSALS = {
+    RefusalCode.DATE_IN_FUTURE: "dates.in-future",
+    RefusalCode.DATE_BEFORE_REFERRAL: "dates.before-referral",
+    RefusalCode.DATE_BEFORE_DECISION: "dates.before-decision",
+}
 # Keyword names of DomainError itself, which a refusal's parameters must not shadow.
 _RESERVED = frozenset({"code", "headers", "errors", "extra"})
 
@@ -62,6 +69,12 @@ def refusal_error(cause: BaseException | None, fallback: str) -> DomainError:
         except (IndexError, ValidationError):
             pass
         else:
+            if (reason := _DATE_REFUSALS.get(refusal.code)) and "field" in refusal.params:
+                p = refusal.params
+                bound = p.get("bound") or p.get("today", "")
+                return Invalid(
+                    FieldError(p["field"], reason, {"day": p.get("day"), "bound": bound})
+                )
             params: dict[str, Any] = {k: v for k, v in refusal.params.items() if k not in _RESERVED}
             return Conflict(f"refused.{refusal.code.value}", **params)
     reason = getattr(cause, "message", None) or str(cause or fallback)

@@ -70,6 +70,10 @@ class Referral(SQLModel, table=True):
     referrer_name: str | None = None
     referrer_role: str | None = None
     submitted_by: str
+    referring_board: str | None = Field(
+        default=None,
+        description="ONS code of the board whose DECLO or clinician gave a s.64 notice",
+    )
     attached: bool = False
     created_at: datetime = Field(sa_column=_ts())
 
@@ -114,6 +118,19 @@ class CaseClock(SQLModel, table=True):
     status: str = "running"  # running | paused | lifted | met
     met_on: date | None = None
     calendar_version: str | None = None
+
+
+class CaseHealthAnswer(SQLModel, table=True):
+    """Projection of a board's s.20 answer (`HealthInputReceived`): the outcome code, the
+    Welsh-delivery advice and the date, never the service named or the notes (Act s.21)."""
+
+    __tablename__ = "case_health_answers"
+
+    request_id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    outcome: str = Field(description="service-identified | no-service")
+    welsh_delivery: bool | None = None
+    answered_on: date
 
 
 class TimelineEntry(SQLModel, table=True):

@@ -19,12 +19,13 @@ from llwybr_contracts.events import (
     ClockStarted,
     DeadlineEvent,
     Event,
+    HealthInputReceived,
     HealthInputRequested,
     HealthInputWithdrawn,
     ReferredToLa,
     StateChanged,
 )
-from referral.models import Case, CaseClock, TimelineEntry
+from referral.models import Case, CaseClock, CaseHealthAnswer, TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,17 @@ async def apply(session: AsyncSession, envelope: CloudEvent, event: Event) -> No
         case.state = event.state.value
     elif isinstance(event, ClockStarted | ClockChanged | ClockMet):
         await _clock(session, case, event)
+    elif isinstance(event, HealthInputReceived):
+        # the board's s.20 answer, for the LA's case view without asking health-liaison
+        session.add(
+            CaseHealthAnswer(
+                request_id=event.request_id,
+                case_id=case.id,
+                outcome=event.outcome,
+                welsh_delivery=event.welsh_delivery,
+                answered_on=event.answered_on,
+            )
+        )
     session.add(
         TimelineEntry(
             id=str(uuid.uuid4()),
@@ -120,6 +132,9 @@ def _detail(event: Event) -> str:
         return f"to {event.authority} on {event.referred_on}"
     if isinstance(event, HealthInputRequested | HealthInputWithdrawn):
         return f"request {event.request_id}"
+    if isinstance(event, HealthInputReceived):
+        welsh = {True: "yes", False: "no", None: "-"}[event.welsh_delivery]
+        return f"request {event.request_id}: {event.outcome}, Welsh {welsh}, on {event.answered_on}"
     if isinstance(event, AppealWindowOpened):
         return f"notice {event.notice_given_on}, appeal by {event.due}"
     if isinstance(event, CaseClosed):

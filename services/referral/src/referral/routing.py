@@ -70,6 +70,17 @@ class Route:
     reason: str  # the rule that decided, a stable code
 
 
+def decision_rule(stage: str, body: DecidingBody, *, at_school_or_fei: bool) -> RuleId:
+    """The deciding body's clock: a school's (s.11), else the LA's; for a young person at no
+    school or FEI the LA decides whether an IDP is necessary (Regs regs 6-10: `la-not-necessary`,
+    12 weeks from consent) instead of under s.13 (`la-decision`). docs/rules.md s.4."""
+    if body == DecidingBody.SCHOOL:
+        return RuleId.SCHOOL_DECISION
+    if stage == "young-person" and not at_school_or_fei:
+        return RuleId.LA_NOT_NECESSARY
+    return RuleId.LA_DECISION
+
+
 def route(f: Facts) -> Route:
     """The first matching row wins; each row cites where it comes from."""
     la = DecidingBody.LOCAL_AUTHORITY
@@ -79,7 +90,9 @@ def route(f: Facts) -> Route:
         return Route(la, f.home_authority, None, CaseState.CLOSED, "young-person-refused-consent")
     if f.stage == "young-person" and f.consent == "pending":
         state = CaseState.CONSENT_PENDING
-    rule_for_la = RuleId.LA_DECISION
+    rule_for_la = decision_rule(
+        f.stage, DecidingBody.LOCAL_AUTHORITY, at_school_or_fei=bool(f.school_ref)
+    )
     if f.looked_after:
         # Looked-after children: the looking-after LA decides (ss.15-19).
         body, authority, reason = la, f.looking_after_authority or f.home_authority, "looked-after"

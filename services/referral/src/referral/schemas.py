@@ -160,6 +160,15 @@ class TimelineEntryPublic(BaseModel):
     detail: str
 
 
+class HealthAnswerPublic(BaseModel):
+    """A board's answer to a s.20 request (Act s.21), from its `HealthInputReceived` event."""
+
+    request_id: str
+    service_identified: bool = Field(description="a relevant treatment or service identified")
+    welsh_delivery: bool | None = Field(description="whether it should be provided in Welsh")
+    answered_on: date
+
+
 class CaseDetailPublic(CasePublic):
     learner: LearnerPublic
     looked_after: bool
@@ -171,6 +180,9 @@ class CaseDetailPublic(CasePublic):
     clocks: list[ClockView]
     clocks_source: Literal["journey", "projection"]
     timeline: list[TimelineEntryPublic]
+    health_answers: list[HealthAnswerPublic] = Field(
+        default_factory=list, description="the boards' s.20 answers, from the events"
+    )
 
 
 class LearnerClaimPublic(BaseModel):

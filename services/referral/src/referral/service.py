@@ -17,6 +17,7 @@ from llwybr_common.auth import Principal
 from llwybr_common.errors import AccessDenied, Conflict, FieldError, Invalid, NotFound
 from llwybr_common.idempotency import stable_id
 from llwybr_common.unit_of_work import UnitOfWork
+from llwybr_contracts import date_bounds
 from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
 from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
 from llwybr_contracts.journey import JourneyInput
@@ -61,6 +62,7 @@ class Checked:
     consent_on: date | None
     route: routing.Route
     flags: tuple[str, ...]
+    referring_board: str | None = None  # the board of a health body's s.64 notice
 
     @property
     def clock_start(self) -> date | None:
@@ -87,8 +89,11 @@ def set_contacts(child: Child, body: ReferralCreate) -> None:
         child.iro_email = body.iro_email.strip()
 
 
-def check_referral(body: ReferralCreate, *, today: date) -> Checked:
-    """Validate everything at once; one 422 names every bad field."""
+def check_referral(
+    body: ReferralCreate, *, today: date, by_health_body: frozenset[str] | None = None
+) -> Checked:
+    """Validate everything at once; one 422 names every bad field. `by_health_body`: the
+    boards of a DECLO or clinician giving a s.64 notice (None for an education referrer)."""
     errors: list[FieldError] = []
 
     def bad(field: str, code: str, message: str = "", **params: str) -> None:
@@ -116,6 +121,13 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
         bad("received_on", "received-in-future")
     if learner.date_of_birth > body.received_on:
         bad("received_on", "received-before-birth")
+    elif learner.date_of_birth <= today:
+        # The Act covers learners under 25 on the date of attention (docs/rules.md s.4): a birth
+        # date in 1800, or one that makes the learner 25 or 26, opens no case.
+        for p in date_bounds.birth_problems(
+            "learner.date_of_birth", learner.date_of_birth, attention=body.received_on, today=today
+        ):
+            bad(p.field, f"dates.{p.code}", **p.params())
     if learner.upn and (why := upn_problem(learner.upn)):
         bad("learner.upn", "upn-invalid", why)
     if learner.nhs_number and (why := nhs_number_problem(learner.nhs_number)):
@@ -129,6 +141,14 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
             bad("learner.consent.date", "consent-date-required")
         elif consent.date and consent.date > today:
             bad("learner.consent.date", "consent-date-in-future")
+        elif consent.date and consent.date < learner.date_of_birth:
+            p = date_bounds.DateProblem(
+                "learner.consent.date",
+                date_bounds.BEFORE_BIRTH,
+                consent.date,
+                learner.date_of_birth,
+            )
+            bad(p.field, f"dates.{p.code}", **p.params())
     if body.family_contact and email_problem(body.family_contact.email):
         bad("family_contact.email", "email-invalid")
     if body.iro_email is not None:
@@ -136,9 +156,18 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
             bad("iro_email", "iro-only-for-looked-after")  # Children Act 1989 s.25A
         elif email_problem(body.iro_email):
             bad("iro_email", "email-invalid")
+    board = None
+    if by_health_body is not None and authority is not None:
+        # Act s.64: a health body tells the LA of a child under compulsory school age only,
+        # and only for an authority in its board's area (docs/rules.md s.5, s.11).
+        board = find_authority(authority).health_board_ons_code
+        if stage != "under-school-age":
+            bad("learner.date_of_birth", "s64-under-school-age-only")
     if errors:
         raise Invalid(*errors)
     assert authority is not None
+    if by_health_body is not None and board not in by_health_body:
+        raise AccessDenied("access.referral-scope")
     school_ref = body.school.ref if body.school else None
     school = find_school(school_ref) if school_ref else None
     flags = []
@@ -169,6 +198,7 @@ def check_referral(body: ReferralCreate, *, today: date) -> Checked:
         consent_on=consent.date if consent_status == "given" and consent else None,
         route=routing.route(facts),
         flags=tuple(flags),
+        referring_board=board,
     )
 
 
@@ -217,7 +247,12 @@ async def receive_referral(uow: UnitOfWork, *, checked: Checked) -> Intake:
     caller may refer only within their own authority or school (else nothing is written)."""
     principal = uow.principal
     # Scope first: a caller who may not refer here learns nothing, not even of a duplicate.
-    if not principal.is_admin and not access.can_see(principal, _prospective_case(checked)):
+    # (a health body's s.64 notice was checked against its board by `check_referral`)
+    if (
+        not principal.is_admin
+        and checked.referring_board is None
+        and not access.can_see(principal, _prospective_case(checked))
+    ):
         raise AccessDenied("access.referral-scope")
     intake = await _receive(uow, checked=checked)
     attached = intake.referral.attached
@@ -344,6 +379,8 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
             )
         )
     _timeline(session, case.id, "case-opened", route.reason)
+    if checked.referring_board:
+        _timeline(session, case.id, "health-notice-s64", checked.referring_board)  # Act s.64
     _received(uow, case, child, referral)
     _event(
         uow,
@@ -384,6 +421,12 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
     """What the journey is started with: ids, codes and dates only."""
     if case.state == CaseState.CLOSED.value:
         return None  # a young person refused consent: nothing to run
+    rule = case.first_rule
+    if rule is None and case.state == CaseState.CONSENT_PENDING.value:
+        # the clock that starts on consent, so the journey runs the one routing chose
+        rule = routing.decision_rule(
+            case.stage, DecidingBody(case.deciding_body), at_school_or_fei=bool(case.school_ref)
+        )
     return JourneyInput(
         case_id=case.id,
         child_ref=child.child_ref,
@@ -393,8 +436,9 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
         deciding_body=DecidingBody(case.deciding_body),
         deciding_authority=case.deciding_authority,
         school_ref=case.school_ref,
-        first_rule=case.first_rule,
+        first_rule=rule,
         clock_start=case.clock_start,
+        duties_end=date_bounds.duties_end(child.date_of_birth),
     )
 
 
@@ -410,6 +454,7 @@ def _referral(case_id: str, checked: Checked, principal: Principal, *, attached:
         referrer_name=body.referrer.name if body.referrer else None,
         referrer_role=body.referrer.role if body.referrer else None,
         submitted_by=principal.subject,
+        referring_board=checked.referring_board,
         attached=attached,
         created_at=_now(),
     )
@@ -487,6 +532,15 @@ async def record_consent(uow: UnitOfWork, *, case: Case, status: str, on: date) 
         uow,
         ConsentRecorded(case_id=case.id, answer=status, given_on=on if status == "given" else None),  # type: ignore[arg-type]
     )
+
+
+async def referred_on(session: AsyncSession, case_id: str) -> date | None:
+    """The date the referral that opened the case came to attention (the journey's start)."""
+    row = await session.exec(
+        select(Referral).where(col(Referral.case_id) == case_id, col(Referral.attached).is_(False))
+    )
+    first = row.first()
+    return first.received_on if first else None
 
 
 async def lock_case(session: AsyncSession, case_id: str) -> None:

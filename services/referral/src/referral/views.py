@@ -4,12 +4,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from llwybr_contracts import journey as j
-from referral.models import Case, CaseClock, Child, TimelineEntry
+from referral.models import Case, CaseClock, CaseHealthAnswer, Child, TimelineEntry
 from referral.schemas import (
     CaseDetailPublic,
     CasePublic,
     ClockBriefPublic,
     FamilyContactPublic,
+    HealthAnswerPublic,
     LearnerPublic,
     TimelineEntryPublic,
 )
@@ -57,6 +58,7 @@ def case_detail(
     status: j.JourneyStatus | None,
     timeline: Sequence[TimelineEntry],
     projected: Sequence[CaseClock],
+    answers: Sequence[CaseHealthAnswer] = (),
 ) -> CaseDetailPublic:
     """The journey's own clocks when it answers, else this service's projection of them."""
     if status is not None:
@@ -97,6 +99,15 @@ def case_detail(
         timeline=[
             TimelineEntryPublic(at=t.at.isoformat(), kind=t.kind, detail=t.detail) for t in timeline
         ],
+        health_answers=[
+            HealthAnswerPublic(
+                request_id=a.request_id,
+                service_identified=a.outcome == "service-identified",
+                welsh_delivery=a.welsh_delivery,
+                answered_on=a.answered_on,
+            )
+            for a in sorted(answers, key=lambda a: (a.answered_on, a.request_id))
+        ],
     )
 
 
@@ -104,4 +115,5 @@ def for_advocate(detail: CaseDetailPublic) -> CaseDetailPublic:
     """An advocate reads the case summary, clocks and timeline the family agreed to share; the
     learner's NHS number and UPN are no part of advocacy (least privilege)."""
     learner = detail.learner.model_copy(update={"nhs_number": None, "upn": None})
-    return detail.model_copy(update={"learner": learner, "iro_email": None})
+    # the boards' answers are health information the family's consent does not name
+    return detail.model_copy(update={"learner": learner, "iro_email": None, "health_answers": []})

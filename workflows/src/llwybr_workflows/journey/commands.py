@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from llwybr_clock import ClockError
 from llwybr_clock.wales import wales_date
+from llwybr_contracts import date_bounds
 from llwybr_contracts import journey as j
 from llwybr_contracts.events import (
     AlnDecided,
@@ -43,6 +44,53 @@ def _open_and_past(
     if not s.ready:
         return refuse(RefusalCode.JOURNEY_STARTING)
     return None
+
+
+def _dates(cmd: object) -> tuple[tuple[str, date | None], ...]:
+    """The dates a person entered on a command, by the payload's field names."""
+    match cmd:
+        case j.RecordConsent():
+            return (("on", cmd.on),)
+        case j.ReferToLa():
+            return (("referred_on", cmd.referred_on),)
+        case j.RecordDecision():
+            return (("decided_on", cmd.decided_on), ("notice_given_on", cmd.notice_given_on))
+        case j.RequestHealthInput():
+            return (("sent_on", cmd.sent_on),)
+        case j.WithdrawHealthInput():
+            return (("on", cmd.on),)
+        case j.RecordException():
+            return (("from", cmd.from_), ("until", cmd.until))
+        case j.RequestReview():
+            return (("requested_on", cmd.requested_on),)
+        case j.RequestReconsideration():
+            return (("received_on", cmd.received_on),)
+    return ()
+
+
+def within_case(s: JourneyState, cmd: object, now: datetime) -> Refusal | None:
+    """Dates that cannot be (docs/rules.md, "Dates that cannot be"): no step on a case happens
+    before the referral that opened it, and a notice is not given before its decision. The
+    learner's birth date never enters the journey: the case API checks that bound. Run by every
+    validator, and by a handler only under patch `dates-within-case`."""
+    if s.closed:
+        return None  # the rule itself says case-closed
+    found = date_bounds.case_date_problems(
+        _dates(cmd), today=None, referred_on=s.journey.received_on
+    )
+    if isinstance(cmd, j.RecordDecision) and (
+        late := date_bounds.notice_problem(cmd.decided_on, cmd.notice_given_on, "notice_given_on")
+    ):
+        found.append(late)
+    if not found:
+        return None
+    first = found[0]
+    code = (
+        RefusalCode.DATE_BEFORE_DECISION
+        if first.code == date_bounds.BEFORE_DECISION
+        else RefusalCode.DATE_BEFORE_REFERRAL
+    )
+    return refuse(code, field=first.field, day=first.day, bound=first.bound)
 
 
 # -- updates: human steps ----------------------------------------------------------------------

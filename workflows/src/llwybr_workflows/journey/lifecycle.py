@@ -138,12 +138,26 @@ def advocate_alarm(s: JourneyState) -> tuple[datetime, date] | None:
     return local(due - timedelta(days=ADVOCATE_DAYS_LEFT), WARNING_HOUR), due
 
 
+DUTIES_ENDED = "duties-ended-age-25"  # CaseClosed reason
+
+
+def duties_end_alarm(s: JourneyState) -> datetime | None:
+    """00:00 after the end of the academic year in which the learner turns 25, when the duties
+    under the Act end (docs/rules.md s.6, Age [assumed]); None for journeys started without it
+    (their inputs carry no `duties_end`, so their histories replay unchanged)."""
+    if s.journey.duties_end is None or s.closed or s.setup is None:
+        return None
+    return local(s.journey.duties_end + timedelta(days=1))
+
+
 def next_alarm(s: JourneyState, now: datetime) -> datetime | None:
     if s.setup is None:
         return None
     found = Step(s, now).require_book().next_alarm(now)
     if (advocate := advocate_alarm(s)) is not None:
         found = advocate[0] if found is None else min(found, advocate[0])
+    if (ended := duties_end_alarm(s)) is not None:
+        found = ended if found is None else min(found, ended)
     return found
 
 
@@ -184,6 +198,9 @@ def fire_alarms(s: JourneyState, now: datetime) -> Outcome:
                 step.close("appeal-window-expired", step.today)
         elif rule == RuleId.CEASE_RECONSIDER_REQUEST and step.s.state == CaseState.CEASING:
             step.close("ceased", step.today)
+    ended = duties_end_alarm(step.s)
+    if ended is not None and ended <= now and s.journey.duties_end is not None:
+        step.close(DUTIES_ENDED, s.journey.duties_end)
     return step.done()
 
 

@@ -27,3 +27,7 @@ APPEAL_ORDER_REOPENS_IDP = "appeal-order-reopens-idp"
 # AdvocacyHandoffAccepted is a fact: the accepted provider's advocate is alerted when the
 # family's tribunal-appeal window has 10 days left and no appeal is lodged.
 ADVOCATE_APPEAL_ALERT = "advocate-appeal-alert"
+
+# Dates that cannot be: an update dated before the case's referral (or a notice before its
+# decision) is refused by the handler too (validators, which never replay, always refuse it).
+DATES_WITHIN_CASE = "dates-within-case"

@@ -22,6 +22,7 @@ from llwybr_workflows.journey.commands import (
     request_reconsideration,
     request_review,
     withdraw_health_input,
+    within_case,
 )
 from llwybr_workflows.journey.facts import (
     advocacy_handoff_accepted,
@@ -83,4 +84,5 @@ __all__ = [
     "start",
     "status",
     "withdraw_health_input",
+    "within_case",
 ]

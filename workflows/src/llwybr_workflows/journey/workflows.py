@@ -152,6 +152,8 @@ class IdpJourney:
         what can be known is checked, the rest when the handler runs."""
         if self._s is None:
             return
+        if (bounded := rules.within_case(self._s, cmd, workflow.now())) is not None:
+            raise refusal_error(bounded)
         out = rule(self._s, cmd, workflow.now())
         if isinstance(out, Refusal) and out.code != RefusalCode.JOURNEY_STARTING:
             raise refusal_error(out)
@@ -159,6 +161,9 @@ class IdpJourney:
     async def _command(self, rule: rules.UpdateRule[M], cmd: M) -> rules.Outcome:
         if self._s is None or not self._s.ready:
             await workflow.wait_condition(lambda: self._s is not None and self._s.ready)
+        if workflow.patched(patches.DATES_WITHIN_CASE):
+            if (bounded := rules.within_case(self._state, cmd, workflow.now())) is not None:
+                raise refusal_error(bounded)
         out = rule(self._state, cmd, workflow.now())
         if isinstance(out, Refusal):
             raise refusal_error(out)
