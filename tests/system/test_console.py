@@ -15,7 +15,10 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from llwybr.stack import Stack
+from llwybr_clock.calendar import bank_holiday_snapshot
+from llwybr_clock.clock import StatutoryClock
 from llwybr_common.wales import today_in_wales
+from llwybr_contracts.vocabulary import RuleId
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system
@@ -197,7 +200,12 @@ async def test_the_declo_answers_in_the_browser_and_the_officer_sees_the_health_
         await page.wait_for_url(f"{console}/health-requests")
         assert await page.get_attribute("html", "lang") == "cy"  # Gareth prefers Welsh
         row = page.locator(f'#declo-inbox tr[data-request-id="{request_id}"]')
-        assert "42 diwrnod ar ôl" in await row.inner_text()  # Regs reg 11: 6 weeks
+        # Regs reg 11: six weeks, moved to the next working day when they end on a day off.
+        today = today_in_wales()
+        snapshot = bank_holiday_snapshot(today.year, today.year + 1)
+        due = StatutoryClock(rule=RuleId.HEALTH_RESPONSE, start=today, calendar=snapshot).due()
+        assert due is not None
+        assert f"{(due - today).days} diwrnod ar ôl" in await row.inner_text()
         await accessible(page, "declo-inbox-cy", artefacts)
 
         await page.get_by_role("link", name="English", exact=True).click()

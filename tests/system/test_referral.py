@@ -338,8 +338,11 @@ async def test_consent_given_starts_the_young_persons_clock(
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "decision-pending"
     detail = (await get(running, f"/api/v1/cases/{case_id}", officer)).json()
-    expected = clock_cli(running, "la-decision", "2026-11-21", CARDIFF, None)
-    assert [(c["rule"], c["due"]) for c in detail["clocks"]] == [("la-decision", expected["due"])]
+    # A young person at no school: the LA decides under the "necessary" test (Regs regs 6-10).
+    expected = clock_cli(running, "la-not-necessary", "2026-11-21", CARDIFF, None)
+    assert [(c["rule"], c["due"]) for c in detail["clocks"]] == [
+        ("la-not-necessary", expected["due"])
+    ]
 
 
 async def test_refused_consent_closes_the_case_and_commands_get_409(
@@ -383,6 +386,7 @@ async def test_readyz_reports_each_dependency(running: Stack) -> None:
             "kafka": "ok",
             "temporal": "ok",
             "consumer referral-case-projection": "ok",  # not waiting for any dependency
+            "consumer referral-health-answers": "ok",
         },
     }
 

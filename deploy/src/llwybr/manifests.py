@@ -41,6 +41,7 @@ CALLS: dict[str, tuple[str, ...]] = {
     "console": tuple(s for s in SERVICES if s != "console"),
     "worker": ("referral",),
     "bridge": ("referral",),  # its case directory (a signal names a case it must know)
+    "insight": (),  # reads every topic, calls no one
 }
 TEMPORAL = {"referral", "advocacy", "worker", "bridge"}  # parts with a Temporal client
 SMTP = {"notifications"}
@@ -58,6 +59,7 @@ RESOURCES: dict[str, dict[str, str]] = {
     "notifications": {"cpu": "100m", "memory": "224Mi"},
     "advocacy": {"cpu": "100m", "memory": "192Mi"},
     "console": {"cpu": "100m", "memory": "192Mi"},
+    "insight": {"cpu": "100m", "memory": "192Mi"},  # not measured: sized like its peers
     "worker": {"cpu": "250m", "memory": "320Mi"},
     "bridge": {"cpu": "100m", "memory": "192Mi"},
 }
