@@ -1,12 +1,18 @@
 """Small helpers for tests on the real stack."""
 
 import asyncio
+import io
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llwybr_common.db import make_engine
@@ -48,3 +54,20 @@ async def eventually(
         if done(result) or time.monotonic() > deadline:
             return result
         await asyncio.sleep(every)
+
+
+def clock_cli_due(rule: str, start: date) -> date:
+    """What `llwybr clock RULE --start START` prints as the due date."""
+    out = subprocess.run(
+        [sys.executable, "-m", "llwybr.cli", "clock", rule, "--start", start.isoformat(), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return date.fromisoformat(json.loads(out.stdout)["due"])
+
+
+def pdf_text(pdf: bytes) -> str:
+    """A PDF's text, white space folded."""
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())

@@ -7,10 +7,7 @@ naming the case and never the learner; the same event delivered again sends noth
 import asyncio
 import email
 import email.policy
-import io
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -21,7 +18,6 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from pypdf import PdfReader
 
 from llwybr.components import PEOPLE_CSV
 from llwybr.stack import Endpoints, Stack, event_keys_env
@@ -35,7 +31,7 @@ from llwybr_contracts.envelope import wrap
 from llwybr_contracts.events import DeadlineDue
 from llwybr_contracts.vocabulary import RuleId
 from notifications.rendering import long_date
-from tests.integration.helpers import eventually
+from tests.integration.helpers import clock_cli_due, eventually, pdf_text
 
 pytestmark = pytest.mark.system
 
@@ -170,21 +166,6 @@ async def test_an_overdue_referral_emails_the_managers_once(
 # --- a decision notice reaches the family: Welsh email, PDF, the clock's appeal date -------------
 
 NOTICE = date(2026, 11, 23)  # the authority's no-ALN decision notice, given on a Monday
-
-
-def clock_cli_due(rule: str, start: date) -> date:
-    out = subprocess.run(
-        [sys.executable, "-m", "llwybr.cli", "clock", rule, "--start", start.isoformat(), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    return date.fromisoformat(json.loads(out.stdout)["due"])
-
-
-def pdf_text(pdf: bytes) -> str:
-    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
 async def test_a_no_aln_decision_mails_the_family_a_welsh_pdf_with_the_appeal_date(

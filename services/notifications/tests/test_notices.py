@@ -3,34 +3,14 @@ Welsh PDF whose appeal deadline is the `tribunal-appeal` clock's due date from t
 (what `llwybr clock tribunal-appeal --start <notice date>` prints); a school's decision gives the
 reconsideration route instead of an appeal."""
 
-import io
-import json
-import subprocess
-import sys
 from datetime import date
 
-from pypdf import PdfReader
-
 from notifications.notices import DecisionNotice, notice_html, notice_pdf
+from tests.integration.helpers import clock_cli_due, pdf_text
 
 # ETW Regulations regs 10, 14 (docs/rules.md, tribunal-appeal, worked example): a decision
 # notice given on Tue 3 Nov 2026 makes the appeal due on Wed 30 Dec 2026.
 NOTICE_DATE = date(2026, 11, 3)
-
-
-def clock_cli_due(rule: str, start: date) -> date:
-    out = subprocess.run(
-        [sys.executable, "-m", "llwybr.cli", "clock", rule, "--start", start.isoformat(), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    return date.fromisoformat(json.loads(out.stdout)["due"])
-
-
-def pdf_text(pdf: bytes) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_a_no_aln_la_decision_gives_a_welsh_pdf_with_the_appeal_deadline() -> None:
