@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from llwybr.calendar_events import announce
 from llwybr_clock import (
     RULES,
     ClockError,
@@ -31,7 +30,7 @@ from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_clock.wales import WALES, today_in_wales
 from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
-from llwybr_workflows.calendar_store import import_calendar, load_snapshot
+from llwybr_workflows import calendar_store
 
 CLI_ACTOR = "cli"
 
@@ -103,7 +102,7 @@ def _snapshot(args: argparse.Namespace, rule_id: str, start: date) -> CalendarSn
                 f"{rule.id} counts {rule.unit} on a school calendar: give --authority "
                 "CODE_OR_NAME or --calendar FILE"
             )
-        return load_snapshot(args.authority, args.school)
+        return calendar_store.load_snapshot(args.authority, args.school)
     if args.authority:
         find_authority(args.authority)  # still reject an unknown authority
     if rule.needs_bank_holidays:
@@ -289,13 +288,18 @@ def run_calendar_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"cannot read calendar file {args.file}: {exc.strerror}") from None
-    snapshot = import_calendar(text, guess_format(path.name, text), args.authority, args.school)
+    snapshot = calendar_store.import_calendar(
+        text, guess_format(path.name, text), args.authority, args.school
+    )
     scope = f" school {args.school}" if args.school else ""
     print(
         f"imported {path.name} for {snapshot.label}{scope}: version {snapshot.version}, "
         f"covers {snapshot.covered_range()}, {len(snapshot.school_days)} school days"
     )
     home = Path(os.environ.get("LLWYBR_HOME", ".llwybr"))
+    # Imported here: publishing needs the Kafka client, which the clock's answers do not.
+    from llwybr.calendar_events import announce
+
     event_id = announce(
         home,
         authority=snapshot.authority or args.authority,
@@ -327,7 +331,7 @@ def _parse_year(value: str) -> tuple[date, date]:
 
 def run_calendar_show(args: argparse.Namespace) -> int:
     first, last = _parse_year(args.year)
-    snapshot = load_snapshot(args.authority, args.school)
+    snapshot = calendar_store.load_snapshot(args.authority, args.school)
     assert snapshot.first is not None and snapshot.last is not None
     if last < snapshot.first or first > snapshot.last:
         raise BadInput(
