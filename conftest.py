@@ -46,8 +46,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("temporal_env_kind", kinds, scope="session")
 
 
+# Tests that share one expensive private stack run on one xdist worker (`-n 2 --dist loadgroup`):
+# each worker starts its own session fixtures, and two copies of the whole stack on two cores
+# would cost more than they save. Everything else is spread across the workers test by test.
+STACK_GROUPS = {
+    "tests/system/": "whole-stack",
+    "tests/chaos/": "chaos-stack",
+    "deploy/tests/test_stack_system.py": "stack-cli",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `recording` write fixtures (saved histories); they run only when asked."""
+    """Group the stack tests for xdist; tests marked `recording` (they write fixtures, saved
+    histories) run only when asked."""
+    if hasattr(config, "workerinput"):
+        root = str(config.rootpath) + "/"
+        for item in items:
+            where = str(item.path).removeprefix(root)
+            for prefix, group in STACK_GROUPS.items():
+                if where.startswith(prefix):
+                    item.add_marker(pytest.mark.xdist_group(group))
     if os.environ.get("LLWYBR_RECORD_HISTORIES"):
         return
     recording = [i for i in items if i.get_closest_marker("recording")]
