@@ -22,6 +22,7 @@ from console.language import has_text, long_date, page_language, text
 STATIC_DIR = Path(__file__).parent / "static"
 GOVUK_FRONTEND = "/static/vendor/govuk-frontend-6.3.0"
 HTMX = "/static/vendor/htmx.org-2.0.11/htmx.min.js"
+CHART_JS = "/static/vendor/chart.js-4.6.1/chart.umd.min.js"
 
 
 @pass_context
@@ -46,7 +47,9 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(t=_t, has_text=has_text, GOVUK_FRONTEND=GOVUK_FRONTEND, HTMX=HTMX)
+    env.globals.update(
+        t=_t, has_text=has_text, GOVUK_FRONTEND=GOVUK_FRONTEND, HTMX=HTMX, CHART_JS=CHART_JS
+    )
     env.filters["long_date"] = _long_date
     return env
 

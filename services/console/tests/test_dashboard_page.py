@@ -1,0 +1,237 @@
+"""The manager's dashboard on insight's timeliness figures (insight answered by a fake): the
+monthly, per-rule, per-school, breach and exception tables, their chart data, the CSV of each,
+Welsh and English, and who may see it."""
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from llwybr_common.wales import today_in_wales
+
+from .test_pages import sign_in
+
+pytestmark = pytest.mark.unit
+
+TODAY = today_in_wales()
+THIS_MONTH = TODAY.strftime("%Y-%m")
+
+
+def row(group: str, within: Any = 0, late: Any = 0, **kw: Any) -> dict[str, Any]:
+    timed = within + late if isinstance(within, int) and isinstance(late, int) else None
+    pc = round(100.0 * within / timed, 1) if timed else None
+    return {
+        "group": group,
+        "completed": kw.pop("completed", timed or 0),
+        "within_time": within,
+        "late": late,
+        "limit_lifted": kw.pop("limit_lifted", 0),
+        "within_time_percent": kw.pop("pc", pc),
+        "median_days": kw.pop("median_days", None),
+        "p90_days": None,
+        "breaches": kw.pop("breaches", late),
+        "median_breach_days": None,
+        "exceptions": kw.pop("exceptions", {}),
+        "open": kw.pop("open", {"total": 0, "running": 0, "paused": 0, "lifted": 0, "overdue": 0}),
+        "breach_list": kw.pop("breach_list", None),
+    }
+
+
+def report(group_by: str, rules: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]) -> Any:
+    return {
+        "scope": "la:W06000015",
+        "as_of": TODAY.isoformat(),
+        "period_from": "2025-12-01",
+        "period_to": TODAY.isoformat(),
+        "group_by": group_by,
+        "suppressed": False,
+        "rules": [{"rule": r, "total": t, "groups": g} for r, (t, g) in rules.items()],
+    }
+
+
+BREACH = {
+    "case_id": "c-late",
+    "request_id": None,
+    "due": "2026-10-01",
+    "met_on": "2026-10-08",
+    "days_late": 7,
+}
+OPEN_BREACH = {"case_id": "c-open", "request_id": "r-1", "due": "2026-11-02", "days_late": 20}
+
+BY_MONTH = report(
+    "month",
+    {
+        # 3 school decisions in time and 1 LA decision late this month: 3 of 4, 75%.
+        "school-decision": (row("all", 3, 0), [row(THIS_MONTH, 3, 0)]),
+        "la-decision": (
+            row("all", 0, 1, median_days=91.0, breach_list=[BREACH]),
+            [row(THIS_MONTH, 0, 1)],
+        ),
+        "health-response": (
+            row(
+                "all",
+                1,
+                0,
+                breaches=1,
+                exceptions={"paused:awaiting-information-outside-control": 1},
+                open={"total": 1, "running": 0, "paused": 0, "lifted": 0, "overdue": 1},
+                breach_list=[OPEN_BREACH],
+            ),
+            [row(THIS_MONTH, 1, 0)],
+        ),
+        "idp-review": (row("all"), []),  # nothing: not listed
+    },
+)
+BY_SCHOOL = report(
+    "school",
+    {
+        "school-decision": (row("all", 3, 0), [row("6812345", 2, 0), row("6812001", 1, 0)]),
+        "la-decision": (row("all", 0, 1), [row("not-recorded", 0, 1)]),
+        "health-response": (row("all", 1, 0), [row("6812345", 1, 0)]),
+    },
+)
+
+
+def answer_insight(fake: Any) -> None:
+    def timeliness(request: httpx.Request) -> httpx.Response:
+        group_by = request.url.params.get("group_by")
+        return httpx.Response(200, json=BY_MONTH if group_by == "month" else BY_SCHOOL)
+
+    fake.on("GET", "/api/v1/insight/timeliness", timeliness)
+
+
+def table_rows(page: str, name: str) -> dict[str, list[str]]:
+    """The table `name`'s rows: the row key -> the cells' text."""
+    body = page.split(f'id="{name}-table"', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for key, cells in re.findall(
+        r'<tr class="govuk-table__row" data-key="([^"]*)">(.*?)</tr>', body, re.S
+    ):
+        rows[key] = [
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", cells, re.S)
+        ]
+    return rows
+
+
+def chart(page: str, name: str) -> Any:
+    found = re.search(
+        rf'<script type="application/json" id="{name}-data">(.*?)</script>', page, re.S
+    )
+    assert found, f"no chart data for {name}"
+    return json.loads(found.group(1))
+
+
+async def test_a_manager_sees_decisions_and_health_answers_within_time(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    answer_insight(fake)
+    await sign_in(console, "la-manager.cardiff")
+    await console.get("/language/en")
+    page = (await console.get("/dashboard")).text
+    assert 'href="/dashboard"' in page  # in the header's navigation
+    assert "Figures for Cardiff, from 1" in page
+
+    months = table_rows(page, "months")
+    assert len(months) == 12 and list(months)[-1] == THIS_MONTH  # every month of the period
+    assert months[THIS_MONTH][1:] == ["4", "3", "75%", "1", "1", "100%"]
+    earlier = next(iter(months))
+    assert months[earlier][1:] == ["0", "0", "none", "0", "0", "none"]
+    data = chart(page, "months")
+    assert data["datasets"][0]["data"][-1] == 75.0 and data["datasets"][1]["data"][-1] == 100.0
+    assert data["datasets"][0]["data"][0] is None  # no decision that month: no point
+
+    rules = table_rows(page, "rules")
+    assert set(rules) == {"school-decision", "la-decision", "health-response"}
+    assert rules["la-decision"][1:] == ["1", "0", "1", "0", "0%", "91.0", "1", "0"]
+    assert chart(page, "rules")["labels"][0].startswith("School's decision")
+
+    schools = table_rows(page, "groups")
+    assert schools["6812345"][1:] == ["2", "2", "100%", "1", "1", "100%"]
+    assert schools["not-recorded"][0] == "Not recorded"
+    assert list(schools)[-1] == "not-recorded"
+
+    breaches = table_rows(page, "breaches")
+    assert list(breaches) == ["c-open", "c-late"]  # most days late first
+    assert breaches["c-open"][2:] == ["2 November 2026", "Still open", "20"]
+    assert 'href="/cases/c-late"' in page
+    reasons = table_rows(page, "exceptions")
+    assert reasons["health-response"][1:] == [
+        "Paused",
+        "waiting for information outside our control",
+        "1",
+    ]
+
+    # The charts are drawn by the console's own copy of Chart.js, never a CDN.
+    assert '<script src="/static/vendor/chart.js-4.6.1/chart.umd.min.js" defer>' in page
+    assert "https://" not in page.split("<body", 1)[1].split("</main>", 1)[0]
+    js = await console.get("/static/vendor/chart.js-4.6.1/chart.umd.min.js")
+    assert js.status_code == 200 and b"Chart.js v4.6.1" in js.content[:200]
+    asked = [r for r in fake.sent if r.url.path == "/api/v1/insight/timeliness"]
+    assert {r.url.params["group_by"] for r in asked} == {"month", "school"}
+    assert asked[0].url.params["to"] == TODAY.isoformat()
+    assert asked[0].headers["authorization"].startswith("Bearer ")
+
+
+async def test_each_table_downloads_as_csv_in_the_page_language(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    answer_insight(fake)
+    await sign_in(console, "la-manager.cardiff")
+    await console.get("/language/cy")
+    page = (await console.get("/dashboard?months=6")).text
+    assert 'href="/dashboard/months.csv?months=6"' in page
+    assert "Penderfyniadau ac atebion iechyd o fewn yr amser statudol, fesul mis" in page
+    r = await console.get("/dashboard/months.csv?months=6")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Mis" and rows[0][3] == "Penderfyniadau o fewn amser (%)"
+    assert len(rows) == 1 + 6
+    assert rows[-1] == [THIS_MONTH, "4", "3", "75.0", "1", "1", "100.0"]  # the same numbers
+    breaches = await console.get("/dashboard/breaches.csv")
+    lines = list(csv.reader(io.StringIO(breaches.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == ["c-open", "c-late"]
+    assert (await console.get("/dashboard/people.csv")).status_code == 404
+
+
+async def test_national_figures_say_they_are_suppressed_and_keep_the_stars(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    hidden = report(
+        "month",
+        {"la-decision": (row("all", "*", "*", pc="*", completed="*"), [row(THIS_MONTH, "*", 6)])},
+    )
+    hidden["suppressed"], hidden["scope"] = True, "wales"
+    fake.on("GET", "/api/v1/insight/timeliness", hidden)
+    await sign_in(console, "head-of-service.cardiff")
+    await console.get("/language/en")
+    page = (await console.get("/dashboard")).text
+    assert "numbers under 5" in page and "Figures for Wales" in page
+    assert table_rows(page, "months")[THIS_MONTH][1:4] == ["*", "*", "*"]
+    assert chart(page, "months")["datasets"][0]["data"][-1] is None
+
+
+async def test_an_officer_is_not_shown_the_dashboard_and_insight_refusals_are_said(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    answer_insight(fake)
+    await sign_in(console, "la-officer.cardiff")
+    page = await console.get("/cases")
+    assert 'href="/dashboard"' not in page.text
+    assert (await console.get("/dashboard")).status_code == 403
+    assert not [r for r in fake.sent if "insight" in r.url.path]
+
+    fake.on(
+        "GET",
+        "/api/v1/insight/timeliness",
+        {"code": "unavailable", "title": "Insight is down"},
+        status=503,
+    )
+    await sign_in(console, "board-aln-lead.cav")
+    r = await console.get("/dashboard")
+    assert r.status_code == 503 and "Insight is down" in r.text
