@@ -57,8 +57,17 @@ def make_environment() -> Environment:
 ENV = make_environment()
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    lang = page_language(request)
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    *,
+    lang: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """`lang`: the page's language when the page knows better than the request (the family
+    view: the family's own preference)."""
+    lang = lang or page_language(request)
     user = identity.current_user(request)
     flash = request.session.pop("flash", None) if "session" in request.scope else None
     page = ENV.get_template(template).render(
