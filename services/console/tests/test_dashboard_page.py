@@ -177,25 +177,74 @@ async def test_a_manager_sees_decisions_and_health_answers_within_time(
     assert asked[0].headers["authorization"].startswith("Bearer ")
 
 
-async def test_each_table_downloads_as_csv_in_the_page_language(
+# Insight's export of the same figures, suppressed as every file leaving Llwybr is (insight's
+# exports.py columns; its `all` line is the rule's total).
+EXPORT_HEADER = (
+    "rule,group_by,group,completed,within_time,late,limit_lifted,within_time_percent,"
+    "median_days,p90_days,breaches,median_breach_days,open_total,open_running,open_paused,"
+    "open_lifted,open_overdue,exceptions"
+)
+
+
+def export_csv(group_by: str) -> str:
+    key = THIS_MONTH if group_by == "month" else "6812345"
+    lines = [
+        EXPORT_HEADER,
+        f"school-decision,{group_by},{key},*,*,0,0,*,,,0,,0,0,0,0,0,",
+        f"school-decision,{group_by},all,*,*,0,0,*,,,0,,0,0,0,0,0,",
+        f"health-response,{group_by},{key},*,*,0,0,*,,,0,,0,0,0,0,0,",
+        f"health-response,{group_by},all,*,*,0,0,*,,,*,,*,0,0,0,*,"
+        "paused:awaiting-information-outside-control=*",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def answer_exports(fake: Any) -> None:
+    def export(request: httpx.Request) -> httpx.Response:
+        body = export_csv(request.url.params["group_by"])
+        return httpx.Response(200, text=body, headers={"content-type": "text/csv"})
+
+    fake.on("GET", "/api/v1/insight/exports/timeliness.csv", export)
+
+
+def read_csv(r: httpx.Response) -> list[list[str]]:
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+async def test_each_table_downloads_as_csv_suppressed_like_every_export(
     console: httpx.AsyncClient, fake: Any
 ) -> None:
     answer_insight(fake)
+    answer_exports(fake)
     await sign_in(console, "la-manager.cardiff")
     await console.get("/language/cy")
     page = (await console.get("/dashboard?months=6")).text
     assert 'href="/dashboard/months.csv?months=6"' in page
     assert "Penderfyniadau ac atebion iechyd o fewn yr amser statudol, fesul mis" in page
-    r = await console.get("/dashboard/months.csv?months=6")
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert "attachment" in r.headers["content-disposition"]
-    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert "fel *, ac ni enwir unrhyw achos" in page  # the page says downloads are suppressed
+    assert table_rows(page, "months")[THIS_MONTH][1:3] == ["4", "3"]  # the page: as it is
+
+    rows = read_csv(await console.get("/dashboard/months.csv?months=6"))
     assert rows[0][0] == "Mis" and rows[0][3] == "Penderfyniadau o fewn amser (%)"
-    assert len(rows) == 1 + 6
-    assert rows[-1] == [THIS_MONTH, "4", "3", "75.0", "1", "1", "100.0"]  # the same numbers
-    breaches = await console.get("/dashboard/breaches.csv")
-    lines = list(csv.reader(io.StringIO(breaches.content.decode("utf-8-sig"))))
-    assert [line[0] for line in lines[1:]] == ["c-open", "c-late"]
+    assert len(rows) == 1 + 6  # the table's layout, the page's language
+    assert rows[-1] == [THIS_MONTH, "*", "*", "*", "*", "*", "*"]  # the export's figures
+    asked = fake.sent[-1]
+    assert asked.url.path == "/api/v1/insight/exports/timeliness.csv"
+    assert (asked.url.params["group_by"], asked.url.params["to"]) == ("month", TODAY.isoformat())
+
+    rules = read_csv(await console.get("/dashboard/rules.csv"))
+    assert [r[0] for r in rules[1:]] == ["school-decision", "health-response"]
+    schools = read_csv(await console.get("/dashboard/groups.csv"))
+    assert schools[1][0] == "6812345" and fake.sent[-1].url.params["group_by"] == "school"
+    reasons = read_csv(await console.get("/dashboard/exceptions.csv"))
+    assert reasons[1] == ["health-response", "paused", "awaiting-information-outside-control", "*"]
+
+    # The breaches name cases: on the page for the manager, never in a file.
+    assert 'href="/dashboard/breaches.csv' not in page and 'id="breaches-no-csv"' in page
+    assert (await console.get("/dashboard/breaches.csv")).status_code == 404
     assert (await console.get("/dashboard/people.csv")).status_code == 404
 
 
