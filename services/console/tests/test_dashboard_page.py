@@ -265,7 +265,7 @@ async def test_national_figures_say_they_are_suppressed_and_keep_the_stars(
     assert chart(page, "months")["datasets"][0]["data"][-1] is None
 
 
-async def test_an_officer_is_not_shown_the_dashboard_and_insight_refusals_are_said(
+async def test_an_officer_is_not_shown_it_a_board_sees_its_own_and_refusals_are_said(
     console: httpx.AsyncClient, fake: Any
 ) -> None:
     answer_insight(fake)
@@ -275,12 +275,20 @@ async def test_an_officer_is_not_shown_the_dashboard_and_insight_refusals_are_sa
     assert (await console.get("/dashboard")).status_code == 403
     assert not [r for r in fake.sent if "insight" in r.url.path]
 
+    # The board's ALN lead: figures by authority; a breach links to the board's own request,
+    # never to the LA's case page (which the board cannot open).
+    await sign_in(console, "board-aln-lead.cav")
+    await console.get("/language/en")
+    page = (await console.get("/dashboard")).text
+    assert "By local authority" in page
+    assert 'href="/health-requests/r-1"' in page and 'href="/cases/' not in page
+    assert "group_by=authority" in str([r.url for r in fake.sent][-1])
+
     fake.on(
         "GET",
         "/api/v1/insight/timeliness",
         {"code": "unavailable", "title": "Insight is down"},
         status=503,
     )
-    await sign_in(console, "board-aln-lead.cav")
     r = await console.get("/dashboard")
     assert r.status_code == 503 and "Insight is down" in r.text

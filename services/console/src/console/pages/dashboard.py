@@ -248,7 +248,17 @@ def rules_table(report: dict[str, Any], lang: str) -> Table:
     return table
 
 
-def breaches_table(report: dict[str, Any], lang: str) -> Table:
+def _breach_link(breach: dict[str, Any], kind: str) -> str | None:
+    """Where the viewer can act on a breach: an authority's case page; a board's own request
+    (a board cannot open the LA's case); nothing nationally."""
+    if kind == "school":
+        return f"/cases/{breach['case_id']}"
+    if kind == "authority" and breach.get("request_id"):
+        return f"/health-requests/{breach['request_id']}"
+    return None
+
+
+def breaches_table(report: dict[str, Any], lang: str, kind: str = "school") -> Table:
     """Every clock that ran past its limit (met late, or still open and overdue), worst first.
     Insight names the cases to a scoped viewer only; nationally the list is empty."""
     table = Table(
@@ -267,7 +277,7 @@ def breaches_table(report: dict[str, Any], lang: str) -> Table:
     for rule, b in found:
         table.rows.append(
             [
-                Cell(b["case_id"], b["case_id"], href=f"/cases/{b['case_id']}"),
+                Cell(b["case_id"], b["case_id"], href=_breach_link(b, kind)),
                 Cell(rule, text(f"rule.{rule}", lang)),
                 Cell(b["due"], long_date(b["due"], lang)),
                 Cell(
@@ -427,7 +437,7 @@ async def dashboard_tables(
         by_month = await _report(request, user, period, "month", export=export)
         tables["months"] = months_table(by_month, start, today, lang)
         tables["rules"] = rules_table(by_month, lang)
-        tables["breaches"] = breaches_table(by_month, lang)
+        tables["breaches"] = breaches_table(by_month, lang, kind)
         tables["exceptions"] = exceptions_table(by_month, lang)
         about.update(scope=by_month.get("scope", ""), suppressed=by_month["suppressed"])
     if only in (None, "groups"):
