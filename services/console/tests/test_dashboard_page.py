@@ -96,12 +96,44 @@ BY_SCHOOL = report(
 )
 
 
+def table(name: str, columns: list[str], rows: dict[str, dict[str, int]]) -> dict[str, Any]:
+    def one(group: str, cells: dict[str, int]) -> dict[str, Any]:
+        return {"group": group, "total": sum(cells.values()), "cells": cells}
+
+    every = {c: sum(r.get(c, 0) for r in rows.values()) for c in columns}
+    return {
+        "name": name,
+        "meaning": name,
+        "columns": columns,
+        "total": one("all", every),
+        "groups": [one(g, {c: r.get(c, 0) for c in columns}) for g, r in rows.items()],
+    }
+
+
+STATUTORY = {
+    "scope": "la:W06000015",
+    "as_of": TODAY.isoformat(),
+    "period_from": "2025-12-01",
+    "period_to": TODAY.isoformat(),
+    "suppressed": False,
+    "tables": [
+        table("decisions", ["aln", "no-aln"], {"W06000015": {"aln": 7, "no-aln": 2}}),
+        table(
+            "referrals_by_source",
+            ["parent", "school", "other"],
+            {"W06000015": {"parent": 4, "school": 9, "other": 1}},
+        ),
+    ],
+}
+
+
 def answer_insight(fake: Any) -> None:
     def timeliness(request: httpx.Request) -> httpx.Response:
         group_by = request.url.params.get("group_by")
         return httpx.Response(200, json=BY_MONTH if group_by == "month" else BY_SCHOOL)
 
     fake.on("GET", "/api/v1/insight/timeliness", timeliness)
+    fake.on("GET", "/api/v1/insight/statutory", STATUTORY)
 
 
 def table_rows(page: str, name: str) -> dict[str, list[str]]:
@@ -166,6 +198,14 @@ async def test_a_manager_sees_decisions_and_health_answers_within_time(
         "1",
     ]
 
+    decisions = table_rows(page, "decisions")
+    assert decisions["W06000015"] == ["Cardiff", "9", "7", "2"]
+    assert decisions["all"] == ["All", "9", "7", "2"]
+    assert "Does not have ALN" in page and chart(page, "decisions")["datasets"][0]["data"] == [7, 2]
+    referrals = table_rows(page, "referrals")
+    assert referrals["W06000015"][1:] == ["14", "4", "9", "1"]
+    assert ">Someone else<" in page
+
     # The charts are drawn by the console's own copy of Chart.js, never a CDN.
     assert '<script src="/static/vendor/chart.js-4.6.1/chart.umd.min.js" defer>' in page
     assert "https://" not in page.split("<body", 1)[1].split("</main>", 1)[0]
@@ -205,6 +245,18 @@ def answer_exports(fake: Any) -> None:
         return httpx.Response(200, text=body, headers={"content-type": "text/csv"})
 
     fake.on("GET", "/api/v1/insight/exports/timeliness.csv", export)
+    statutory = (
+        "table,group,column,count\r\n"
+        "decisions,W06000015,total,9\r\ndecisions,W06000015,aln,7\r\n"
+        "decisions,W06000015,no-aln,*\r\n"
+        "decisions,all,total,9\r\ndecisions,all,aln,7\r\ndecisions,all,no-aln,*\r\n"
+        "referrals_by_source,all,total,14\r\nreferrals_by_source,all,parent,*\r\n"
+    )
+    fake.on(
+        "GET",
+        "/api/v1/insight/exports/statutory.csv",
+        lambda _r: httpx.Response(200, text=statutory, headers={"content-type": "text/csv"}),
+    )
 
 
 def read_csv(r: httpx.Response) -> list[list[str]]:
@@ -242,6 +294,18 @@ async def test_each_table_downloads_as_csv_suppressed_like_every_export(
     reasons = read_csv(await console.get("/dashboard/exceptions.csv"))
     assert reasons[1] == ["health-response", "paused", "awaiting-information-outside-control", "*"]
 
+    decided = read_csv(await console.get("/dashboard/decisions.csv"))
+    assert decided[0] == [
+        "Awdurdod lleol",
+        "Cyfanswm",
+        "Mae gan y dysgwr ADY",
+        "Nid oes gan y dysgwr ADY",
+    ]
+    assert decided[1:] == [["W06000015", "9", "7", "*"], ["all", "9", "7", "*"]]
+    assert fake.sent[-1].url.path == "/api/v1/insight/exports/statutory.csv"
+    referred = read_csv(await console.get("/dashboard/referrals.csv"))
+    assert referred[1] == ["all", "14", "*"]
+
     # The breaches name cases: on the page for the manager, never in a file.
     assert 'href="/dashboard/breaches.csv' not in page and 'id="breaches-no-csv"' in page
     assert (await console.get("/dashboard/breaches.csv")).status_code == 404
@@ -257,6 +321,7 @@ async def test_national_figures_say_they_are_suppressed_and_keep_the_stars(
     )
     hidden["suppressed"], hidden["scope"] = True, "wales"
     fake.on("GET", "/api/v1/insight/timeliness", hidden)
+    fake.on("GET", "/api/v1/insight/statutory", {**STATUTORY, "suppressed": True, "tables": []})
     await sign_in(console, "head-of-service.cardiff")
     await console.get("/language/en")
     page = (await console.get("/dashboard")).text
@@ -282,7 +347,8 @@ async def test_an_officer_is_not_shown_it_a_board_sees_its_own_and_refusals_are_
     page = (await console.get("/dashboard")).text
     assert "By local authority" in page
     assert 'href="/health-requests/r-1"' in page and 'href="/cases/' not in page
-    assert "group_by=authority" in str([r.url for r in fake.sent][-1])
+    asked = [r.url.params.get("group_by") for r in fake.sent if r.url.path.endswith("timeliness")]
+    assert asked[-2:] == ["month", "authority"]
 
     fake.on(
         "GET",

@@ -42,9 +42,11 @@ HEALTH_RULES = (RuleId.HEALTH_RESPONSE,)
 PERIODS = (3, 6, 12, 24)  # months, ending today
 DEFAULT_MONTHS = 12
 SUPPRESSED = "*"
-TABLES = ("months", "rules", "groups", "breaches", "exceptions")
+TABLES = ("months", "rules", "groups", "breaches", "exceptions", "decisions", "referrals")
 # Breaches name cases: shown to the manager, never in a file (insight's exports name none).
-DOWNLOADS = ("months", "rules", "groups", "exceptions")
+DOWNLOADS = ("months", "rules", "groups", "exceptions", "decisions", "referrals")
+# The console's table -> insight's statutory table and the words for its columns.
+STATUTORY = {"decisions": "decisions", "referrals": "referrals_by_source"}
 
 Value = int | float | str | None
 
@@ -335,6 +337,79 @@ def exceptions_table(report: dict[str, Any], lang: str) -> Table:
     return table
 
 
+def _column_words(name: str, column: str, lang: str) -> str:
+    key = f"source.{column}" if name == "referrals" else f"dashboard.decided.{column}"
+    return text(key, lang) if has_text(key) else column
+
+
+def statutory_table(report: dict[str, Any], name: str, lang: str) -> Table:
+    """One of insight's statutory tables (Act s.9 decisions; referrals by who referred), a
+    row per authority and the scope's total; the chart draws the total row."""
+    found = next((t for t in report["tables"] if t["name"] == STATUTORY[name]), None)
+    columns: list[str] = found["columns"] if found else []
+    table = Table(
+        name,
+        [
+            text("dashboard.col.authority", lang),
+            text("dashboard.col.total", lang),
+            *(_column_words(name, c, lang) for c in columns),
+        ],
+        numeric=set(range(1, len(columns) + 2)),
+    )
+    if found is None:
+        return table
+    for row in [*found["groups"], found["total"]]:
+        label = (
+            text("dashboard.total", lang)
+            if row["group"] == "all"
+            else _group_label("authority", row["group"], lang)
+        )
+        cells = [row["cells"].get(c, 0) for c in columns]
+        table.rows.append(
+            [
+                Cell(row["group"], label),
+                Cell(row["total"], _number(row["total"], lang)),
+                *(Cell(v, _number(v, lang)) for v in cells),
+            ]
+        )
+    total = found["total"]["cells"]
+    table.chart = {
+        "labels": [_column_words(name, c, lang) for c in columns],
+        "datasets": [
+            {
+                "label": text("dashboard.series.count", lang),
+                "data": [v if isinstance(v, int) else None for v in map(total.get, columns)],
+            }
+        ],
+    }
+    return table
+
+
+def statutory_of_export(text_csv: str) -> dict[str, Any]:
+    """Insight's statutory CSV (`table,group,column,count`, `total` the row's total) read back
+    into the report's shape."""
+    tables: dict[str, dict[str, Any]] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for line in csv.DictReader(io.StringIO(text_csv.lstrip("\ufeff"))):
+        table = tables.setdefault(
+            line["table"], {"name": line["table"], "columns": [], "groups": [], "total": {}}
+        )
+        key = (line["table"], line["group"])
+        if key not in rows:
+            rows[key] = {"group": line["group"], "total": 0, "cells": {}}
+            if line["group"] == "all":
+                table["total"] = rows[key]
+            else:
+                table["groups"].append(rows[key])
+        if line["column"] == "total":
+            rows[key]["total"] = _value(line["count"])
+        else:
+            rows[key]["cells"][line["column"]] = _value(line["count"])
+            if line["column"] not in table["columns"]:
+                table["columns"].append(line["column"])
+    return {"suppressed": True, "tables": list(tables.values())}
+
+
 def scope_words(scope: str, lang: str) -> str:
     """`la:W06000015,la:W06000014` -> Caerdydd, Bro Morgannwg; `wales` -> Cymru."""
     names = []
@@ -443,7 +518,26 @@ async def dashboard_tables(
     if only in (None, "groups"):
         by_group = await _report(request, user, period, kind, export=export)
         tables["groups"] = groups_table(by_group, kind, lang)
+    if only in (None, *STATUTORY):
+        figures = await _statutory(request, user, period, export=export)
+        for name in STATUTORY:
+            tables[name] = statutory_table(figures, name, lang)
     return tables, about
+
+
+async def _statutory(
+    request: Request, user: User, period: dict[str, str], *, export: bool
+) -> dict[str, Any]:
+    services = services_of(request)
+    if not export:
+        found: dict[str, Any] = await services.call(
+            request, user, "insight", "GET", "/api/v1/insight/statutory", params=period
+        )
+        return found
+    answer = await services.document(
+        request, user, "insight", "/api/v1/insight/exports/statutory.csv", period
+    )
+    return statutory_of_export(answer.text)
 
 
 @router.get("/dashboard")
