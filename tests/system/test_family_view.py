@@ -1,7 +1,8 @@
 """The family view in a real browser on the whole stack: an LA's no-ALN decision is emailed to the
-family with their signed link; the link opens their case (no sign-in) in Welsh, then English,
-with the clocks in plain words and the right of appeal with its deadline; a tampered link gets
-the bilingual page that names no case. axe-core at WCAG 2.2 AA on each; screenshots kept."""
+family with their signed link; the link opens their case (no sign-in) in Welsh, the language
+the family asked for, in a browser set to English, then in English by the page's switch, with
+the clocks in plain words and the right of appeal with its deadline; a tampered link gets the
+bilingual page that names no case. axe-core at WCAG 2.2 AA on each; screenshots kept."""
 
 import html
 import re
@@ -82,7 +83,8 @@ async def test_the_family_follows_their_case_from_the_link_in_their_notice(
     [link] = re.findall(r"http\S+/family/\S+", plain.get_content())
     assert link.startswith(running.url_of("console"))
 
-    context = await browser.new_context(locale="cy-GB")
+    # A browser set to English: the page still opens in the family's language, Welsh.
+    context = await browser.new_context(locale="en-GB")
     page = await context.new_page()
     try:
         response = await page.goto(link)

@@ -22,6 +22,7 @@ HEALTH = "http://health.test"
 NOTIFICATIONS = "http://notifications.test"
 IDP = "http://idp.test"
 ADVOCACY = "http://advocacy.test"
+INSIGHT = "http://insight.test"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -68,6 +69,7 @@ async def console(tmp_path: Path, fake: FakeServices) -> AsyncIterator[httpx.Asy
             "notifications": NOTIFICATIONS,
             "idp": IDP,
             "advocacy": ADVOCACY,
+            "insight": INSIGHT,
         },
     )
     app = create_app(

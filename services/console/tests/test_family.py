@@ -101,13 +101,31 @@ async def test_the_family_sees_their_case_in_plain_welsh_with_no_sign_in(
 
 
 async def test_the_same_case_in_english(console: httpx.AsyncClient, fake: Any) -> None:
-    fake.on("GET", VIEW_PATH, view(decisions=[], appeal_due=None))
-    r = await console.get(f"/family/{link()}", headers={"Accept-Language": "en"})
+    fake.on("GET", VIEW_PATH, view(decisions=[], appeal_due=None, preferred_language="en"))
+    # The family asked for English: a browser set to Welsh does not change that.
+    r = await console.get(f"/family/{link()}", headers={"Accept-Language": "cy"})
     assert r.status_code == 200, r.text
     page = html.unescape(r.text)
     assert 'lang="en"' in page and "Cai's case" in page
     assert "Paused. The reason: the learner is absent." in page
     assert "No decision has been made yet." in page
+
+
+async def test_the_page_follows_the_familys_language_and_the_switch_still_works(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    token = link()
+    for preferred in ("cy", "both"):  # both: Welsh first
+        fake.on("GET", VIEW_PATH, view(preferred_language=preferred))
+        r = await console.get(f"/family/{token}", headers={"Accept-Language": "en-GB,en"})
+        assert '<html lang="cy"' in r.text and "Achos Cai" in html.unescape(r.text), preferred
+    # The reader's own choice, from the switch on the page, wins over the case's.
+    page = html.unescape(r.text)
+    assert f'href="/language/en?next=/family/{token}"' in page
+    switched = await console.get(f"/language/en?next=/family/{token}")
+    assert switched.status_code == 303 and switched.headers["location"] == f"/family/{token}"
+    r = await console.get(f"/family/{token}", headers={"Accept-Language": "cy"})
+    assert '<html lang="en"' in r.text and "Cai's case" in html.unescape(r.text)
 
 
 async def test_bad_links_get_one_bilingual_page_that_says_nothing_of_the_case(

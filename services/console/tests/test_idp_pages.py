@@ -114,10 +114,11 @@ async def test_a_case_without_a_plan_offers_the_draft_and_opens_it(
     )
     assert r.status_code == 422 and "No ALN decision yet: Decide first." in r.text
 
-    # a case that has a plan goes straight to it
+    # a case that has a plan goes straight to it, asked for by case (not every plan in scope)
     fake.on("GET", "/api/v1/idps", listing(plan()))
     r = await console.get("/cases/c-0001/idp")
     assert r.status_code == 303 and r.headers["location"] == f"/idps/{IDP_ID}"
+    assert fake.sent[-1].url.params["case_id"] == "c-0001"
 
 
 async def test_the_plan_page_flags_vague_outcomes_in_the_pages_language(

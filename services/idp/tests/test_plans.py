@@ -305,3 +305,25 @@ async def test_a_revised_review_gives_the_next_version(desk: Desk) -> None:
     await desk.relay()
     assert [e["data"]["revised"] for e in desk.events("IdpReviewed")] == [True]
     assert len(desk.events("IdpIssued")) == 1  # the journey hears of the review, not an issue
+
+
+async def test_the_list_finds_a_cases_plan_by_case_id_within_the_callers_scope(
+    desk: Desk,
+) -> None:
+    officer = desk.officer()
+    case_id, idp_id = await draft(desk, officer)
+    _, other_idp = await draft(desk, officer)
+    r = await desk.http.get("/api/v1/idps", params={"case_id": case_id}, headers=officer)
+    assert r.status_code == 200, r.text
+    assert [(i["idp_id"], i["case_id"]) for i in r.json()["items"]] == [(idp_id, case_id)]
+    # Another authority's officer gets an empty list: not whether the case has a plan.
+    swansea = desk.officer(SWANSEA)
+    r = await desk.http.get("/api/v1/idps", params={"case_id": case_id}, headers=swansea)
+    assert r.status_code == 200 and r.json()["items"] == []
+    r = await desk.http.get("/api/v1/idps", params={"case_id": "no-such-case"}, headers=officer)
+    assert r.json()["items"] == []
+    r = await desk.http.get("/api/v1/idps", params={"case_id": "x" * 65}, headers=officer)
+    assert r.status_code == 422 and "case_id" in r.text
+    # Without the filter the list still holds both.
+    r = await desk.http.get("/api/v1/idps", headers=officer)
+    assert {idp_id, other_idp} <= {i["idp_id"] for i in r.json()["items"]}

@@ -1,5 +1,5 @@
 """Who is signed in: kept in the signed session cookie as ids, roles and scopes (and, in
-production, the provider's access token for the services). The services check access
+production, the provider's access token for the services, sealed). The services check access
 themselves; the console uses roles only to choose what to show."""
 
 from dataclasses import asdict, dataclass, field
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from console import sealed
 from llwybr_common.auth import mint_token
 from llwybr_common.settings import Settings
 
@@ -48,12 +49,33 @@ def current_user(request: Request) -> User | None:
     if "session" not in request.scope:
         return None
     data: dict[str, Any] | None = request.session.get(SESSION_KEY)
-    return User(**data) if data else None
+    if not data:
+        return None
+    data = dict(data)
+    data.pop("access_token", None)  # only ever kept sealed
+    kept = data.pop("sealed_token", None)
+    token = sealed.unseal(_token_key(request), kept, _max_age(request)) if kept else None
+    return User(**data, access_token=token)
 
 
 def sign_in(request: Request, user: User) -> None:
+    """Into the signed session cookie: who the person is, and the provider's access token
+    sealed (a signed cookie is readable by whoever holds it; console/sealed.py)."""
     request.session.clear()  # a fresh session (and CSRF token) at every sign-in
-    request.session[SESSION_KEY] = asdict(user)
+    data = asdict(user)
+    token = data.pop("access_token")
+    if token:
+        data["sealed_token"] = sealed.seal(_token_key(request), token)
+    request.session[SESSION_KEY] = data
+
+
+def _token_key(request: Request) -> bytes:
+    key: bytes = request.app.state.token_key
+    return key
+
+
+def _max_age(request: Request) -> int:
+    return int(request.app.state.console.session_max_age)
 
 
 def require_user(request: Request) -> User:

@@ -15,9 +15,15 @@ COOKIE = "llwybr_lang"
 LANGUAGES = ("cy", "en")
 
 
-def page_language(request: Request) -> str:
+def chosen_language(request: Request) -> str | None:
+    """The language the reader chose with the switch on every page, if they have."""
     chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
+    return chosen if chosen in LANGUAGES else None
+
+
+def page_language(request: Request) -> str:
+    chosen = chosen_language(request)
+    if chosen:
         return chosen
     asked = choose_language(request.headers.get("accept-language"))
     return "en" if asked is Lang.EN else "cy"

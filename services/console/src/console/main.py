@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from console import pages
+from console import pages, sealed
 from console.config import ConsoleSettings, get_console_settings, session_secret
 from console.identity import SignInRequired
 from console.people import load_people
@@ -53,9 +53,11 @@ def create_app(
     app.state.console = console
     app.state.services = Services(settings.service_urls, transport)
     app.state.people = load_people(console.people_file) if settings.mode == "embedded" else []
+    secret = session_secret(settings, console)
+    app.state.token_key = sealed.key_from(secret)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(settings, console),
+        secret_key=secret,
         session_cookie=SESSION_COOKIE,
         max_age=console.session_max_age,
         same_site="lax",

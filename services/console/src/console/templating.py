@@ -22,6 +22,7 @@ from console.language import has_text, long_date, page_language, text
 STATIC_DIR = Path(__file__).parent / "static"
 GOVUK_FRONTEND = "/static/vendor/govuk-frontend-6.3.0"
 HTMX = "/static/vendor/htmx.org-2.0.11/htmx.min.js"
+CHART_JS = "/static/vendor/chart.js-4.6.1/chart.umd.min.js"
 
 
 @pass_context
@@ -46,7 +47,9 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(t=_t, has_text=has_text, GOVUK_FRONTEND=GOVUK_FRONTEND, HTMX=HTMX)
+    env.globals.update(
+        t=_t, has_text=has_text, GOVUK_FRONTEND=GOVUK_FRONTEND, HTMX=HTMX, CHART_JS=CHART_JS
+    )
     env.filters["long_date"] = _long_date
     return env
 
@@ -54,8 +57,17 @@ def make_environment() -> Environment:
 ENV = make_environment()
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    lang = page_language(request)
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    *,
+    lang: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """`lang`: the page's language when the page knows better than the request (the family
+    view: the family's own preference)."""
+    lang = lang or page_language(request)
     user = identity.current_user(request)
     flash = request.session.pop("flash", None) if "session" in request.scope else None
     page = ENV.get_template(template).render(

@@ -88,9 +88,14 @@ async def list_plans(
     principal: CurrentPrincipal,
     maintainer: str | None = None,
     review_due_before: date | None = None,
+    case_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> IdpPage:
+    """`case_id`: that case's plan, if the caller may see it (an empty list otherwise, so the
+    answer never says whether another body's case has a plan)."""
     viewer = viewer_of(principal)
-    filters = service.ListFilter(maintainer=maintainer, review_due_before=review_due_before)
+    filters = service.ListFilter(
+        maintainer=maintainer, review_due_before=review_due_before, case_id=case_id
+    )
     async with unit_of_work(rt, principal, purpose="GET /api/v1/idps") as uow:
         rows = await service.list_plans(uow.session, viewer=viewer, filters=filters)
     return IdpPage(items=[views.list_item(p, n) for p, n in rows])

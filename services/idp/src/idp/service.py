@@ -849,6 +849,7 @@ async def decide_cease(
 class ListFilter:
     maintainer: str | None = None
     review_due_before: date | None = None
+    case_id: str | None = None
 
 
 async def list_plans(
@@ -862,6 +863,8 @@ async def list_plans(
         query = query.where(col(Idp.maintainer).in_(sorted(viewer.bodies)))
     if filters.maintainer:
         query = query.where(Idp.maintainer == filters.maintainer)
+    if filters.case_id:
+        query = query.where(Idp.case_id == filters.case_id)
     if filters.review_due_before:
         query = query.where(
             (col(Idp.review_due) < filters.review_due_before) | col(Idp.review_at_risk)

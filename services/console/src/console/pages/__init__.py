@@ -7,6 +7,7 @@ def routers() -> list[APIRouter]:
     from console.pages import (
         advocacy,
         case,
+        dashboard,
         declo,
         family,
         idp,
@@ -26,4 +27,5 @@ def routers() -> list[APIRouter]:
         idp.router,
         advocacy.router,
         family.router,
+        dashboard.router,
     ]

@@ -96,8 +96,10 @@ async def plans(request: Request, user: SignedIn) -> Response:
 
 
 async def _plan_of_case(request: Request, user: User, case_id: str) -> str | None:
-    """The case's plan, found among the plans this person may see."""
-    page = await services_of(request).call(request, user, "idp", "GET", "/api/v1/idps")
+    """The case's plan, if this person may see it (the idp service filters by case)."""
+    page = await services_of(request).call(
+        request, user, "idp", "GET", "/api/v1/idps", params={"case_id": case_id}
+    )
     return next((i["idp_id"] for i in page["items"] if i["case_id"] == case_id), None)
 
 

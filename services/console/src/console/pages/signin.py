@@ -37,6 +37,8 @@ def landing(user: User) -> str:
         return "/health-requests"
     if user.has_role("advocate"):
         return "/advocacy"
+    if user.has_role("wg-analyst"):
+        return "/dashboard"
     return "/home"
 
 
