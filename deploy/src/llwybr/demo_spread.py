@@ -108,7 +108,7 @@ def _referral(rng: random.Random, kind: str, authority: str, today: date) -> dic
 
 # Languages of education in roughly Wales's proportions (about a quarter of learners in
 # Welsh-medium education); one referral in twenty gives none (recorded as unknown).
-LANGUAGES = (
+LANGUAGES: tuple[tuple[str | None, int], ...] = (
     ("welsh-medium", 25),
     ("bilingual", 6),
     ("dual-stream", 4),
@@ -136,8 +136,7 @@ def learner_codes(rng: random.Random, kind: str, body: dict[str, Any]) -> dict[s
     else:
         born = date.fromisoformat(learner["date_of_birth"])
         codes["year_group"] = year_group_for(born, date.fromisoformat(body["received_on"]))
-    languages, weights = zip(*LANGUAGES, strict=True)
-    language = rng.choices(languages, weights)[0]
+    language = rng.choices([x for x, _ in LANGUAGES], [w for _, w in LANGUAGES])[0]
     if language:
         codes["language_of_education"] = language
     return codes
