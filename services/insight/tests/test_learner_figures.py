@@ -3,7 +3,9 @@ demand, from version 2 of the referral's and the idp service's events, against a
 a generated data set; version 1 events still count (as `unknown` / not recorded), and the
 national view hides small figures in these tables too."""
 
+import io
 import random
+import zipfile
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -167,3 +169,16 @@ async def test_figures_by_year_group_language_and_welsh_provision_match_a_hand_c
         k: v for k, v in every.items() if shown[k] != "*"
     }
     assert "*" in shown.values() or min(every.values()) >= 5
+
+    # The exports carry the new tables (suppressed, as every export is) and say what they mean.
+    r = await desk.http.get("/api/v1/insight/exports/statutory.csv", params=period, headers=officer)
+    assert r.status_code == 200, r.text
+    rows = {tuple(line.split(",")[:3]) for line in r.text.splitlines()}
+    for column in want["welsh_medium_provision"]:
+        assert ("welsh_medium_provision", CARDIFF, column) in rows
+    assert ("idps_by_year_group", CARDIFF, "Y14") in rows
+    r = await desk.http.get("/api/v1/insight/exports/statutory.ods", params=period, headers=officer)
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        content = z.read("content.xml").decode()
+    assert "welsh_medium_provision: learners-provision-not-recorded" in content
+    assert "moved up one each 1 September" in content
