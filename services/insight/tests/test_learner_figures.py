@@ -10,7 +10,8 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from insight.statutory import academic_years_between
+from insight.models import CaseFact
+from insight.statutory import academic_years_between, build
 from llwybr_contracts.events import (
     AlnDecided,
     CaseOpened,
@@ -182,3 +183,37 @@ async def test_figures_by_year_group_language_and_welsh_provision_match_a_hand_c
         content = z.read("content.xml").decode()
     assert "welsh_medium_provision: learners-provision-not-recorded" in content
     assert "moved up one each 1 September" in content
+
+
+def test_welsh_provision_hides_a_learner_split_that_could_be_worked_out() -> None:
+    """Fourteen learners in Welsh-medium education with plans: 6 with provision in Welsh, 3
+    with none, 5 whose plans' counts are not recorded. The 3 is hidden, and so is the 5 beside
+    it (else 14 - 6 - 5 gives the 3); the items, another unit, are not a part of the learners'
+    total and stay shown."""
+    cases = []
+    for i in range(14):
+        counted = i < 9
+        fact = CaseFact(
+            case_id=f"w{i}",
+            authority=CARDIFF,
+            idp_issued_on=date(2026, 1, 5),
+            language_of_education="welsh-medium",
+            provision_items=2 if counted else None,
+            provision_items_in_welsh=(0 if i < 3 else 1) if counted else None,
+        )
+        cases.append(fact)
+    report = build(
+        cases,
+        today=TODAY,
+        period_from=date(2025, 7, 1),
+        period_to=TODAY,
+        scope="wales",
+        suppress=True,
+    )
+    table = next(t for t in report.tables if t.name == "welsh_medium_provision")
+    for row in (table.total, *table.groups):
+        assert (row.total, row.cells["learners"]) == (14, 14)
+        assert row.cells["learners-some-provision-in-welsh"] == 6
+        assert row.cells["learners-no-provision-in-welsh"] == "*"
+        assert row.cells["learners-provision-not-recorded"] == "*"
+        assert (row.cells["items"], row.cells["items-in-welsh"]) == (18, 6)
