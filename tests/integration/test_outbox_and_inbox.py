@@ -21,7 +21,7 @@ from llwybr_common.kafka import (
 )
 from llwybr_common.outbox import OutboxRelay, add_event, mark_for_replay
 from llwybr_contracts.envelope import CloudEvent, wrap
-from llwybr_contracts.events import CaseOpened
+from llwybr_contracts.events import CaseOpened, CaseOpenedV2
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.topics import dlq
 from tests.integration.helpers import create_topics, eventually, fresh_schema
@@ -123,7 +123,11 @@ async def test_consumer_dedupes_dead_letters_and_keeps_consuming(
         dead.append((msg.body, dict(msg.headers)))
 
     def envelope(case_id: str, event_id: str) -> bytes:
-        ce = wrap(opened(case_id), event_id=event_id, source="/t", subject=case_id)
+        event: CaseOpened = opened(case_id)
+        if case_id == "b":  # version 2 reaches the handler written for version 1
+            codes = {"year_group": "Y3", "language_of_education": "welsh-medium"}
+            event = CaseOpenedV2(**event.model_dump(), **codes)
+        ce = wrap(event, event_id=event_id, source="/t", subject=case_id)
         return keys.signed(ce, by="referral")
 
     await broker.start()

@@ -9,7 +9,7 @@ answered), so there are met clocks to count whatever sample the demo loads."""
 import json
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -103,12 +103,12 @@ async def ask_and_answer(
 
 
 async def published(stack: Stack) -> list[dict[str, Any]]:
-    """Every event the referral, journey and health-liaison outboxes have written."""
+    """Every event the referral, journey, health-liaison and idp outboxes have written."""
     socket_dir = stack.endpoints.database_url.split("host=")[1]  # type: ignore[union-attr]
     conn = await asyncpg.connect(user="postgres", database="llwybr", host=socket_dir)
     try:
         rows = []
-        for schema in ("referral", "journey", "health_liaison"):
+        for schema in ("referral", "journey", "health_liaison", "idp"):
             rows += await conn.fetch(f'SELECT envelope FROM "{schema}".outbox')
     finally:
         await conn.close()
@@ -133,7 +133,7 @@ def hand_count(events: list[dict[str, Any]], today: date) -> dict[tuple[str, str
     authority = {
         e["data"]["case_id"]: e["data"]["authority"]
         for e in events
-        if e["type"] == "wales.aln.referral.case-opened.v1"
+        if e["type"].startswith("wales.aln.referral.case-opened.v")
     }
     within: dict[tuple[str, str], int] = defaultdict(int)
     timed: dict[tuple[str, str], int] = defaultdict(int)
@@ -203,7 +203,7 @@ async def test_after_the_demo_each_authority_s_share_within_time_matches_a_hand_
     events = await published(running)
     today = date.today()
     want = hand_count(events, today)
-    codes = sorted({e["data"]["authority"] for e in events if e["type"].endswith("case-opened.v1")})
+    codes = sorted({e["data"]["authority"] for e in events if ".case-opened.v" in e["type"]})
     got = await per_authority(running, token, codes)
     assert {k: v for k, v in got.items() if v is not None} == want
 
@@ -219,9 +219,56 @@ async def test_after_the_demo_each_authority_s_share_within_time_matches_a_hand_
             counted += cells(row["open"]) + cells(row["exceptions"])
             assert all(c == "*" or c >= 5 for c in counted), row
 
+    # Cardiff's plans by language of education and its Welsh-medium provision, from the codes
+    # the demo's referrals and plans carry (version 2 events), as a hand count says.
+    want_plans = plans_by_language(events, today, CARDIFF)
+    assert want_plans, "the demo issues plans in Cardiff"
+    assert await cardiff_plans(running, token) == want_plans
+
     # Recomputed from insight's own table, the figures are the same.
     assert "recomputed from" in cli(running, "insight", "rebuild")
     assert await per_authority(running, token, codes) == got
+    assert await cardiff_plans(running, token) == want_plans
+
+
+CARDIFF = "W06000015"
+
+
+def plans_by_language(events: list[dict[str, Any]], today: date, authority: str) -> dict[str, Any]:
+    """Current plans by language of education, and learners in Welsh-medium or bilingual
+    education with a plan and their items in Welsh, from the published events."""
+    opened = {e["data"]["case_id"]: e["data"] for e in events if ".case-opened.v" in e["type"]}
+    plans: dict[str, dict[str, Any]] = {}
+    for e in sorted(events, key=lambda e: e["time"]):
+        d = e["data"]
+        on = date.fromisoformat(d["on"]) if "on" in d else None
+        if ".idp-issued.v" in e["type"] or ".idp-reviewed.v" in e["type"]:
+            if on is not None and on <= today:
+                plans[d["case_id"]] = d
+        if ".idp-ceased.v" in e["type"] and on is not None and on <= today:
+            plans.pop(d["case_id"], None)
+    mine = {c: p for c, p in plans.items() if opened[c]["authority"] == authority}
+    languages = {c: opened[c].get("language_of_education", "unknown") for c in mine}
+    welsh = [c for c in mine if languages[c] in ("welsh-medium", "bilingual")]
+    return {
+        "by_language": dict(Counter(languages.values())),
+        "learners": len(welsh),
+        "items-in-welsh": sum(mine[c].get("provision_items_in_welsh", 0) for c in welsh),
+    }
+
+
+async def cardiff_plans(stack: Stack, token: Callable[..., str]) -> dict[str, Any]:
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    async with httpx.AsyncClient(base_url=stack.url_of("insight"), timeout=60) as http:
+        r = await http.get("/api/v1/insight/statutory", headers=officer)
+    assert r.status_code == 200, r.text
+    tables = {t["name"]: t["total"] for t in r.json()["tables"]}
+    welsh = tables["welsh_medium_provision"]["cells"]
+    return {
+        "by_language": {k: v for k, v in tables["idps_by_language"]["cells"].items() if v},
+        "learners": welsh["learners"],
+        "items-in-welsh": welsh["items-in-welsh"],
+    }
 
 
 @pytest.mark.timeout(900)  # the session's stack may start inside this test (slow when shared)

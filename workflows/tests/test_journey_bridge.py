@@ -23,6 +23,11 @@ SAMPLES: list[ev.Event] = [
     ev.HealthInputImpractical(case_id="c1", request_id="r1", recorded_on=D),
     ev.IdpIssued(case_id="c1", idp_id="p1", on=D),
     ev.IdpReviewed(case_id="c1", idp_id="p1", on=D, revised=True),
+    # Version 2 (with the plan's provision counts) is routed as version 1.
+    ev.IdpIssuedV2(case_id="c1", idp_id="p1", on=D, provision_items=2, provision_items_in_welsh=1),
+    ev.IdpReviewedV2(
+        case_id="c1", idp_id="p1", on=D, revised=True, provision_items=1, provision_items_in_welsh=0
+    ),
     ev.IdpTransferred(case_id="c1", idp_id="p1", on=D, to_body="la:W06000011"),
     ev.IdpCeased(case_id="c1", idp_id="p1", on=D, reason="left"),
     ev.AdvocacyHandoffAccepted(case_id="c1", provider="advocacy:snap-cymru", accepted_on=D),

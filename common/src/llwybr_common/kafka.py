@@ -176,7 +176,11 @@ class IdempotentConsumer:
             await self._dead_letter(msg, raw, f"SignatureError: {exc}", attempts=1)
             await msg.ack()
             return
-        handler = self._handlers.get(type(payload))
+        # A later version of an event subclasses the earlier (llwybr_contracts.events): a
+        # handler for version 1 takes version 2 unless one is registered for it.
+        handler = next(
+            (self._handlers[c] for c in type(payload).__mro__ if c in self._handlers), None
+        )
         if handler is None:
             await msg.ack()
             return

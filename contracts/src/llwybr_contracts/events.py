@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from llwybr_contracts import topics
+from llwybr_contracts.learner_codes import LanguageOfEducation, YearGroup
 from llwybr_contracts.states import CaseState, DecidingBody
 
 OnsCode = str  # W06... an authority, W11... a health board
@@ -31,13 +32,16 @@ class Event(BaseModel):
 
     @classmethod
     def event_name(cls) -> str:
-        return cls.__name__
+        # A later version of an event is a subclass named `<Event>V<n>` (version = n) that
+        # adds fields: the same event by name, a new CloudEvents type. Consumers written for
+        # version 1 read it as version 1 (llwybr_common.kafka dispatches along the classes).
+        return re.sub(r"V[0-9]+$", "", cls.__name__)
 
     @classmethod
     def cloudevent_type(cls) -> str:
-        # `wales.aln.<topic's middle segment>.<event in kebab case>.v1`
+        # `wales.aln.<topic's middle segment>.<event in kebab case>.v<version>`
         middle = cls.topic.split(".")[1]
-        kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
+        kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", cls.event_name()).lower()
         return f"wales.aln.{middle}.{kebab}.v{cls.version}"
 
 
@@ -68,6 +72,24 @@ class CaseOpened(CaseEvent):
     school_ref: str | None = None
     first_rule: str | None = Field(None, description="the clock routing chose")
     clock_start: date | None = Field(None, description="its start (consent date for a YP)")
+
+
+class LearnerCodes(BaseModel):
+    """Version 2 of `ReferralReceived` and `CaseOpened`: where the learner is in education when
+    referred, as codes (the statutory figures by year group and language of education)."""
+
+    year_group: YearGroup = Field(description="National Curriculum year group, none or unknown")
+    language_of_education: LanguageOfEducation = Field(
+        description="welsh-medium, bilingual, dual-stream, english-medium or unknown"
+    )
+
+
+class ReferralReceivedV2(LearnerCodes, ReferralReceived):
+    version: ClassVar[int] = 2
+
+
+class CaseOpenedV2(LearnerCodes, CaseOpened):
+    version: ClassVar[int] = 2
 
 
 class CaseRouted(CaseEvent):
@@ -235,6 +257,22 @@ class IdpIssued(IdpEvent):
 
 class IdpReviewed(IdpEvent):
     revised: bool = False
+
+
+class ProvisionCounts(BaseModel):
+    """Version 2 of `IdpIssued` and `IdpReviewed`: the plan's provision as it then stands, as
+    counts (Act s.10: each item says whether it is to be provided in Welsh)."""
+
+    provision_items: int = Field(ge=0, description="items of provision in the plan")
+    provision_items_in_welsh: int = Field(ge=0, description="of them, to be provided in Welsh")
+
+
+class IdpIssuedV2(ProvisionCounts, IdpIssued):
+    version: ClassVar[int] = 2
+
+
+class IdpReviewedV2(ProvisionCounts, IdpReviewed):
+    version: ClassVar[int] = 2
 
 
 class IdpTransferred(IdpEvent):

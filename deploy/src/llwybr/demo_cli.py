@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from llwybr.demo_spread import ADVOCACY, Planned, spread
+from llwybr.demo_spread import ADVOCACY, Planned, spread, welsh_delivery
 from llwybr.stack import Stack
 from llwybr_common.auth import mint_token
 from llwybr_common.i18n import lookup
@@ -310,7 +310,7 @@ async def step_plan(
         "provision": "Small-group vocabulary sessions",
         "frequency": "Twice a week",
         "deliverer": "la",
-        "welsh_delivery": False,
+        "welsh_delivery": welsh_delivery(case),
     }
     r = await _post(
         apis.idp, f"{plan}/provision", item, {**officer, **_key(case, "provision", item)}

@@ -106,6 +106,49 @@ def _referral(rng: random.Random, kind: str, authority: str, today: date) -> dic
     return body
 
 
+# Languages of education in roughly Wales's proportions (about a quarter of learners in
+# Welsh-medium education); one referral in twenty gives none (recorded as unknown).
+LANGUAGES: tuple[tuple[str | None, int], ...] = (
+    ("welsh-medium", 25),
+    ("bilingual", 6),
+    ("dual-stream", 4),
+    ("english-medium", 60),
+    (None, 5),
+)
+
+
+def year_group_for(date_of_birth: date, received_on: date) -> str:
+    """The National Curriculum year group by age: reception is the school year a child turns
+    5 in (age 4 on 31 August before it), year n the year they turn n + 5; younger, nursery."""
+    year = received_on.year - (received_on < date(received_on.year, 9, 1))
+    age = year - date_of_birth.year - (date_of_birth > date(date_of_birth.year, 8, 31))
+    ladder = ["N1", "N2", "R", *(f"Y{n}" for n in range(1, 15))]
+    return ladder[age - 2] if 2 <= age < 2 + len(ladder) else "none"
+
+
+def learner_codes(rng: random.Random, kind: str, body: dict[str, Any]) -> dict[str, str]:
+    """Year group and language of education for the statutory figures (a separate random
+    stream, so the rest of the spread stays as it was)."""
+    learner = body["learner"]
+    codes: dict[str, str] = {}
+    if kind in ("consent-pending", "closed"):
+        codes["year_group"] = "none"  # a young person at no school
+    else:
+        born = date.fromisoformat(learner["date_of_birth"])
+        codes["year_group"] = year_group_for(born, date.fromisoformat(body["received_on"]))
+    language = rng.choices([x for x, _ in LANGUAGES], [w for _, w in LANGUAGES])[0]
+    if language:
+        codes["language_of_education"] = language
+    return codes
+
+
+def welsh_delivery(planned: Planned) -> bool:
+    """Whether the demo plan's provision is delivered in Welsh: for learners in Welsh-medium or
+    bilingual education, two in three (so the figures show demand unmet as Estyn found)."""
+    language = planned.referral["learner"].get("language_of_education")
+    return language in ("welsh-medium", "bilingual") and sum(map(ord, planned.key)) % 3 != 0
+
+
 def _dates(kind: str, today: date) -> tuple[int, dict[str, date]]:
     """How many days ago the referral came, and the day of each later step."""
     if kind == "overdue":
@@ -155,5 +198,6 @@ def spread(seed: int, today: date, extra: int = 0) -> list[Planned]:
         days_ago, steps = _dates(kind, today)
         if days_ago:
             body["received_on"] = _ago(today, days_ago).isoformat()
+        body["learner"].update(learner_codes(random.Random(f"{seed}-{n}"), kind, body))
         planned.append(Planned(f"{seed}-{n:03d}-{kind}", kind, code, board_of[code], body, steps))
     return planned

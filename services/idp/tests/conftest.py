@@ -41,7 +41,10 @@ class Desk(service_kit.Desk):
             "IdpTransferred": "idp-transferred",
             "IdpCeased": "idp-ceased",
         }[name]
-        return [e for e in self.published if e["type"] == f"wales.aln.idp.{kebab}.v1"]
+        # any version: IdpIssued and IdpReviewed are published as version 2
+        return [
+            e for e in self.published if e["type"].rsplit(".", 1)[0] == f"wales.aln.idp.{kebab}"
+        ]
 
     async def decided_case(
         self,

@@ -109,7 +109,15 @@ async def test_issue_names_what_is_missing_then_freezes_a_version(desk: Desk) ->
     assert plan["review_due"] == "2027-11-24"
     await desk.relay()
     [event] = desk.events("IdpIssued")
-    assert event["data"] == {"case_id": case_id, "idp_id": idp_id, "on": "2026-11-25"}
+    assert event["type"] == "wales.aln.idp.idp-issued.v2"
+    # Version 2 counts the plan's provision and the items to be provided in Welsh (Act s.10).
+    assert event["data"] == {
+        "case_id": case_id,
+        "idp_id": idp_id,
+        "on": "2026-11-25",
+        "provision_items": 2,
+        "provision_items_in_welsh": 1,
+    }
     nothing = await desk.http.post(f"{base}/issue", json={}, headers=officer)
     assert (nothing.status_code, nothing.json()["code"]) == (409, "idp.nothing-to-issue")
 

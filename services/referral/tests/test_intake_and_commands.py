@@ -57,9 +57,9 @@ async def test_intake_writes_the_case_with_its_events_starts_the_journey_and_rep
     assert (body["deciding_body"], body["routing_reason"]) == ("local-authority", "not-at-school")
     assert body["clock"] == {"rule": "la-decision", "due": "2027-01-22", "why_null": None}
     assert sorted(await desk.events(case_id)) == [
-        "wales.aln.referral.case-opened.v1",
+        "wales.aln.referral.case-opened.v2",
         "wales.aln.referral.case-routed.v1",
-        "wales.aln.referral.referral-received.v1",
+        "wales.aln.referral.referral-received.v2",
     ]
     assert desk.relay.woken == 1, "the relay is woken once, after the commit"
     (started,) = desk.journey.started

@@ -33,8 +33,8 @@ from llwybr_common.unit_of_work import UnitOfWork
 from llwybr_contracts.events import (
     IdpCeased,
     IdpDrafted,
-    IdpIssued,
-    IdpReviewed,
+    IdpIssuedV2,
+    IdpReviewedV2,
     IdpTransferred,
 )
 
@@ -255,6 +255,16 @@ async def items_of(session: AsyncSession, idp_id: str) -> list[ProvisionItem]:
             )
         ).all()
     )
+
+
+async def _counts(uow: UnitOfWork, idp_id: str) -> dict[str, int]:
+    """The plan's provision items and how many are to be provided in Welsh (Act s.10), for the
+    statutory figures on Welsh-medium provision; counts only, never the provision itself."""
+    items = await items_of(uow.session, idp_id)
+    return {
+        "provision_items": len(items),
+        "provision_items_in_welsh": sum(1 for i in items if i.welsh_delivery),
+    }
 
 
 async def unissued_changes(session: AsyncSession, plan: Idp) -> int:
@@ -631,7 +641,7 @@ async def issue(
         purpose=f"issue version {n}",
     )
     uow.add_event(
-        IdpIssued(case_id=plan.case_id, idp_id=idp_id, on=on),
+        IdpIssuedV2(case_id=plan.case_id, idp_id=idp_id, on=on, **await _counts(uow, idp_id)),
         event_id=f"idp-{idp_id}-issued-{n}",
         subject=plan.case_id,
     )
@@ -722,7 +732,13 @@ async def review(
         {"revised": revised, "changes": changes, "version": plan.version},
     )
     uow.add_event(
-        IdpReviewed(case_id=plan.case_id, idp_id=idp_id, on=held_on, revised=revised),
+        IdpReviewedV2(
+            case_id=plan.case_id,
+            idp_id=idp_id,
+            on=held_on,
+            revised=revised,
+            **await _counts(uow, idp_id),
+        ),
         event_id=f"idp-{idp_id}-review-{record_id}",
         subject=plan.case_id,
     )

@@ -52,6 +52,14 @@ class CaseFact(SQLModel, table=True):
     appeals_lodged: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeal_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     closed_on: date | None = None
+    # Codes of the latest referral that gave them (ReferralReceived, CaseOpened v2), and the
+    # day that referral was received: a year group moves up each 1 September.
+    year_group: str | None = None
+    year_group_on: date | None = None
+    language_of_education: str | None = None
+    # The plan's provision as last issued or reviewed (IdpIssued, IdpReviewed v2): counts.
+    provision_items: int | None = None
+    provision_items_in_welsh: int | None = None
 
 
 class ClockFact(SQLModel, table=True):

@@ -8,12 +8,15 @@ and its end), whatever order the topics delivered them in.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from insight.models import CaseFact, ClockFact, InsightEvent
 from llwybr_clock.shipped import find_authority
+from llwybr_contracts.learner_codes import YearGroup
 from llwybr_contracts.vocabulary import RuleId
 
 OPEN_STATES = ("running", "paused", "lifted")
+UNKNOWN = YearGroup.UNKNOWN.value  # the same code in both lists
 # The clocks that time a reconsideration (Act s.26, s.27, s.36; docs/rules.md).
 RECONSIDERATION_RULES = (RuleId.LA_RECONSIDER_DECISION.value, RuleId.LA_RECONSIDER_IDP.value)
 # Within one instant, the order a journey writes a clock's events in.
@@ -64,6 +67,11 @@ class Projection:
         d, name, case = event.data, event.name, self.case
         if name in ("ReferralReceived", "CaseOpened", "JourneyStarted", "HealthInputRequested"):
             case.authority = case.authority or d.get("authority")
+        if name in ("ReferralReceived", "CaseOpened"):
+            self._codes(d)
+        if name in ("IdpIssued", "IdpReviewed") and "provision_items" in d:  # version 2
+            case.provision_items = d["provision_items"]
+            case.provision_items_in_welsh = d["provision_items_in_welsh"]
         if name == "ReferralReceived":
             case.referral_source, case.referral_kind = d["source"], d["kind"]
             case.received_on = case.received_on or date.fromisoformat(d["received_on"])
@@ -102,6 +110,17 @@ class Projection:
             )
         elif name in ("ClockStarted", "ClockChanged", "ClockMet", "DeadlineBreached"):
             self._clock(name, d)
+
+    def _codes(self, d: dict[str, Any]) -> None:
+        """Version 2 codes; a later referral's known code replaces an earlier one (it says
+        where the learner is now), `unknown` replaces nothing."""
+        case = self.case
+        year_group, language = d.get("year_group"), d.get("language_of_education")
+        if year_group and (year_group != UNKNOWN or case.year_group is None):
+            case.year_group = year_group
+            case.year_group_on = date.fromisoformat(d["received_on"])
+        if language and (language != UNKNOWN or case.language_of_education is None):
+            case.language_of_education = language
 
     def _clock(self, name: str, d: dict[str, object]) -> None:
         rule, request_id = str(d["rule"]), d.get("request_id")

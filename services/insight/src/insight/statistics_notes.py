@@ -21,9 +21,41 @@ NOTES: tuple[tuple[str, str], ...] = (
     (
         "statutory tables",
         "current IDPs by maintaining body, year group, language of education; "
-        "referrals by source; decisions; reconsiderations; disagreements; appeals",
+        "Welsh-medium provision; referrals by source; decisions; reconsiderations; "
+        "disagreements; appeals",
     ),
-    ("year group, language", "no event carries these codes yet: counted as not-recorded"),
+    (
+        "idps_by_year_group",
+        "National Curriculum year group (N1, N2, R, Y1-Y14; none: outside school years) given "
+        "at the latest referral, moved up one each 1 September since; unknown: not given, or "
+        "referred before the code was recorded",
+    ),
+    (
+        "idps_by_language",
+        "language of education given at the latest referral: welsh-medium (a Welsh-medium "
+        "school or the Welsh stream of a dual-stream school), bilingual, dual-stream (stream "
+        "not recorded), english-medium, unknown",
+    ),
+    (
+        "welsh_medium_provision: learners",
+        "learners in welsh-medium or bilingual education with a current IDP (the demand); "
+        "the row total is the same figure",
+    ),
+    (
+        "welsh_medium_provision: learners-some-provision-in-welsh / learners-no-provision-in-welsh",
+        "of them, those whose plan holds at least one item of provision to be provided in "
+        "Welsh, and those whose plan holds none",
+    ),
+    (
+        "welsh_medium_provision: learners-provision-not-recorded",
+        "of them, those whose plan was last issued or reviewed before the idp service "
+        "counted its provision (IdpIssued version 1)",
+    ),
+    (
+        "welsh_medium_provision: items / items-in-welsh",
+        "items of provision in those learners' plans, and of them the items to be provided "
+        "in Welsh (Act s.10): a count of items, not of learners",
+    ),
     (
         "*",
         "suppressed: a figure below 5, or one that would let a suppressed figure be worked "

@@ -2,8 +2,11 @@
 
 Plans by maintaining body (Act s.11 school or FEI, s.14 and s.19 LA), referrals by source,
 decisions ALN / no ALN, reconsiderations (s.26, s.27), disagreements (s.68) and Tribunal
-appeals (s.70) with their outcomes. Year group and language of education are not carried by any
-event yet: those tables have one column, `not-recorded`, until the events carry the codes.
+appeals (s.70) with their outcomes. Plans by year group and by language of education, and
+Welsh-medium provision against demand (learners in Welsh-medium or bilingual education with a
+plan, and the items of their plans to be provided in Welsh, Act s.10), from the codes version 2
+of the referral's and the idp service's events carry; a case whose events are version 1 counts
+as `unknown` (codes) or `provision-not-recorded` (counts).
 """
 
 from collections import defaultdict
@@ -18,6 +21,12 @@ from insight.access import Viewer
 from insight.models import CaseFact
 from insight.suppression import HIDDEN, hidden_cells
 from insight.timeliness import NOT_RECORDED, TOTAL, Count
+from llwybr_contracts.learner_codes import (
+    WELSH_MEDIUM_DEMAND,
+    LanguageOfEducation,
+    YearGroup,
+    year_group_after,
+)
 
 MAINTAINERS = ("school", "la", "fei", NOT_RECORDED)
 # The referral service's sources (s.64 health body notices included as `health-body`).
@@ -63,16 +72,50 @@ def _in(day: str | date | None, start: date, end: date) -> bool:
     return start <= on <= end
 
 
+def academic_years_between(earlier: date, later: date) -> int:
+    """How many 1 Septembers fall after `earlier`, up to and including `later`."""
+
+    def septembers(day: date) -> int:  # counted from year 0
+        return day.year + (day >= date(day.year, 9, 1))
+
+    return max(0, septembers(later) - septembers(earlier))
+
+
+def year_group_today(c: CaseFact, today: date) -> str:
+    """The year group given at referral, moved up one each 1 September since (a learner kept
+    down or moved up a year is not known to the events)."""
+    if c.year_group is None:
+        return YearGroup.UNKNOWN.value
+    years = academic_years_between(c.year_group_on, today) if c.year_group_on else 0
+    return year_group_after(c.year_group, years)
+
+
+def _welsh_provision(c: CaseFact) -> list[str]:
+    """Demand (a learner in Welsh-medium or bilingual education with a plan) and supply (the
+    items of the plan to be provided in Welsh)."""
+    if c.language_of_education not in WELSH_MEDIUM_DEMAND:
+        return []
+    if c.provision_items is None or c.provision_items_in_welsh is None:
+        return ["learners", "learners-provision-not-recorded"]
+    welsh = c.provision_items_in_welsh
+    kind = "learners-some-provision-in-welsh" if welsh else "learners-no-provision-in-welsh"
+    return ["learners", kind, *["items"] * c.provision_items, *["items-in-welsh"] * welsh]
+
+
 def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> list[str]:
     """The column(s) a case counts in for table `name` (one entry per occurrence)."""
-    if name in ("idps_by_maintainer", "idps_by_year_group", "idps_by_language"):
+    if name in (*PLAN_TABLES, "welsh_medium_provision"):
         current = c.idp_issued_on is not None and c.idp_issued_on <= today
         current = current and (c.idp_ceased_on is None or c.idp_ceased_on > today)
         if not current:
             return []
         if name == "idps_by_maintainer":
             return [c.idp_maintainer or NOT_RECORDED]
-        return [NOT_RECORDED]
+        if name == "idps_by_year_group":
+            return [year_group_today(c, today)]
+        if name == "idps_by_language":
+            return [c.language_of_education or LanguageOfEducation.UNKNOWN.value]
+        return _welsh_provision(c)
     if name == "referrals_by_source":
         if not _in(c.received_on, start, end):
             return []
@@ -97,12 +140,36 @@ def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> l
     raise KeyError(name)
 
 
+PLAN_TABLES = ("idps_by_maintainer", "idps_by_year_group", "idps_by_language")
+WELSH_PROVISION = (
+    "learners",
+    "learners-some-provision-in-welsh",
+    "learners-no-provision-in-welsh",
+    "learners-provision-not-recorded",
+    "items",
+    "items-in-welsh",
+)
+# A table whose columns are not one breakdown: its row total is one column, and these are the
+# columns that add up to it (the others count another unit: provision items).
+PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "welsh_medium_provision": ("learners", WELSH_PROVISION[1:4]),
+}
+
 TABLES: dict[str, tuple[str, Sequence[str]]] = {
     "idps_by_maintainer": ("learners with a current IDP today, by maintaining body", MAINTAINERS),
-    "idps_by_year_group": ("learners with a current IDP today, by year group", (NOT_RECORDED,)),
+    "idps_by_year_group": (
+        "learners with a current IDP today, by year group (as at referral, moved up each "
+        "1 September)",
+        [y.value for y in YearGroup],
+    ),
     "idps_by_language": (
         "learners with a current IDP today, by language of education",
-        (NOT_RECORDED,),
+        [language.value for language in LanguageOfEducation],
+    ),
+    "welsh_medium_provision": (
+        "learners in Welsh-medium or bilingual education with a current IDP today, and the "
+        "items of provision in their plans to be provided in Welsh (Act s.10)",
+        WELSH_PROVISION,
     ),
     "referrals_by_source": ("referrals received in the period, by who referred", SOURCES),
     "decisions": ("decisions whether a learner has ALN made in the period", ("aln", "no-aln")),
@@ -137,7 +204,7 @@ def build(
             for value in _values(c, name, **span):
                 counts[c.authority or NOT_RECORDED][value] += 1
         columns = list(fixed) or sorted({v for row in counts.values() for v in row})
-        groups = [_row(g, counts[g], columns) for g in sorted(counts)]
+        groups = [_row(g, counts[g], columns, name) for g in sorted(counts)]
         every: dict[str, int] = defaultdict(int)
         for row in counts.values():
             for k, v in row.items():
@@ -146,7 +213,7 @@ def build(
             name=name,
             meaning=meaning,
             columns=columns,
-            total=_row(TOTAL, every, columns),
+            total=_row(TOTAL, every, columns, name),
             groups=groups,
         )
         if suppress:
@@ -155,10 +222,12 @@ def build(
     return report
 
 
-def _row(group: str, counts: dict[str, int], columns: Sequence[str]) -> TableRow:
+def _row(group: str, counts: dict[str, int], columns: Sequence[str], name: str) -> TableRow:
     cells: dict[str, Count] = {c: counts.get(c, 0) for c in columns}
     # Appeals count lodged and decided separately: the row total is not their sum.
     total = sum(v for k, v in counts.items() if not k.startswith("decided:"))
+    if name in PARTS:
+        total = counts.get(PARTS[name][0], 0)
     return TableRow(group=group, total=total, cells=cells)
 
 
@@ -172,6 +241,11 @@ def suppress_table(table: Table) -> None:
     }
     additive = ["total", *(c for c in table.columns if not c.startswith("decided:"))]
     sets = [[(i, k) for k in additive] for i in range(len(rows))]
+    if table.name in PARTS:
+        whole, parts = PARTS[table.name]
+        # The row total is the `whole` column itself: both are one figure, hidden together.
+        sets = [[(i, k) for k in ("total", *parts)] for i in range(len(rows))]
+        sets += [[(i, "total"), (i, whole)] for i in range(len(rows))]
     sets += [[(i, k) for i in range(len(rows))] for k in keys]
     # Appeal outcomes add up to the appeals decided, which is not shown: by column only.
     hidden = hidden_cells(cells, sets)

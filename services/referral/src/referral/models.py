@@ -76,6 +76,9 @@ class Referral(SQLModel, table=True):
     )
     attached: bool = False
     created_at: datetime = Field(sa_column=_ts())
+    # Codes given with this referral (llwybr_contracts.learner_codes), carried by its events.
+    year_group: str = "unknown"
+    language_of_education: str = "unknown"
 
 
 class ConsentRecord(SQLModel, table=True):

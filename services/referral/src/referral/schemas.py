@@ -7,9 +7,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llwybr_contracts.journey import ClockView, ReasonCode
+from llwybr_contracts.learner_codes import LANGUAGE_SYNONYMS, LanguageOfEducation, YearGroup
 
 
 class Source(StrEnum):
@@ -44,12 +45,25 @@ class LearnerCreate(Strict):
     date_of_birth: date
     upn: str | None = Field(None, description="Unique Pupil Number, with its check letter")
     nhs_number: str | None = Field(None, description="10 digits, with its check digit")
-    language_of_education: Literal["welsh", "english", "bilingual"] | None = None
+    language_of_education: LanguageOfEducation | None = Field(
+        None,
+        description="welsh-medium, bilingual, dual-stream, english-medium or unknown "
+        "(the first values welsh and english are still read as welsh-medium, english-medium)",
+    )
     preferred_language: Literal["cy", "en", "both"] = "en"
     looked_after: bool = False
     looking_after_authority: str | None = Field(None, description="ONS code or name")
     dual_registered: bool = False
     consent: LearnerConsentCreate | None = Field(None, description="required for a young person")
+    year_group: YearGroup = Field(
+        YearGroup.UNKNOWN,
+        description="National Curriculum year group N1, N2, R, Y1-Y14; none outside school",
+    )
+
+    @field_validator("language_of_education", mode="before")
+    @classmethod
+    def _first_language_codes(cls, value: object) -> object:
+        return LANGUAGE_SYNONYMS.get(value, value) if isinstance(value, str) else value
 
 
 class SchoolCreate(Strict):

@@ -18,9 +18,17 @@ from llwybr_common.errors import AccessDenied, Conflict, FieldError, Invalid, No
 from llwybr_common.idempotency import stable_id
 from llwybr_common.unit_of_work import UnitOfWork
 from llwybr_contracts import date_bounds
-from llwybr_contracts.events import CaseOpened, CaseRouted, ConsentRecorded, ReferralReceived
+from llwybr_contracts.events import (
+    CaseOpened,
+    CaseOpenedV2,
+    CaseRouted,
+    ConsentRecorded,
+    ReferralReceived,
+    ReferralReceivedV2,
+)
 from llwybr_contracts.identifiers import nhs_number_problem, upn_problem
 from llwybr_contracts.journey import JourneyInput
+from llwybr_contracts.learner_codes import LanguageOfEducation, YearGroup
 from llwybr_contracts.permissions import CaseAction
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
@@ -334,7 +342,7 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
         date_of_birth=learner.date_of_birth,
         upn=learner.upn,
         nhs_number=learner.nhs_number.replace(" ", "") if learner.nhs_number else None,
-        language_of_education=learner.language_of_education,
+        language_of_education=learner.language_of_education and learner.language_of_education.value,
         preferred_language=learner.preferred_language,
         match_key=match_key(learner.given_name, learner.family_name, learner.date_of_birth),
     )
@@ -384,7 +392,7 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
     _received(uow, case, child, referral)
     _event(
         uow,
-        CaseOpened(
+        CaseOpenedV2(
             case_id=case.id,
             child_ref=child.child_ref,
             authority=case.authority,
@@ -395,6 +403,8 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
             school_ref=case.school_ref,
             first_rule=case.first_rule,
             clock_start=case.clock_start,
+            year_group=YearGroup(referral.year_group),
+            language_of_education=LanguageOfEducation(referral.language_of_education),
         ),
     )
     _event(
@@ -457,13 +467,17 @@ def _referral(case_id: str, checked: Checked, principal: Principal, *, attached:
         referring_board=checked.referring_board,
         attached=attached,
         created_at=_now(),
+        year_group=body.learner.year_group.value,
+        language_of_education=(
+            body.learner.language_of_education or LanguageOfEducation.UNKNOWN
+        ).value,
     )
 
 
 def _received(uow: UnitOfWork, case: Case, child: Child, referral: Referral) -> None:
     _event(
         uow,
-        ReferralReceived(
+        ReferralReceivedV2(
             case_id=case.id,
             referral_id=referral.id,
             child_ref=child.child_ref,
@@ -471,6 +485,8 @@ def _received(uow: UnitOfWork, case: Case, child: Child, referral: Referral) -> 
             kind=referral.referral_type,
             received_on=referral.received_on,
             authority=case.authority,
+            year_group=YearGroup(referral.year_group),
+            language_of_education=LanguageOfEducation(referral.language_of_education),
         ),
     )
 

@@ -14,6 +14,7 @@ from console.identity import SignedIn
 from console.language import page_language, text
 from console.services import ServiceProblem, services_of
 from console.templating import render
+from llwybr_contracts.learner_codes import LanguageOfEducation, YearGroup
 
 router = APIRouter()
 
@@ -27,6 +28,9 @@ SOURCES = (
     "local-authority",
 )
 TYPES = ("concern", "school-referral-to-la", "direct-request", "health-notice-s64")
+# The codes the statutory figures count by; not choosing one sends none (the API: unknown).
+YEAR_GROUPS = tuple(y.value for y in YearGroup if y is not YearGroup.UNKNOWN)
+LANGUAGES = tuple(x.value for x in LanguageOfEducation if x is not LanguageOfEducation.UNKNOWN)
 FIELDS = {
     "source",
     "referral_type",
@@ -37,6 +41,7 @@ FIELDS = {
     "learner.upn",
     "learner.nhs_number",
     "learner.language_of_education",
+    "learner.year_group",
     "learner.preferred_language",
     "learner.looked_after",
     "learner.looking_after_authority",
@@ -71,6 +76,7 @@ def build(form: FormData, errors: FormErrors, lang: str) -> dict[str, Any]:
         "upn": _v(form, "learner.upn"),
         "nhs_number": (_v(form, "learner.nhs_number") or "").replace(" ", "") or None,
         "language_of_education": _v(form, "learner.language_of_education"),
+        "year_group": _v(form, "learner.year_group"),  # left out: the API records unknown
         "preferred_language": _v(form, "learner.preferred_language") or "en",
         "looked_after": _v(form, "learner.looked_after") == "yes",
         "looking_after_authority": _v(form, "learner.looking_after_authority"),
@@ -130,6 +136,8 @@ def _page(
         errors=errors,
         sources=SOURCES,
         types=TYPES,
+        year_groups=YEAR_GROUPS,
+        languages=LANGUAGES,
         idempotency_key=str(uuid.uuid4()),
         field_value=lambda name: value(form, name) if form is not None else defaults.get(name, ""),
     )
