@@ -24,6 +24,8 @@ UPDATE_WITHDRAW_HEALTH_INPUT = "withdraw_health_input"
 UPDATE_RECORD_EXCEPTION = "record_exception"
 UPDATE_REQUEST_REVIEW = "request_review"
 UPDATE_REQUEST_RECONSIDERATION = "request_reconsideration"
+UPDATE_RECORD_RELEASE = "record_release"
+UPDATE_REQUEST_TRIBUNAL_REVIEW = "request_tribunal_review"
 QUERY_STATUS = "status"
 
 ReasonCode = Literal[
@@ -59,6 +61,10 @@ class JourneyInput(_Message):
         description="31 August of the academic year in which the learner turns 25: the duties"
         " end and the case closes (docs/rules.md s.6, Age); None for journeys started before",
     )
+    institution: str | None = Field(
+        None, description="the UKPRN of the FEI that decides (deciding body `fei`, Act s.11)"
+    )
+    detained: bool = Field(False, description="in youth detention at intake (Act ss.39-56)")
 
 
 class Command(_Message):
@@ -115,6 +121,19 @@ class RequestReconsideration(Command):
     request_id: str
     kind: Literal["decision", "idp", "cease"]
     received_on: date
+
+
+class RecordRelease(Command):
+    """A detained learner's release: the home authority's `detention-release` clock starts."""
+
+    released_on: date
+
+
+class RequestTribunalReview(Command):
+    """A party asked the Tribunal to review its decision (ETW Regs reg 53)."""
+
+    requested_on: date
+    requested_by: Literal["family", "young-person", "local-authority", "fei"]
 
 
 class CommandAccepted(_Message):

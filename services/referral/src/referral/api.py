@@ -43,7 +43,9 @@ from referral.schemas import (
     ReferralCreate,
     ReferralPublic,
     ReferralToLaCreate,
+    ReleaseCreate,
     ReviewRequestCreate,
+    TribunalReviewCreate,
     WithdrawalCreate,
 )
 
@@ -118,6 +120,7 @@ async def get_cases(
             session,
             authorities=access.visible_authorities(principal),
             schools=access.visible_schools(principal),
+            institutions=access.visible_institutions(principal),
             authority=authority,
             school=school,
             deciding_body=deciding_body.value if deciding_body else None,
@@ -523,5 +526,57 @@ async def post_reconsideration(
         note=body.note,
         subject_id=request_id,
         dates=(("received_on", body.received_on),),
+        today=today,
+    )
+
+
+@router.post("/cases/{case_id}/release", response_model=CommandPublic)
+async def post_release(
+    case_id: str,
+    body: ReleaseCreate,
+    principal: CurrentPrincipal,
+    rt: Rt,
+    journey: JourneyDep,
+    today: Today,
+) -> CommandPublic:
+    """A detained learner's release: the home LA's `detention-release` clock starts (Act
+    ss.39-56; Regs reg 18)."""
+    payload = j.RecordRelease(actor=principal.subject, released_on=body.released_on)
+    return await run_command(
+        rt,
+        journey,
+        principal,
+        case_id,
+        update=j.UPDATE_RECORD_RELEASE,
+        payload=payload,
+        note=body.note,
+        dates=(("released_on", body.released_on),),
+        today=today,
+    )
+
+
+@router.post("/cases/{case_id}/tribunal-review-requests", response_model=CommandPublic)
+async def post_tribunal_review(
+    case_id: str,
+    body: TribunalReviewCreate,
+    principal: CurrentPrincipal,
+    rt: Rt,
+    journey: JourneyDep,
+    today: Today,
+) -> CommandPublic:
+    """A party asked the Education Tribunal to review its decision: the
+    `tribunal-review-application` window that decision opened is met (ETW Regs reg 53)."""
+    payload = j.RequestTribunalReview(
+        actor=principal.subject, requested_on=body.requested_on, requested_by=body.requested_by
+    )
+    return await run_command(
+        rt,
+        journey,
+        principal,
+        case_id,
+        update=j.UPDATE_REQUEST_TRIBUNAL_REVIEW,
+        payload=payload,
+        note=body.note,
+        dates=(("requested_on", body.requested_on),),
         today=today,
     )
