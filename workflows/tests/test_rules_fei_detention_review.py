@@ -226,3 +226,52 @@ def test_an_order_to_prepare_an_idp_still_opens_the_review_window() -> None:
     assert s.state == CaseState.IDP_IN_PREPARATION
     assert clock(s, "tribunal-review-application").start == DECIDED
     assert not s.close_after_review
+
+
+# -- FEI take-over (Regs reg 13) -----------------------------------------------------------
+
+
+def la_plan() -> JourneyState:
+    s = begun_with(
+        deciding_body=DecidingBody.LOCAL_AUTHORITY,
+        deciding_authority=AUTHORITY,
+        first_rule=RuleId.LA_DECISION,
+    )
+    decided = j.RecordDecision(actor="u", outcome="aln", decided_on=START)
+    s = ok(rules.record_decision(s, decided, NOW)).state
+    return rules.idp_issued(s, j.IdpIssuedFact(event_id="i-1", idp_id="p", on=START), NOW).state
+
+
+def test_an_fei_asked_to_take_over_the_las_plan_has_20_term_days_to_answer() -> None:
+    asked = j.RequestFeiTakeover(actor="u", ukprn=UKPRN, received_on=START)
+    out = ok(rules.request_fei_takeover(la_plan(), asked, NOW))
+    record = clock(out.state, f"fei-takeover-response:{UKPRN}")
+    view = next(
+        c for c in rules.status(out.state, NOW, 0).clocks if c.rule == "fei-takeover-response"
+    )
+    assert (record.start, view.subject) == (START, UKPRN)
+    # its warning alerts the FEI asked (its ALNCo), not the LA's officer
+    warned = rules.fire_alarms(out.state, at(view.warnings[0]))
+    risks = [e for e in warned.events if isinstance(e, DeadlineAtRisk)]
+    assert {(e.alert_role, e.alert_scope) for e in risks} == {("fei-alnco", f"fei:{UKPRN}")}
+    answered = START + timedelta(days=9)
+    answer = j.AnswerFeiTakeover(actor="u", ukprn=UKPRN, answer="agreed", answered_on=answered)
+    done = ok(rules.answer_fei_takeover(out.state, answer, later(9)))
+    assert clock(done.state, f"fei-takeover-response:{UKPRN}").met_on == answered
+    again = rules.answer_fei_takeover(done.state, answer, later(10))
+    assert refused(again)["code"] == "clock-not-running"
+
+
+def test_a_take_over_is_asked_only_of_a_plan_the_la_maintains() -> None:
+    asked = j.RequestFeiTakeover(actor="u", ukprn=UKPRN, received_on=START)
+    assert refused(rules.request_fei_takeover(fei(), asked, NOW))["code"] == "no-active-idp"
+    school = begun_with(deciding_body=DecidingBody.SCHOOL, first_rule=RuleId.SCHOOL_DECISION)
+    school = ok(
+        rules.record_decision(
+            school, j.RecordDecision(actor="u", outcome="aln", decided_on=START), NOW
+        )
+    ).state
+    school = rules.idp_issued(
+        school, j.IdpIssuedFact(event_id="i", idp_id="p", on=START), NOW
+    ).state
+    assert refused(rules.request_fei_takeover(school, asked, NOW))["code"] == "not-la-plan"

@@ -26,6 +26,8 @@ UPDATE_REQUEST_REVIEW = "request_review"
 UPDATE_REQUEST_RECONSIDERATION = "request_reconsideration"
 UPDATE_RECORD_RELEASE = "record_release"
 UPDATE_REQUEST_TRIBUNAL_REVIEW = "request_tribunal_review"
+UPDATE_REQUEST_FEI_TAKEOVER = "request_fei_takeover"
+UPDATE_ANSWER_FEI_TAKEOVER = "answer_fei_takeover"
 QUERY_STATUS = "status"
 
 ReasonCode = Literal[
@@ -134,6 +136,21 @@ class RequestTribunalReview(Command):
 
     requested_on: date
     requested_by: Literal["family", "young-person", "local-authority", "fei"]
+
+
+class RequestFeiTakeover(Command):
+    """The LA asks an FEI to take over the IDP it maintains (Regs reg 13)."""
+
+    ukprn: str = Field(description="the FEI asked, by UKPRN")
+    received_on: date = Field(description="the day the FEI received the request")
+
+
+class AnswerFeiTakeover(Command):
+    """The FEI's answer to that request, as the LA records it."""
+
+    ukprn: str
+    answer: Literal["agreed", "declined"]
+    answered_on: date
 
 
 class CommandAccepted(_Message):

@@ -20,6 +20,8 @@ The law behind each row (docs/rules.md):
   its decision (ETW Regs reg 53).
 - A detained person's home authority keeps its duties (ss.39-56): only LA roles record the
   learner's release from detention (Regs reg 18).
+- Only the LA asks an FEI to take over a plan the LA maintains, and records the FEI's answer
+  (Regs reg 13: the FEI answers within 20 of its term-time days).
 - Health, advocacy, service and national roles never record anything on a case; `admin`
   administers the system and does not take statutory decisions.
 - Opening a case is a referral (`REFERRERS`): the LA's and a school's people refer any kind; a
@@ -45,6 +47,7 @@ class CaseAction(StrEnum):
     REQUEST_RECONSIDERATION = "request-reconsideration"
     RECORD_RELEASE = "record-release"
     REQUEST_TRIBUNAL_REVIEW = "request-tribunal-review"
+    FEI_TAKEOVER = "fei-takeover"  # ask an FEI to take over the LA's plan; record its answer
 
 
 class DecidedBy(StrEnum):
@@ -83,6 +86,8 @@ _SCHOOL_CASE: dict[CaseAction, frozenset[Role]] = {
     CaseAction.RECORD_RELEASE: NOBODY,
     # The LA is the party to an appeal on its reconsideration of a school's decision (s.70).
     CaseAction.REQUEST_TRIBUNAL_REVIEW: LA_ACTORS,
+    # Regs reg 13: only a plan the LA maintains is offered to an FEI.
+    CaseAction.FEI_TAKEOVER: NOBODY,
 }
 _LA_CASE: dict[CaseAction, frozenset[Role]] = {
     action: (NOBODY if action is CaseAction.REFER_TO_LA else LA_ACTORS) for action in CaseAction
@@ -90,7 +95,12 @@ _LA_CASE: dict[CaseAction, frozenset[Role]] = {
 # An FEI decides and maintains for its students (s.11): its ALNCo takes its steps; it does not
 # refer to the LA under s.12(2) (a school's duty), the LA does not reconsider an FEI's decision
 # (s.70: it is appealable instead) and a detained learner's release is the home LA's.
-_NOT_FEI = (CaseAction.REFER_TO_LA, CaseAction.REQUEST_RECONSIDERATION, CaseAction.RECORD_RELEASE)
+_NOT_FEI = (
+    CaseAction.REFER_TO_LA,
+    CaseAction.REQUEST_RECONSIDERATION,
+    CaseAction.RECORD_RELEASE,
+    CaseAction.FEI_TAKEOVER,
+)
 _FEI_CASE: dict[CaseAction, frozenset[Role]] = {
     action: (NOBODY if action in _NOT_FEI else FEI_ACTORS) for action in CaseAction
 }

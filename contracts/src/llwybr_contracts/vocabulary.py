@@ -78,6 +78,7 @@ class RefusalCode(StrEnum):
     DATE_BEFORE_DECISION = "date-before-decision"  # params: field, day, bound (decided_on)
     NOT_DETAINED = "not-detained"  # a release recorded for a learner not in detention
     NO_TRIBUNAL_DECISION = "no-tribunal-decision"  # a review asked with no window open
+    NOT_LA_PLAN = "not-la-plan"  # an FEI take-over asked of a plan the LA does not maintain
 
 
 # The Temporal failure type a journey's refusal travels as: an `ApplicationError` with this

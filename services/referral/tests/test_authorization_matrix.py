@@ -172,12 +172,14 @@ def service_read(world: World, extra: dict[str, str] | None = None) -> Expect:
     return Expect(targets=targets)
 
 
-def command(action: CaseAction, body: dict[str, Any]) -> Callable[[World], Expect]:
+def command(
+    action: CaseAction, body: dict[str, Any], path: dict[str, str] | None = None
+) -> Callable[[World], Expect]:
     def expect(world: World) -> Expect:
         def acts(caller: Caller, record: Record) -> bool:
             return caller.role in roles_that_may(action, world.decided[record.name])
 
-        extra = {"request_id": world.request_id} if action.name.startswith("WITHDRAW") else None
+        extra = {"request_id": world.request_id} if action.name.startswith("WITHDRAW") else path
         return Expect(
             targets=on_cases(world, extra),
             acts=acts,
@@ -247,6 +249,14 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
     ),
     ("POST", f"{CASE}/reconsideration-requests"): command(
         CaseAction.REQUEST_RECONSIDERATION, {"kind": "decision", "received_on": "2026-11-25"}
+    ),
+    ("POST", f"{CASE}/fei-takeover-requests"): command(
+        CaseAction.FEI_TAKEOVER, {"ukprn": FEI, "received_on": "2026-11-25"}
+    ),
+    ("POST", f"{CASE}/fei-takeover-requests/{{ukprn}}/answer"): command(
+        CaseAction.FEI_TAKEOVER,
+        {"answer": "agreed", "answered_on": "2026-11-25"},
+        path={"ukprn": FEI},
     ),
     ("POST", f"{CASE}/release"): command(CaseAction.RECORD_RELEASE, {"released_on": "2026-11-25"}),
     ("POST", f"{CASE}/tribunal-review-requests"): command(

@@ -195,3 +195,39 @@ async def test_a_partys_tribunal_review_request_is_sent_to_the_journey(desk: Des
         path, json={"requested_on": "2026-11-25", "requested_by": "family"}, headers=desk.officer()
     )
     assert (r.status_code, r.json()["code"]) == (409, "refused.no-tribunal-decision")
+
+
+async def test_the_la_asks_an_fei_to_take_over_its_plan_and_records_the_answer(
+    desk: Desk,
+) -> None:
+    r = await desk.http.post("/api/v1/referrals", json=referral(), headers=desk.officer())
+    case_id = r.json()["case_id"]
+    path = f"/api/v1/cases/{case_id}/fei-takeover-requests"
+    unknown = await desk.http.post(
+        path, json={"ukprn": "10000000", "received_on": "2026-11-24"}, headers=desk.officer()
+    )
+    assert [(e["field"], e["code"]) for e in unknown.json()["errors"]] == [
+        ("ukprn", "unknown-institution")
+    ]
+    r = await desk.http.post(
+        path, json={"ukprn": UKPRN, "received_on": "2026-11-24"}, headers=desk.officer()
+    )
+    assert r.status_code == 200, r.text
+    r = await desk.http.post(
+        f"{path}/{UKPRN}/answer",
+        json={"answer": "declined", "answered_on": "2026-11-26"},
+        headers=desk.officer(),
+    )
+    assert r.status_code == 200, r.text
+    (asked, answered) = desk.journey.commands
+    assert asked[1] == j.UPDATE_REQUEST_FEI_TAKEOVER and isinstance(asked[2], j.RequestFeiTakeover)
+    assert answered[1] == j.UPDATE_ANSWER_FEI_TAKEOVER
+    assert isinstance(answered[2], j.AnswerFeiTakeover) and answered[2].answer == "declined"
+    # the FEI's own ALNCo cannot see the LA's case, so it cannot answer through it
+    alnco = desk.token("fei-alnco", f"fei:{UKPRN}")
+    r = await desk.http.post(
+        f"{path}/{UKPRN}/answer",
+        json={"answer": "agreed", "answered_on": "2026-11-26"},
+        headers=alnco,
+    )
+    assert r.status_code == 404

@@ -314,3 +314,19 @@ class TribunalReviewCreate(Strict):
     requested_on: date
     requested_by: Literal["family", "young-person", "local-authority", "fei"]
     note: str | None = Field(None, max_length=20_000)
+
+
+class FeiTakeoverCreate(Strict):
+    """The LA asks an FEI to take over the IDP it maintains (Regs reg 13)."""
+
+    ukprn: str = Field(description="the FEI asked, by UKPRN, from the register")
+    received_on: date = Field(description="the day the FEI received the request")
+    note: str | None = Field(None, max_length=20_000)
+
+
+class FeiTakeoverAnswerCreate(Strict):
+    """The FEI's answer, as the LA records it."""
+
+    answer: Literal["agreed", "declined"]
+    answered_on: date
+    note: str | None = Field(None, max_length=20_000)

@@ -73,6 +73,10 @@ def _dates(cmd: object) -> tuple[tuple[str, date | None], ...]:
             return (("released_on", cmd.released_on),)
         case j.RequestTribunalReview():
             return (("requested_on", cmd.requested_on),)
+        case j.RequestFeiTakeover():
+            return (("received_on", cmd.received_on),)
+        case j.AnswerFeiTakeover():
+            return (("answered_on", cmd.answered_on),)
     return ()
 
 
@@ -390,3 +394,46 @@ def request_tribunal_review(
     step.set(close_after_review=False)
     step.note(cmd.requested_on, "TribunalReviewRequested", cmd.requested_by)
     return step.done("tribunal review requested")
+
+
+def request_fei_takeover(
+    s: JourneyState, cmd: j.RequestFeiTakeover, now: datetime
+) -> Outcome | Refusal:
+    if refused := _open_and_past(s, now, ("received_on", cmd.received_on)):
+        return refused
+    if s.state != CaseState.IDP_ACTIVE:
+        return refuse(RefusalCode.NO_ACTIVE_IDP, state=s.state)
+    if s.maintainer != DecidingBody.LOCAL_AUTHORITY:
+        return refuse(RefusalCode.NOT_LA_PLAN)
+    step = Step(s, now)
+    if step.open_rule(f"{RuleId.FEI_TAKEOVER_RESPONSE}:{cmd.ukprn}") is not None:
+        return step.done(f"take-over already asked of {cmd.ukprn}")
+    # Regs reg 13: the FEI answers within 20 of its term-time days of receiving the request
+    # (counted on this case's calendar until the FEI's own is imported [assumed])
+    step.start_clock(RuleId.FEI_TAKEOVER_RESPONSE, cmd.received_on, subject=cmd.ukprn)
+    step.note(cmd.received_on, "FeiTakeoverRequested", f"fei:{cmd.ukprn}")
+    return step.done(f"fei-takeover-response started {cmd.received_on.isoformat()}")
+
+
+def answer_fei_takeover(
+    s: JourneyState, cmd: j.AnswerFeiTakeover, now: datetime
+) -> Outcome | Refusal:
+    if refused := _open_and_past(s, now, ("answered_on", cmd.answered_on)):
+        return refused
+    step = Step(s, now)
+    key = f"{RuleId.FEI_TAKEOVER_RESPONSE}:{cmd.ukprn}"
+    record = step.open_rule(key)
+    if record is None:
+        return refuse(RefusalCode.CLOCK_NOT_RUNNING, rule=key)
+    if cmd.answered_on < record.start:
+        return refuse(
+            RefusalCode.DATE_BEFORE_REFERRAL,
+            field="answered_on",
+            day=cmd.answered_on,
+            bound=record.start,
+        )
+    # the FEI answered: its duty is done; an agreed plan moves when the idp service transfers
+    # it (IdpTransferred to `fei:<UKPRN>`, Act s.35 shape)
+    step.meet(key, cmd.answered_on)
+    step.note(cmd.answered_on, "FeiTakeoverAnswered", f"fei:{cmd.ukprn} {cmd.answer}")
+    return step.done(f"take-over {cmd.answer} by {cmd.ukprn}")

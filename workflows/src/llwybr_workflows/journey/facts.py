@@ -70,6 +70,8 @@ def idp_transferred(s: JourneyState, fact: j.IdpTransferredFact, now: datetime) 
         )
     elif fact.to_body.startswith("school:"):
         step.set(maintainer=DecidingBody.SCHOOL)
+    elif fact.to_body.startswith("fei:"):
+        step.set(maintainer=DecidingBody.FEI)  # e.g. after an FEI agreed to take it over
     step.note(fact.on, "IdpTransferred", fact.to_body)
     step.wake = True
     return step.done()

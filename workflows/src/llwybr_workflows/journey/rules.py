@@ -13,12 +13,14 @@ IDP in preparation, IDP active with its review cycle, ceasing, closed.
 """
 
 from llwybr_workflows.journey.commands import (
+    answer_fei_takeover,
     health_input_start,
     record_consent,
     record_decision,
     record_exception,
     record_release,
     refer_to_la,
+    request_fei_takeover,
     request_health_input,
     request_reconsideration,
     request_review,
@@ -59,6 +61,7 @@ __all__ = [
     "UpdateRule",
     "adopt_setup",
     "advocacy_handoff_accepted",
+    "answer_fei_takeover",
     "appeal_decided",
     "appeal_lodged",
     "begin",
@@ -81,6 +84,7 @@ __all__ = [
     "record_exception",
     "record_release",
     "refer_to_la",
+    "request_fei_takeover",
     "request_health_input",
     "request_reconsideration",
     "request_review",

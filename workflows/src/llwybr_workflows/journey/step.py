@@ -126,6 +126,8 @@ class Step:
         if role == OFFICER and fei_body and institution:
             # the FEI's own clock alerts its ALNCo (Act s.60), as a school's alerts its own
             return Role.FEI_ALNCO, f"fei:{institution}"
+        if role == OFFICER and record.rule == RuleId.FEI_TAKEOVER_RESPONSE and record.subject:
+            return Role.FEI_ALNCO, f"fei:{record.subject}"  # the FEI asked to answer (reg 13)
         school_body = record.rule == RuleId.SCHOOL_DECISION or (
             record.rule in (RuleId.IDP_REVIEW, RuleId.CEASE_RECONSIDER_REQUEST)
             and self.s.maintainer == DecidingBody.SCHOOL

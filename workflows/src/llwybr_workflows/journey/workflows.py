@@ -284,6 +284,22 @@ class IdpJourney:
     def _check_tribunal_review(self, cmd: j.RequestTribunalReview) -> None:
         self._check(rules.request_tribunal_review, cmd)
 
+    @workflow.update(name=j.UPDATE_REQUEST_FEI_TAKEOVER)
+    async def request_fei_takeover(self, cmd: j.RequestFeiTakeover) -> CommandAccepted:
+        return (await self._command(rules.request_fei_takeover, cmd)).accepted()
+
+    @request_fei_takeover.validator
+    def _check_fei_takeover(self, cmd: j.RequestFeiTakeover) -> None:
+        self._check(rules.request_fei_takeover, cmd)
+
+    @workflow.update(name=j.UPDATE_ANSWER_FEI_TAKEOVER)
+    async def answer_fei_takeover(self, cmd: j.AnswerFeiTakeover) -> CommandAccepted:
+        return (await self._command(rules.answer_fei_takeover, cmd)).accepted()
+
+    @answer_fei_takeover.validator
+    def _check_fei_answer(self, cmd: j.AnswerFeiTakeover) -> None:
+        self._check(rules.answer_fei_takeover, cmd)
+
     @workflow.signal(name=j.SIGNAL_IDP_ISSUED)
     def idp_issued(self, fact: j.IdpIssuedFact) -> None:
         self._fact(rules.idp_issued, fact)
