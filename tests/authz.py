@@ -31,6 +31,7 @@ from llwybr_contracts.vocabulary import Role
 CARDIFF, SWANSEA = "W06000015", "W06000011"
 CARDIFF_AND_VALE, SWANSEA_BAY = "W11000029", "W11000031"
 SCHOOL, OTHER_SCHOOL = "6812345", "6899999"
+FEI, OTHER_FEI = "10099011", "10099006"  # UKPRNs of the shipped (illustrative) FEI register
 # An id no record has: what a record the caller may not see must look like.
 MISSING = "00000000-0000-4000-8000-00000000dead"
 
@@ -60,6 +61,8 @@ def _scopes(role: Role) -> tuple[str, str]:
         return f"la:{CARDIFF}", f"la:{SWANSEA}"
     if role is Role.SCHOOL_ALNCO:
         return f"school:{SCHOOL}", f"school:{OTHER_SCHOOL}"
+    if role is Role.FEI_ALNCO:
+        return f"fei:{FEI}", f"fei:{OTHER_FEI}"
     if role in HEALTH_ROLES:
         return f"board:{CARDIFF_AND_VALE}", f"board:{SWANSEA_BAY}"
     if role is Role.ADVOCATE:

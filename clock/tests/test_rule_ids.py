@@ -26,7 +26,18 @@ def test_rule_for_accepts_the_plain_string_a_command_line_or_event_carries() -> 
 
 def test_an_unknown_rule_names_every_valid_one() -> None:
     with pytest.raises(UnknownRuleError) as caught:
-        rule_for("fei-decision")
+        rule_for("fee-decision")
     message = str(caught.value)
-    assert "'fei-decision'" in message
+    assert "'fee-decision'" in message
     assert all(rule_id.value in message for rule_id in RuleId)
+
+
+def test_the_fei_decision_rule_is_assumed_and_mirrors_the_school_limit() -> None:
+    """docs/rules.md s.1: no FEI limit was found, so `fei-decision` is an assumed rule: 35
+    term-time days on the FEI's calendar, as a school has 35 school days."""
+    from llwybr_clock.rules import Basis, Unit
+
+    fei, school = RULES[RuleId.FEI_DECISION], RULES[RuleId.SCHOOL_DECISION]
+    assert fei.basis is Basis.ASSUMED
+    assert (fei.limit, fei.unit, fei.warnings) == (35, Unit.TERM_DAYS, school.warnings)
+    assert fei.formula is school.formula

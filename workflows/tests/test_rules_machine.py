@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from rules_kit import NOW, START, begun, ok
+from rules_kit import NOW, START, begun, later, ok
 
 from llwybr_clock.wales import wales_date
 from llwybr_contracts import journey as j
@@ -244,5 +244,7 @@ def test_every_case_state_is_reachable() -> None:
     reached.add(s.state)
     upheld = j.AppealDecidedFact(event_id="a", decided_on=START, outcome="no-aln")
     s = rules.appeal_decided(s, upheld, NOW).state
+    # closed once the parties' review window (ETW Regs reg 53) passes unasked
+    s = rules.fire_alarms(s, later(29, 1)).state
     reached.add(s.state)
     assert reached == set(CaseState)

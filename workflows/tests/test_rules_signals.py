@@ -108,7 +108,8 @@ def test_appeal_lodged_meets_the_window() -> None:
 def test_appeal_decided_closes_a_no_aln_case_unless_the_tribunal_found_aln() -> None:
     s = no_aln_by_la()
     upheld = j.AppealDecidedFact(event_id="a-2", decided_on=START, outcome="no-aln")
-    out = rules.appeal_decided(s, upheld, NOW)
+    # a journey from before patch `tribunal-review-window` closes on the decision itself
+    out = rules.appeal_decided(s, upheld, NOW, review_window=False)
     assert out.state.state == CaseState.CLOSED and out.state.closed
     found = j.AppealDecidedFact(event_id="a-3", decided_on=START, outcome="aln")
     # a journey from before the patch only notes the order
@@ -122,7 +123,8 @@ def test_an_order_to_prepare_an_idp_reopens_the_idp_work() -> None:
     out = rules.appeal_decided(no_aln_by_la(), found, NOW)
     assert out.state.state == CaseState.IDP_IN_PREPARATION
     assert out.state.maintainer == DecidingBody.LOCAL_AUTHORITY
-    assert names(out) == ["StateChanged"]
+    # the decision opens the parties' review window (ETW Regs reg 53), then the IDP work
+    assert names(out) == ["ClockStarted", "StateChanged"]
     assert rules.appeal_decided(out.state, found, NOW).events == ()  # a redelivery
     on = START + timedelta(days=40)
     plan = j.IdpIssuedFact(event_id="i-9", idp_id="p", on=on)

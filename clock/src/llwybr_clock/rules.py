@@ -192,6 +192,18 @@ RULES: dict[RuleId, Rule] = {
             citation="Act ss.23-24",
         ),
         Rule(
+            id=RuleId.FEI_DECISION,
+            who_acts="FEI governing body: decide ALN for its student, then notice or IDP",
+            # [assumed] no FEI limit found in the Act, Regs or Code: mirrors the school's 35
+            limit=35,
+            unit=Unit.TERM_DAYS,
+            formula=Formula.SCHOOL_DAYS,
+            warnings=(10, 5),
+            basis=Basis.ASSUMED,
+            citation="Act s.11; Code",
+            conventions=(SCHOOL_DAYS_COUNTING,),
+        ),
+        Rule(
             id=RuleId.FEI_TAKEOVER_RESPONSE,
             who_acts="FEI governing body answering an LA request to take over an IDP",
             limit=20,

@@ -26,7 +26,7 @@ from llwybr_contracts.vocabulary import Role
 ROLES = frozenset(role.value for role in Role)
 LA_ROLES = frozenset({"la-officer", "la-manager", "head-of-service", "early-years-officer"})
 HEALTH_ROLES = frozenset({"declo", "health-liaison", "clinician", "board-aln-lead"})
-SCOPE_KINDS = ("la", "board", "school", "advocacy")
+SCOPE_KINDS = ("la", "board", "school", "fei", "advocacy")  # fei:<UKPRN> (Act s.11)
 # The one scope with no value: all of Wales, for national roles (aggregates, never a case).
 WALES = "wales"
 KEY_ID = "llwybr-embedded-1"
@@ -41,7 +41,9 @@ def parse_scope(scope: str) -> tuple[str, str]:
         kind, _, value = scope.partition(":")
         if kind in SCOPE_KINDS and value:
             return kind, value
-        raise ValueError(f"unknown scope {scope!r}: use la:, board:, school:, advocacy: or wales")
+        raise ValueError(
+            f"unknown scope {scope!r}: use la:, board:, school:, fei:, advocacy: or wales"
+        )
     if scope.startswith("W06"):
         return "la", scope
     if scope.startswith("W11"):

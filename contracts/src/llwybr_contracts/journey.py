@@ -24,6 +24,10 @@ UPDATE_WITHDRAW_HEALTH_INPUT = "withdraw_health_input"
 UPDATE_RECORD_EXCEPTION = "record_exception"
 UPDATE_REQUEST_REVIEW = "request_review"
 UPDATE_REQUEST_RECONSIDERATION = "request_reconsideration"
+UPDATE_RECORD_RELEASE = "record_release"
+UPDATE_REQUEST_TRIBUNAL_REVIEW = "request_tribunal_review"
+UPDATE_REQUEST_FEI_TAKEOVER = "request_fei_takeover"
+UPDATE_ANSWER_FEI_TAKEOVER = "answer_fei_takeover"
 QUERY_STATUS = "status"
 
 ReasonCode = Literal[
@@ -59,6 +63,10 @@ class JourneyInput(_Message):
         description="31 August of the academic year in which the learner turns 25: the duties"
         " end and the case closes (docs/rules.md s.6, Age); None for journeys started before",
     )
+    institution: str | None = Field(
+        None, description="the UKPRN of the FEI that decides (deciding body `fei`, Act s.11)"
+    )
+    detained: bool = Field(False, description="in youth detention at intake (Act ss.39-56)")
 
 
 class Command(_Message):
@@ -115,6 +123,34 @@ class RequestReconsideration(Command):
     request_id: str
     kind: Literal["decision", "idp", "cease"]
     received_on: date
+
+
+class RecordRelease(Command):
+    """A detained learner's release: the home authority's `detention-release` clock starts."""
+
+    released_on: date
+
+
+class RequestTribunalReview(Command):
+    """A party asked the Tribunal to review its decision (ETW Regs reg 53)."""
+
+    requested_on: date
+    requested_by: Literal["family", "young-person", "local-authority", "fei"]
+
+
+class RequestFeiTakeover(Command):
+    """The LA asks an FEI to take over the IDP it maintains (Regs reg 13)."""
+
+    ukprn: str = Field(description="the FEI asked, by UKPRN")
+    received_on: date = Field(description="the day the FEI received the request")
+
+
+class AnswerFeiTakeover(Command):
+    """The FEI's answer to that request, as the LA records it."""
+
+    ukprn: str
+    answer: Literal["agreed", "declined"]
+    answered_on: date
 
 
 class CommandAccepted(_Message):

@@ -13,8 +13,15 @@ The law behind each row (docs/rules.md):
 - The LA decides for children it is responsible for, for looked-after children (the looking-
   after authority, Act s.14-15) and on a reconsideration of a school's decision or plan
   (s.26-27); its officers, managers and head of service act, never a school's ALNCo.
-- A further education institution decides for its students (s.11); until FEI roles exist, no
-  role acts on an FEI's case here.
+- A further education institution decides for its students and maintains their plans (s.11);
+  its ALNCo (`fei-alnco`, scope `fei:<UKPRN>`, Act s.60) acts for it, as a school's ALNCo does.
+  Its decisions are appealable (s.70), so the LA never reconsiders them; a party to an appeal
+  (the LA or the FEI whose decision it was) records that a party asked the Tribunal to review
+  its decision (ETW Regs reg 53).
+- A detained person's home authority keeps its duties (ss.39-56): only LA roles record the
+  learner's release from detention (Regs reg 18).
+- Only the LA asks an FEI to take over a plan the LA maintains, and records the FEI's answer
+  (Regs reg 13: the FEI answers within 20 of its term-time days).
 - Health, advocacy, service and national roles never record anything on a case; `admin`
   administers the system and does not take statutory decisions.
 - Opening a case is a referral (`REFERRERS`): the LA's and a school's people refer any kind; a
@@ -38,6 +45,9 @@ class CaseAction(StrEnum):
     RECORD_EXCEPTION = "record-exception"
     REQUEST_REVIEW = "request-review"
     REQUEST_RECONSIDERATION = "request-reconsideration"
+    RECORD_RELEASE = "record-release"
+    REQUEST_TRIBUNAL_REVIEW = "request-tribunal-review"
+    FEI_TAKEOVER = "fei-takeover"  # ask an FEI to take over the LA's plan; record its answer
 
 
 class DecidedBy(StrEnum):
@@ -56,6 +66,7 @@ LA_ACTORS = frozenset(
     {Role.LA_OFFICER, Role.LA_MANAGER, Role.HEAD_OF_SERVICE, Role.EARLY_YEARS_OFFICER}
 )
 SCHOOL_ACTORS = frozenset({Role.SCHOOL_ALNCO})
+FEI_ACTORS = frozenset({Role.FEI_ALNCO})
 NOBODY: frozenset[Role] = frozenset()
 
 _SCHOOL_CASE: dict[CaseAction, frozenset[Role]] = {
@@ -71,9 +82,27 @@ _SCHOOL_CASE: dict[CaseAction, frozenset[Role]] = {
     # The child or parent asks the LA to reconsider a school's decision or plan (s.26-27):
     # the LA's officers record that request, not the school.
     CaseAction.REQUEST_RECONSIDERATION: LA_ACTORS,
+    # A detained person's case is the home LA's (ss.39-56), never a school's.
+    CaseAction.RECORD_RELEASE: NOBODY,
+    # The LA is the party to an appeal on its reconsideration of a school's decision (s.70).
+    CaseAction.REQUEST_TRIBUNAL_REVIEW: LA_ACTORS,
+    # Regs reg 13: only a plan the LA maintains is offered to an FEI.
+    CaseAction.FEI_TAKEOVER: NOBODY,
 }
 _LA_CASE: dict[CaseAction, frozenset[Role]] = {
     action: (NOBODY if action is CaseAction.REFER_TO_LA else LA_ACTORS) for action in CaseAction
+}
+# An FEI decides and maintains for its students (s.11): its ALNCo takes its steps; it does not
+# refer to the LA under s.12(2) (a school's duty), the LA does not reconsider an FEI's decision
+# (s.70: it is appealable instead) and a detained learner's release is the home LA's.
+_NOT_FEI = (
+    CaseAction.REFER_TO_LA,
+    CaseAction.REQUEST_RECONSIDERATION,
+    CaseAction.RECORD_RELEASE,
+    CaseAction.FEI_TAKEOVER,
+)
+_FEI_CASE: dict[CaseAction, frozenset[Role]] = {
+    action: (NOBODY if action in _NOT_FEI else FEI_ACTORS) for action in CaseAction
 }
 
 MATRIX: dict[DecidedBy, dict[CaseAction, frozenset[Role]]] = {
@@ -85,7 +114,7 @@ MATRIX: dict[DecidedBy, dict[CaseAction, frozenset[Role]]] = {
     },
     DecidedBy.LOCAL_AUTHORITY: _LA_CASE,
     DecidedBy.LOOKED_AFTER: _LA_CASE,
-    DecidedBy.FEI: dict.fromkeys(CaseAction, NOBODY),
+    DecidedBy.FEI: _FEI_CASE,
 }
 
 
@@ -102,7 +131,7 @@ class ReferralKind(StrEnum):
     HEALTH_NOTICE_S64 = "health-notice-s64"
 
 
-EDUCATION_REFERRERS = LA_ACTORS | SCHOOL_ACTORS | {Role.ADMIN}
+EDUCATION_REFERRERS = LA_ACTORS | SCHOOL_ACTORS | FEI_ACTORS | {Role.ADMIN}
 # Act s.64: an NHS body's notice to the LA; its DECLO (s.61) or a clinician gives it.
 HEALTH_NOTIFIERS = frozenset({Role.DECLO, Role.CLINICIAN})
 

@@ -17,3 +17,5 @@ class CaseState(StrEnum):
 class DecidingBody(StrEnum):
     SCHOOL = "school"
     LOCAL_AUTHORITY = "local-authority"
+    # A further education institution decides for its students (Act s.11), named by UKPRN.
+    FEI = "fei"

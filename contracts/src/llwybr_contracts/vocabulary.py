@@ -25,6 +25,7 @@ class RuleId(StrEnum):
     FEI_TAKEOVER_RESPONSE = "fei-takeover-response"
     TRIBUNAL_APPEAL = "tribunal-appeal"
     TRIBUNAL_REVIEW_APPLICATION = "tribunal-review-application"
+    FEI_DECISION = "fei-decision"  # [assumed] docs/rules.md s.1
 
 
 class Role(StrEnum):
@@ -34,6 +35,8 @@ class Role(StrEnum):
     LA_MANAGER = "la-manager"
     HEAD_OF_SERVICE = "head-of-service"
     SCHOOL_ALNCO = "school-alnco"
+    # An FEI's ALNCo (Act s.60) acts for its governing body, scope `fei:<UKPRN>`.
+    FEI_ALNCO = "fei-alnco"
     EARLY_YEARS_OFFICER = "early-years-officer"
     DECLO = "declo"
     HEALTH_LIAISON = "health-liaison"
@@ -73,6 +76,9 @@ class RefusalCode(StrEnum):
     RECONSIDERATION_RUNNING = "reconsideration-running"
     DATE_BEFORE_REFERRAL = "date-before-referral"  # params: field, day, bound (the referral)
     DATE_BEFORE_DECISION = "date-before-decision"  # params: field, day, bound (decided_on)
+    NOT_DETAINED = "not-detained"  # a release recorded for a learner not in detention
+    NO_TRIBUNAL_DECISION = "no-tribunal-decision"  # a review asked with no window open
+    NOT_LA_PLAN = "not-la-plan"  # an FEI take-over asked of a plan the LA does not maintain
 
 
 # The Temporal failure type a journey's refusal travels as: an `ApplicationError` with this

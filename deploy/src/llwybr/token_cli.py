@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--scope",
         action="append",
         default=[],
-        help="la:W06000015, board:W11000029, school:6812345, advocacy:snap-cymru, wales "
+        help="la:W06000015, board:W11000029, school:6812345, fei:10099011 (an FEI by UKPRN), "
+        "advocacy:snap-cymru, wales "
         "(wg-analyst) or a bare ONS code",
     )
     p.add_argument(

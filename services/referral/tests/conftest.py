@@ -19,6 +19,7 @@ from sqlmodel import select
 
 import referral
 from llwybr.stack import Endpoints
+from llwybr_clock.rules import Basis, rule_for
 from llwybr_common.audit import AuditRecord
 from llwybr_common.auth import mint_token
 from llwybr_common.db import session_scope
@@ -67,6 +68,8 @@ class FakeJourney:
             start=started.clock_start or started.received_on,
             due=self.due,
             status="running",
+            # as the real clock says: true unless the rule is law with no assumed convention
+            assumed=rule_for(started.first_rule).basis is not Basis.LAW,
         )
         return JourneyStatus(case_id=case_id, state=started.state, clocks=[clock])
 

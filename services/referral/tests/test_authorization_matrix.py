@@ -1,6 +1,7 @@
 """The referral service's authorization matrix: every route of the composed app, for every role
-in and out of scope, with no token and a garbage token, on a case of Cardiff decided by the LA
-and a case of school 6812345 (see tests/authz.py for what each cell asserts).
+in and out of scope, with no token and a garbage token, on a case of Cardiff decided by the LA,
+a case of school 6812345 and a case of a Cardiff student its FEI decides (see tests/authz.py for
+what each cell asserts).
 
 The journey refuses every command here, so each command's transaction rolls back and every cell
 sees the same cases: the refusal is a 409, which a caller who may act gets instead of 403/404."""
@@ -23,6 +24,7 @@ from referral import journey_claims
 from referral.api import router
 from tests.authz import (
     CARDIFF,
+    FEI,
     LA_ROLES,
     MISSING,
     SCHOOL,
@@ -61,6 +63,11 @@ def sees_school_case(caller: Caller) -> bool:
     )
 
 
+def sees_fei_case(caller: Caller) -> bool:
+    # the home authority reads its learner's case; the FEI's ALNCo its own student's (s.11)
+    return sees_cardiff(caller) or (caller.has(Role.FEI_ALNCO) and caller.scoped(f"fei:{FEI}"))
+
+
 def learner(tag: str, born: str) -> dict[str, Any]:
     return {
         "given_name": f"Gwenllian{tag}",
@@ -74,6 +81,7 @@ class World:
     desk: Desk
     la_case: Record
     school_case: Record
+    fei_case: Record
     decided: dict[str, DecidedBy]
     request_id: str
     reason: str
@@ -106,6 +114,17 @@ async def world(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> A
                 **common,
             },
         )
+        fei_learner = learner("Coleg", "2009-01-20")
+        fei_learner["consent"] = {"status": "given", "date": "2026-11-20"}
+        fei_id = await opened(
+            desk,
+            {
+                "source": "young-person",
+                "learner": fei_learner,
+                "institution": {"name": "Cardiff and Vale College", "ukprn": FEI},
+                **common,
+            },
+        )
         reason = f"Speech-{uuid.uuid4().hex[:8]}"
         alnco = desk.token("school-alnco", f"school:{SCHOOL}")
         r = await desk.http.post(
@@ -125,8 +144,13 @@ async def world(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> A
             sees_school_case,
             (*personal(school_learner), reason),
         )
-        decided = {la_case.name: DecidedBy.LOCAL_AUTHORITY, school_case.name: DecidedBy.SCHOOL}
-        yield World(desk, la_case, school_case, decided, request_id, reason, la_body)
+        fei_case = Record("the FEI's case", (fei_id,), sees_fei_case, personal(fei_learner))
+        decided = {
+            la_case.name: DecidedBy.LOCAL_AUTHORITY,
+            school_case.name: DecidedBy.SCHOOL,
+            fei_case.name: DecidedBy.FEI,
+        }
+        yield World(desk, la_case, school_case, fei_case, decided, request_id, reason, la_body)
 
 
 def on_cases(world: World, extra: dict[str, str] | None = None) -> tuple[Target, ...]:
@@ -136,7 +160,7 @@ def on_cases(world: World, extra: dict[str, str] | None = None) -> tuple[Target,
             path={"case_id": record.ids[0], **(extra or {})},
             missing_path={"case_id": MISSING, **(extra or {})},
         )
-        for record in (world.la_case, world.school_case)
+        for record in (world.la_case, world.school_case, world.fei_case)
     )
 
 
@@ -148,12 +172,14 @@ def service_read(world: World, extra: dict[str, str] | None = None) -> Expect:
     return Expect(targets=targets)
 
 
-def command(action: CaseAction, body: dict[str, Any]) -> Callable[[World], Expect]:
+def command(
+    action: CaseAction, body: dict[str, Any], path: dict[str, str] | None = None
+) -> Callable[[World], Expect]:
     def expect(world: World) -> Expect:
         def acts(caller: Caller, record: Record) -> bool:
             return caller.role in roles_that_may(action, world.decided[record.name])
 
-        extra = {"request_id": world.request_id} if action.name.startswith("WITHDRAW") else None
+        extra = {"request_id": world.request_id} if action.name.startswith("WITHDRAW") else path
         return Expect(
             targets=on_cases(world, extra),
             acts=acts,
@@ -170,7 +196,9 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
     ("POST", "/api/v1/referrals"): lambda w: Expect(
         shows=(w.la_case,), body=w.la_body, echoes=True
     ),
-    ("GET", "/api/v1/cases"): lambda w: Expect(shows=(w.la_case, w.school_case), listing=True),
+    ("GET", "/api/v1/cases"): lambda w: Expect(
+        shows=(w.la_case, w.school_case, w.fei_case), listing=True
+    ),
     ("GET", CASE): lambda w: Expect(targets=on_cases(w)),
     ("GET", f"{CASE}/learner"): service_read,
     ("GET", f"{CASE}/journey-input"): service_read,
@@ -187,7 +215,7 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
         )
     ),
     ("GET", "/api/v1/journey-inputs"): lambda w: Expect(
-        shows=(w.la_case.seen_by(services_only), w.school_case.seen_by(services_only)),
+        shows=tuple(c.seen_by(services_only) for c in (w.la_case, w.school_case, w.fei_case)),
         query={"opened_since": "2020-01-01"},
         listing=True,
     ),
@@ -221,6 +249,18 @@ EXPECT: dict[tuple[str, str], Callable[[World], Expect]] = {
     ),
     ("POST", f"{CASE}/reconsideration-requests"): command(
         CaseAction.REQUEST_RECONSIDERATION, {"kind": "decision", "received_on": "2026-11-25"}
+    ),
+    ("POST", f"{CASE}/fei-takeover-requests"): command(
+        CaseAction.FEI_TAKEOVER, {"ukprn": FEI, "received_on": "2026-11-25"}
+    ),
+    ("POST", f"{CASE}/fei-takeover-requests/{{ukprn}}/answer"): command(
+        CaseAction.FEI_TAKEOVER,
+        {"answer": "agreed", "answered_on": "2026-11-25"},
+        path={"ukprn": FEI},
+    ),
+    ("POST", f"{CASE}/release"): command(CaseAction.RECORD_RELEASE, {"released_on": "2026-11-25"}),
+    ("POST", f"{CASE}/tribunal-review-requests"): command(
+        CaseAction.REQUEST_TRIBUNAL_REVIEW, {"requested_on": "2026-11-25", "requested_by": "family"}
     ),
 }
 

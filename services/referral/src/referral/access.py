@@ -30,6 +30,10 @@ ACTION_OF_UPDATE = {
     j.UPDATE_RECORD_EXCEPTION: CaseAction.RECORD_EXCEPTION,
     j.UPDATE_REQUEST_REVIEW: CaseAction.REQUEST_REVIEW,
     j.UPDATE_REQUEST_RECONSIDERATION: CaseAction.REQUEST_RECONSIDERATION,
+    j.UPDATE_RECORD_RELEASE: CaseAction.RECORD_RELEASE,
+    j.UPDATE_REQUEST_TRIBUNAL_REVIEW: CaseAction.REQUEST_TRIBUNAL_REVIEW,
+    j.UPDATE_REQUEST_FEI_TAKEOVER: CaseAction.FEI_TAKEOVER,
+    j.UPDATE_ANSWER_FEI_TAKEOVER: CaseAction.FEI_TAKEOVER,
 }
 
 
@@ -42,6 +46,12 @@ def can_see(principal: Principal, case: Case) -> bool:
         return True
     if principal.has_role(*LA_ROLES) and owning_authority(case) in principal.scoped("la"):
         return True
+    if (
+        principal.has_role("fei-alnco")
+        and case.institution_ukprn
+        and case.institution_ukprn in principal.scoped("fei")
+    ):
+        return True  # an FEI's ALNCo sees its own students' cases (Act s.11)
     return bool(
         principal.has_role("school-alnco")
         and case.school_ref
@@ -52,7 +62,7 @@ def can_see(principal: Principal, case: Case) -> bool:
 def decided_by(case: Case, *, la_reconsidering: bool) -> DecidedBy:
     if case.deciding_body == DecidingBody.SCHOOL.value:
         return DecidedBy.LA_RECONSIDERING if la_reconsidering else DecidedBy.SCHOOL
-    if case.deciding_body == "fei":
+    if case.deciding_body == DecidingBody.FEI.value:
         return DecidedBy.FEI
     return DecidedBy.LOOKED_AFTER if case.looked_after else DecidedBy.LOCAL_AUTHORITY
 
@@ -86,3 +96,7 @@ def visible_authorities(principal: Principal) -> set[str] | None:
 
 def visible_schools(principal: Principal) -> set[str]:
     return principal.scoped("school") if principal.has_role("school-alnco") else set()
+
+
+def visible_institutions(principal: Principal) -> set[str]:
+    return principal.scoped("fei") if principal.has_role("fei-alnco") else set()

@@ -24,6 +24,7 @@ from referral import access, intake, service, views
 from referral.advocate_access import AdvocacyDirectory
 from referral.commands import run_command
 from referral.family_view import FamilyViewPublic, check_link, family_view
+from referral.institutions import find_institution
 from referral.journey_client import Journey, TemporalJourney
 from referral.models import Case, CaseClock, CaseHealthAnswer, CaseNote, Child, TimelineEntry
 from referral.queries import list_cases, open_clocks
@@ -34,6 +35,8 @@ from referral.schemas import (
     ConsentCreate,
     DecisionCreate,
     ExceptionCreate,
+    FeiTakeoverAnswerCreate,
+    FeiTakeoverCreate,
     HealthRequestAcceptedPublic,
     HealthRequestClaimPublic,
     HealthRequestCreate,
@@ -43,7 +46,9 @@ from referral.schemas import (
     ReferralCreate,
     ReferralPublic,
     ReferralToLaCreate,
+    ReleaseCreate,
     ReviewRequestCreate,
+    TribunalReviewCreate,
     WithdrawalCreate,
 )
 
@@ -118,6 +123,7 @@ async def get_cases(
             session,
             authorities=access.visible_authorities(principal),
             schools=access.visible_schools(principal),
+            institutions=access.visible_institutions(principal),
             authority=authority,
             school=school,
             deciding_body=deciding_body.value if deciding_body else None,
@@ -523,5 +529,116 @@ async def post_reconsideration(
         note=body.note,
         subject_id=request_id,
         dates=(("received_on", body.received_on),),
+        today=today,
+    )
+
+
+@router.post("/cases/{case_id}/release", response_model=CommandPublic)
+async def post_release(
+    case_id: str,
+    body: ReleaseCreate,
+    principal: CurrentPrincipal,
+    rt: Rt,
+    journey: JourneyDep,
+    today: Today,
+) -> CommandPublic:
+    """A detained learner's release: the home LA's `detention-release` clock starts (Act
+    ss.39-56; Regs reg 18)."""
+    payload = j.RecordRelease(actor=principal.subject, released_on=body.released_on)
+    return await run_command(
+        rt,
+        journey,
+        principal,
+        case_id,
+        update=j.UPDATE_RECORD_RELEASE,
+        payload=payload,
+        note=body.note,
+        dates=(("released_on", body.released_on),),
+        today=today,
+    )
+
+
+@router.post("/cases/{case_id}/tribunal-review-requests", response_model=CommandPublic)
+async def post_tribunal_review(
+    case_id: str,
+    body: TribunalReviewCreate,
+    principal: CurrentPrincipal,
+    rt: Rt,
+    journey: JourneyDep,
+    today: Today,
+) -> CommandPublic:
+    """A party asked the Education Tribunal to review its decision: the
+    `tribunal-review-application` window that decision opened is met (ETW Regs reg 53)."""
+    payload = j.RequestTribunalReview(
+        actor=principal.subject, requested_on=body.requested_on, requested_by=body.requested_by
+    )
+    return await run_command(
+        rt,
+        journey,
+        principal,
+        case_id,
+        update=j.UPDATE_REQUEST_TRIBUNAL_REVIEW,
+        payload=payload,
+        note=body.note,
+        dates=(("requested_on", body.requested_on),),
+        today=today,
+    )
+
+
+@router.post("/cases/{case_id}/fei-takeover-requests", response_model=CommandPublic)
+async def post_fei_takeover(
+    case_id: str,
+    body: FeiTakeoverCreate,
+    principal: CurrentPrincipal,
+    rt: Rt,
+    journey: JourneyDep,
+    today: Today,
+) -> CommandPublic:
+    """The LA asks an FEI to take over the plan it maintains: `fei-takeover-response` runs
+    (Regs reg 13: 20 of the FEI's term-time days)."""
+    ukprn = body.ukprn.strip()
+    if find_institution(ukprn) is None:
+        raise Invalid(FieldError("ukprn", "unknown-institution", {"value": ukprn}))
+    payload = j.RequestFeiTakeover(
+        actor=principal.subject, ukprn=ukprn, received_on=body.received_on
+    )
+    return await run_command(
+        rt,
+        journey,
+        principal,
+        case_id,
+        update=j.UPDATE_REQUEST_FEI_TAKEOVER,
+        payload=payload,
+        note=body.note,
+        subject_id=ukprn,
+        dates=(("received_on", body.received_on),),
+        today=today,
+    )
+
+
+@router.post("/cases/{case_id}/fei-takeover-requests/{ukprn}/answer", response_model=CommandPublic)
+async def post_fei_takeover_answer(
+    case_id: str,
+    ukprn: str,
+    body: FeiTakeoverAnswerCreate,
+    principal: CurrentPrincipal,
+    rt: Rt,
+    journey: JourneyDep,
+    today: Today,
+) -> CommandPublic:
+    """The FEI's answer: its `fei-takeover-response` clock is met."""
+    payload = j.AnswerFeiTakeover(
+        actor=principal.subject, ukprn=ukprn, answer=body.answer, answered_on=body.answered_on
+    )
+    return await run_command(
+        rt,
+        journey,
+        principal,
+        case_id,
+        update=j.UPDATE_ANSWER_FEI_TAKEOVER,
+        payload=payload,
+        note=body.note,
+        subject_id=ukprn,
+        dates=(("answered_on", body.answered_on),),
         today=today,
     )

@@ -71,7 +71,7 @@ async def _first_clock(
     view, status = await first_clock(journey, case.id, case.first_rule, wait_seconds=wait_seconds)
     error = clock_error(status, case.first_rule) if status else None
     if view is not None and view.due is not None:
-        return FirstClockPublic(rule=view.rule, due=view.due)
+        return FirstClockPublic(rule=view.rule, due=view.due, assumed=view.assumed)
     if view is not None or error:
         # docs/rules.md, Coverage: never fall back to counting weekdays.
         clock.why_null = (
@@ -112,4 +112,5 @@ def _public(
         routing_reason=case.routing_reason,
         flags=list(case.flags),
         clock=clock,
+        deciding_institution=case.institution_ukprn,
     )

@@ -54,6 +54,10 @@ class Case(SQLModel, table=True):
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     next_rule: str | None = None
     next_due: date | None = None
+    # The FEI that decides for its student (deciding body `fei`, Act s.11), by UKPRN
+    institution_ukprn: str | None = Field(default=None, index=True)
+    institution_name: str | None = None
+    detained: bool = False  # in youth detention at intake (Act ss.39-56)
     opened_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
 

@@ -19,6 +19,7 @@ async def list_cases(
     *,
     authorities: set[str] | None,
     schools: set[str],
+    institutions: set[str] | None = None,
     authority: str | None,
     school: str | None,
     deciding_body: str | None,
@@ -34,9 +35,15 @@ async def list_cases(
     query = select(Case, Child).join(Child, col(Child.id) == col(Case.child_id))
     owner = col(Case.deciding_authority)
     if authorities is not None:
-        visible = [owner.in_(authorities)] if authorities else []
+        visible = []
+        if authorities:
+            # an FEI's case has no deciding authority: the home authority's people see it
+            home = and_(owner.is_(None), col(Case.authority).in_(authorities))
+            visible += [owner.in_(authorities), home]
         if schools:
             visible.append(col(Case.school_ref).in_(schools))
+        if institutions:
+            visible.append(col(Case.institution_ukprn).in_(institutions))
         if not visible:
             return [], None
         query = query.where(or_(*visible))

@@ -59,6 +59,8 @@ class Facts:
     dual_registered: bool
     referral_type: str
     consent: str | None  # given | refused | pending, young people only
+    institution: str | None = None  # the UKPRN of the FEI the learner is a student at
+    detained: bool = False  # in youth detention (Act ss.39-56)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def decision_rule(stage: str, body: DecidingBody, *, at_school_or_fei: bool) -> 
     12 weeks from consent) instead of under s.13 (`la-decision`). docs/rules.md s.4."""
     if body == DecidingBody.SCHOOL:
         return RuleId.SCHOOL_DECISION
+    if body == DecidingBody.FEI:
+        return RuleId.FEI_DECISION  # [assumed]: no FEI limit found, the school's mirrored
     if stage == "young-person" and not at_school_or_fei:
         return RuleId.LA_NOT_NECESSARY
     return RuleId.LA_DECISION
@@ -91,8 +95,15 @@ def route(f: Facts) -> Route:
     if f.stage == "young-person" and f.consent == "pending":
         state = CaseState.CONSENT_PENDING
     rule_for_la = decision_rule(
-        f.stage, DecidingBody.LOCAL_AUTHORITY, at_school_or_fei=bool(f.school_ref)
+        f.stage, DecidingBody.LOCAL_AUTHORITY, at_school_or_fei=bool(f.school_ref or f.institution)
     )
+    if f.detained:
+        # A detained person: the home authority's duties (Act ss.39-56); for a looked-after
+        # child, the looking-after authority [assumed]. Its release starts `detention-release`.
+        # While detained the LA decides under s.13 as for any learner it decides for.
+        authority = f.looking_after_authority if f.looked_after else None
+        rule = None if state == CaseState.CONSENT_PENDING else RuleId.LA_DECISION
+        return Route(la, authority or f.home_authority, rule, state, "detained-person")
     if f.looked_after:
         # Looked-after children: the looking-after LA decides (ss.15-19).
         body, authority, reason = la, f.looking_after_authority or f.home_authority, "looked-after"
@@ -104,6 +115,10 @@ def route(f: Facts) -> Route:
         body, authority, reason = la, f.home_authority, "school-referral-to-la"  # s.12(2)
     elif f.referral_type in ("direct-request", "health-notice-s64"):
         body, authority, reason = la, f.home_authority, f.referral_type  # s.13, s.64
+    elif f.institution:
+        # An FEI decides for its students (Act s.11), on its own clock [assumed]
+        rule = None if state == CaseState.CONSENT_PENDING else RuleId.FEI_DECISION
+        return Route(DecidingBody.FEI, None, rule, state, "fei-student")
     elif not f.school_ref:
         body, authority, reason = la, f.home_authority, "not-at-school"
     elif f.school_known and not f.school_maintained:

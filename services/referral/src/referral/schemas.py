@@ -55,6 +55,9 @@ class LearnerCreate(Strict):
     looking_after_authority: str | None = Field(None, description="ONS code or name")
     dual_registered: bool = False
     consent: LearnerConsentCreate | None = Field(None, description="required for a young person")
+    detained: bool = Field(
+        False, description="in youth detention: the home authority's duties (Act ss.39-56)"
+    )
     year_group: YearGroup = Field(
         YearGroup.UNKNOWN,
         description="National Curriculum year group N1, N2, R, Y1-Y14; none outside school",
@@ -69,6 +72,14 @@ class LearnerCreate(Strict):
 class SchoolCreate(Strict):
     ref: str | None = Field(None, min_length=1, max_length=32)
     name: str | None = Field(None, max_length=200)
+
+
+class InstitutionCreate(Strict):
+    """The further education institution the learner is a student at, in place of `school`:
+    it decides and maintains for its students (Act s.11)."""
+
+    name: str | None = Field(None, max_length=200)
+    ukprn: str = Field(description="UK Provider Reference Number: 8 digits, from the register")
 
 
 class ReferrerCreate(Strict):
@@ -106,12 +117,18 @@ class ReferralCreate(Strict):
     iro_email: str | None = Field(
         None, max_length=320, description="a looked-after child's independent reviewing officer"
     )
+    institution: InstitutionCreate | None = Field(
+        None, description="the FEI the learner is a student at (instead of `school`)"
+    )
 
 
 class FirstClockPublic(BaseModel):
     rule: str | None
     due: date | None
     why_null: str | None = None
+    assumed: bool = Field(
+        False, description="the date rests on an assumed rule or convention (docs/rules.md)"
+    )
 
 
 class ReferralPublic(BaseModel):
@@ -124,6 +141,7 @@ class ReferralPublic(BaseModel):
     routing_reason: str
     flags: list[str]
     clock: FirstClockPublic
+    deciding_institution: str | None = Field(None, description="the FEI's UKPRN (body `fei`)")
 
 
 class ClockBriefPublic(BaseModel):
@@ -151,6 +169,8 @@ class CasePublic(BaseModel):
     open_clocks: list[ClockBriefPublic] = Field(
         default_factory=list, description="in the case list: its open clocks, soonest first"
     )
+    deciding_institution: str | None = Field(None, description="the FEI's UKPRN (body `fei`)")
+    detained: bool = Field(False, description="in youth detention at intake (Act ss.39-56)")
 
 
 class CasePage(BaseModel):
@@ -293,3 +313,34 @@ class CommandPublic(BaseModel):
     state: str
     detail: str = ""
     request_id: str | None = None
+
+
+class ReleaseCreate(Strict):
+    """A detained learner's release (Act ss.39-56; Regs reg 18)."""
+
+    released_on: date = Field(description="the day the release came to the home LA's attention")
+    note: str | None = Field(None, max_length=20_000)
+
+
+class TribunalReviewCreate(Strict):
+    """A party asked the Education Tribunal to review its decision (ETW Regs reg 53)."""
+
+    requested_on: date
+    requested_by: Literal["family", "young-person", "local-authority", "fei"]
+    note: str | None = Field(None, max_length=20_000)
+
+
+class FeiTakeoverCreate(Strict):
+    """The LA asks an FEI to take over the IDP it maintains (Regs reg 13)."""
+
+    ukprn: str = Field(description="the FEI asked, by UKPRN, from the register")
+    received_on: date = Field(description="the day the FEI received the request")
+    note: str | None = Field(None, max_length=20_000)
+
+
+class FeiTakeoverAnswerCreate(Strict):
+    """The FEI's answer, as the LA records it."""
+
+    answer: Literal["agreed", "declined"]
+    answered_on: date
+    note: str | None = Field(None, max_length=20_000)

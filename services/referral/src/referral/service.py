@@ -34,6 +34,7 @@ from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
 from referral import access, routing
 from referral.advocate_access import REVOKED, AdvocateGrant
+from referral.institutions import Institution, find_institution
 from referral.models import (
     Case,
     CaseClock,
@@ -71,6 +72,7 @@ class Checked:
     route: routing.Route
     flags: tuple[str, ...]
     referring_board: str | None = None  # the board of a health body's s.64 notice
+    institution: Institution | None = None  # the FEI the learner is a student at
 
     @property
     def clock_start(self) -> date | None:
@@ -164,6 +166,16 @@ def check_referral(
             bad("iro_email", "iro-only-for-looked-after")  # Children Act 1989 s.25A
         elif email_problem(body.iro_email):
             bad("iro_email", "email-invalid")
+    institution = None
+    if body.institution is not None:
+        # Act s.11: an FEI in Wales decides for its students; it is named by its UKPRN
+        ukprn = body.institution.ukprn.strip()
+        if body.school is not None:
+            bad("institution", "school-and-institution")
+        elif not (len(ukprn) == 8 and ukprn.isdigit() and ukprn.startswith("1")):
+            bad("institution.ukprn", "ukprn-invalid", value=ukprn)
+        elif (institution := find_institution(ukprn)) is None:
+            bad("institution.ukprn", "unknown-institution", value=ukprn)
     board = None
     if by_health_body is not None and authority is not None:
         # Act s.64: a health body tells the LA of a child under compulsory school age only,
@@ -193,6 +205,8 @@ def check_referral(
         dual_registered=learner.dual_registered,
         referral_type=body.referral_type.value,
         consent=consent_status,
+        institution=institution.ukprn if institution else None,
+        detained=learner.detained,
     )
     return Checked(
         body=body,
@@ -207,6 +221,7 @@ def check_referral(
         route=routing.route(facts),
         flags=tuple(flags),
         referring_board=board,
+        institution=institution,
     )
 
 
@@ -290,6 +305,7 @@ def _prospective_case(checked: Checked) -> Case:
         school_ref=checked.body.school.ref if checked.body.school else None,
         deciding_body=checked.route.deciding_body.value,
         deciding_authority=checked.route.deciding_authority,
+        institution_ukprn=checked.institution.ukprn if checked.institution else None,
     )
 
 
@@ -365,6 +381,9 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
         routing_reason=route.reason,
         first_rule=route.rule,
         clock_start=checked.clock_start,
+        institution_ukprn=checked.institution.ukprn if checked.institution else None,
+        institution_name=checked.institution.name_en if checked.institution else None,
+        detained=learner.detained,
         flags=list(checked.flags),
         opened_at=now,
         updated_at=now,
@@ -434,8 +453,14 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
     rule = case.first_rule
     if rule is None and case.state == CaseState.CONSENT_PENDING.value:
         # the clock that starts on consent, so the journey runs the one routing chose
-        rule = routing.decision_rule(
-            case.stage, DecidingBody(case.deciding_body), at_school_or_fei=bool(case.school_ref)
+        rule = (
+            RuleId.LA_DECISION  # a detained person (routing: "detained-person")
+            if case.detained
+            else routing.decision_rule(
+                case.stage,
+                DecidingBody(case.deciding_body),
+                at_school_or_fei=bool(case.school_ref or case.institution_ukprn),
+            )
         )
     return JourneyInput(
         case_id=case.id,
@@ -449,6 +474,8 @@ def journey_input(case: Case, child: Child, received_on: date) -> JourneyInput |
         first_rule=rule,
         clock_start=case.clock_start,
         duties_end=date_bounds.duties_end(child.date_of_birth),
+        institution=case.institution_ukprn,
+        detained=case.detained,
     )
 
 

@@ -31,6 +31,8 @@ def case_public(
         next_due=case.next_due,
         overdue=bool(case.next_due and case.next_due < today),
         flags=list(case.flags),
+        deciding_institution=case.institution_ukprn,
+        detained=case.detained,
         open_clocks=[
             ClockBriefPublic(
                 rule=c.rule,

@@ -27,6 +27,10 @@ from llwybr_workflows.journey.step import (
     refuse,
 )
 
+# Act s.70: the decisions of an LA and of an FEI are appealable to the Tribunal; a school's
+# goes to LA reconsideration instead (ss.26-27, 32).
+APPEALABLE = (DecidingBody.LOCAL_AUTHORITY, DecidingBody.FEI)
+
 # -- checks every update shares ----------------------------------------------------------------
 
 
@@ -65,6 +69,14 @@ def _dates(cmd: object) -> tuple[tuple[str, date | None], ...]:
             return (("requested_on", cmd.requested_on),)
         case j.RequestReconsideration():
             return (("received_on", cmd.received_on),)
+        case j.RecordRelease():
+            return (("released_on", cmd.released_on),)
+        case j.RequestTribunalReview():
+            return (("requested_on", cmd.requested_on),)
+        case j.RequestFeiTakeover():
+            return (("received_on", cmd.received_on),)
+        case j.AnswerFeiTakeover():
+            return (("answered_on", cmd.answered_on),)
     return ()
 
 
@@ -145,7 +157,8 @@ def record_decision(s: JourneyState, cmd: j.RecordDecision, now: datetime) -> Ou
         return refuse(RefusalCode.NOTICE_DATE_REQUIRED)
     step = Step(s, now)
     reconsidering = step.reconsideration()
-    if reconsidering is None:
+    released = step.open_rule(RuleId.DETENTION_RELEASE)
+    if reconsidering is None and released is None:
         if s.state == CaseState.CONSENT_PENDING:
             return refuse(RefusalCode.CONSENT_NOT_GIVEN)
         if s.state != CaseState.DECISION_PENDING or s.decided:
@@ -157,6 +170,10 @@ def record_decision(s: JourneyState, cmd: j.RecordDecision, now: datetime) -> Ou
         step.meet(reconsidering.key, notice)
         body = DecidingBody.LOCAL_AUTHORITY
         step.set(deciding_body=body)
+    if released is not None:
+        # Regs reg 18: the home authority's decision after the learner's release
+        step.meet(released.key, notice)
+        body = DecidingBody.LOCAL_AUTHORITY
     step.set(decided=True)
     step.emit(
         AlnDecided(
@@ -175,12 +192,19 @@ def record_decision(s: JourneyState, cmd: j.RecordDecision, now: datetime) -> Ou
     if reconsidering is not None and reconsidering.rule == RuleId.LA_RECONSIDER_IDP:
         step.open_appeal_window(notice)
         return step.done("IDP reconsideration decided")
+    if released is not None and s.state in (CaseState.IDP_ACTIVE, CaseState.IDP_IN_PREPARATION):
+        if cmd.outcome == "aln":
+            return step.done("plan kept after release")
+        # no IDP needed after release: an LA decision, appealable (Act s.70)
+        step.set_state(CaseState.NO_ALN)
+        step.open_appeal_window(notice)
+        return step.done()
     if cmd.outcome == "no-aln":
         # docs/rules.md "Met": the decision clock is met by the no-ALN notice
         if (clock := step.decision_clock()) is not None:
             step.meet(clock.key, notice)
         step.set_state(CaseState.NO_ALN)
-        if body == DecidingBody.LOCAL_AUTHORITY:
+        if body in APPEALABLE:
             step.open_appeal_window(notice)  # Act s.70; a school's decision is not appealable
         return step.done()
     # ALN: the decision clock runs on until IdpIssued (docs/rules.md "Met"); after an LA
@@ -332,3 +356,84 @@ def request_reconsideration(
     step.meet(RuleId.CEASE_RECONSIDER_REQUEST, cmd.received_on)
     step.start_clock(RuleId.LA_RECONSIDER_IDP, cmd.received_on)
     return step.done("cease reconsideration requested")
+
+
+def record_release(s: JourneyState, cmd: j.RecordRelease, now: datetime) -> Outcome | Refusal:
+    if refused := _open_and_past(s, now, ("released_on", cmd.released_on)):
+        return refused
+    if not s.detained:
+        return refuse(RefusalCode.NOT_DETAINED)
+    step = Step(s, now)
+    # Act ss.39-56, Regs reg 18: on release the home authority decides, within 12 weeks of the
+    # release coming to its attention, whether the learner will need an IDP (docs/rules.md)
+    step.set(detained=False, released_on=cmd.released_on)
+    step.note(cmd.released_on, "ReleasedFromDetention", s.deciding_authority or "")
+    step.start_clock(RuleId.DETENTION_RELEASE, cmd.released_on)
+    return step.done(f"detention-release started {cmd.released_on.isoformat()}")
+
+
+def request_tribunal_review(
+    s: JourneyState, cmd: j.RequestTribunalReview, now: datetime
+) -> Outcome | Refusal:
+    if refused := _open_and_past(s, now, ("requested_on", cmd.requested_on)):
+        return refused
+    step = Step(s, now)
+    window = step.open_rule(RuleId.TRIBUNAL_REVIEW_APPLICATION)
+    if window is None:
+        return refuse(RefusalCode.NO_TRIBUNAL_DECISION)
+    if cmd.requested_on < window.start:
+        return refuse(
+            RefusalCode.DATE_BEFORE_DECISION,
+            field="requested_on",
+            day=cmd.requested_on,
+            bound=window.start,
+        )
+    # ETW Regs reg 53: a party asked within the window (a late one is met, counted late); the
+    # case waits for the Tribunal's answer, which comes as a new AppealDecided
+    step.meet(window.key, cmd.requested_on)
+    step.set(close_after_review=False)
+    step.note(cmd.requested_on, "TribunalReviewRequested", cmd.requested_by)
+    return step.done("tribunal review requested")
+
+
+def request_fei_takeover(
+    s: JourneyState, cmd: j.RequestFeiTakeover, now: datetime
+) -> Outcome | Refusal:
+    if refused := _open_and_past(s, now, ("received_on", cmd.received_on)):
+        return refused
+    if s.state != CaseState.IDP_ACTIVE:
+        return refuse(RefusalCode.NO_ACTIVE_IDP, state=s.state)
+    if s.maintainer != DecidingBody.LOCAL_AUTHORITY:
+        return refuse(RefusalCode.NOT_LA_PLAN)
+    step = Step(s, now)
+    if step.open_rule(f"{RuleId.FEI_TAKEOVER_RESPONSE}:{cmd.ukprn}") is not None:
+        return step.done(f"take-over already asked of {cmd.ukprn}")
+    # Regs reg 13: the FEI answers within 20 of its term-time days of receiving the request
+    # (counted on this case's calendar until the FEI's own is imported [assumed])
+    step.start_clock(RuleId.FEI_TAKEOVER_RESPONSE, cmd.received_on, subject=cmd.ukprn)
+    step.note(cmd.received_on, "FeiTakeoverRequested", f"fei:{cmd.ukprn}")
+    return step.done(f"fei-takeover-response started {cmd.received_on.isoformat()}")
+
+
+def answer_fei_takeover(
+    s: JourneyState, cmd: j.AnswerFeiTakeover, now: datetime
+) -> Outcome | Refusal:
+    if refused := _open_and_past(s, now, ("answered_on", cmd.answered_on)):
+        return refused
+    step = Step(s, now)
+    key = f"{RuleId.FEI_TAKEOVER_RESPONSE}:{cmd.ukprn}"
+    record = step.open_rule(key)
+    if record is None:
+        return refuse(RefusalCode.CLOCK_NOT_RUNNING, rule=key)
+    if cmd.answered_on < record.start:
+        return refuse(
+            RefusalCode.DATE_BEFORE_REFERRAL,
+            field="answered_on",
+            day=cmd.answered_on,
+            bound=record.start,
+        )
+    # the FEI answered: its duty is done; an agreed plan moves when the idp service transfers
+    # it (IdpTransferred to `fei:<UKPRN>`, Act s.35 shape)
+    step.meet(key, cmd.answered_on)
+    step.note(cmd.answered_on, "FeiTakeoverAnswered", f"fei:{cmd.ukprn} {cmd.answer}")
+    return step.done(f"take-over {cmd.answer} by {cmd.ukprn}")

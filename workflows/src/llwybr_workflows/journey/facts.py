@@ -39,8 +39,8 @@ def idp_issued(s: JourneyState, fact: j.IdpIssuedFact, now: datetime) -> Outcome
     step.set_state(CaseState.IDP_ACTIVE)
     # Act ss.23-24: reviewed at least once in each 12-month period from the copy given
     step.start_clock(RuleId.IDP_REVIEW, fact.on)
-    if s.maintainer == DecidingBody.LOCAL_AUTHORITY:
-        step.open_appeal_window(fact.on)  # Act s.70: an LA's IDP is appealable
+    if s.maintainer in (DecidingBody.LOCAL_AUTHORITY, DecidingBody.FEI):
+        step.open_appeal_window(fact.on)  # Act s.70: an LA's or an FEI's IDP is appealable
     return step.done()
 
 
@@ -70,6 +70,8 @@ def idp_transferred(s: JourneyState, fact: j.IdpTransferredFact, now: datetime) 
         )
     elif fact.to_body.startswith("school:"):
         step.set(maintainer=DecidingBody.SCHOOL)
+    elif fact.to_body.startswith("fei:"):
+        step.set(maintainer=DecidingBody.FEI)  # e.g. after an FEI agreed to take it over
     step.note(fact.on, "IdpTransferred", fact.to_body)
     step.wake = True
     return step.done()
@@ -140,15 +142,31 @@ def appeal_lodged(s: JourneyState, fact: j.AppealLodgedFact, now: datetime) -> O
 
 
 def appeal_decided(
-    s: JourneyState, fact: j.AppealDecidedFact, now: datetime, *, orders_idp: bool = True
+    s: JourneyState,
+    fact: j.AppealDecidedFact,
+    now: datetime,
+    *,
+    orders_idp: bool = True,
+    review_window: bool = True,
 ) -> Outcome:
     """`orders_idp`: an order to prepare or keep an IDP (outcome `aln`) moves the case on;
-    journeys whose history predates it (patches.APPEAL_ORDER_REOPENS_IDP) only note it."""
+    journeys whose history predates it (patches.APPEAL_ORDER_REOPENS_IDP) only note it.
+    `review_window`: the decision opens the parties' 28 days to ask for a review, and a case it
+    ends closes when they pass unasked (patches.TRIBUNAL_REVIEW_WINDOW; before, at once)."""
     step = _fresh(s, fact.event_id, now, needs_book=False)
     if not step.go:
         return step.done()
     step.note(fact.decided_on, "AppealDecided", fact.outcome)
-    if s.state in (CaseState.NO_ALN, CaseState.CEASING) and fact.outcome != "aln":
+    closes = s.state in (CaseState.NO_ALN, CaseState.CEASING) and fact.outcome != "aln"
+    if review_window and step.book is not None:
+        # ETW Regs reg 53: any party may ask the Tribunal to review its decision within 28 days
+        # of it being sent [assumed: sent on the day it is decided]; a decision after a review
+        # opens a fresh window
+        step.book.records.pop(RuleId.TRIBUNAL_REVIEW_APPLICATION, None)
+        step.start_clock(RuleId.TRIBUNAL_REVIEW_APPLICATION, fact.decided_on)
+        step.set(close_after_review=closes)
+        closes = False  # lifecycle.fire_alarms closes it when the window passes unasked
+    if closes:
         step.close("appeal-decided", fact.decided_on)
     elif orders_idp and fact.outcome == "aln":
         # Act s.70 (appeal), s.74 (the Tribunal's powers, ETW Regs): an order binds the LA,

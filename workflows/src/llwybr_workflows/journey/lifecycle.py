@@ -50,6 +50,8 @@ def decision_rule(s: JourneyState) -> str:
         return s.journey.first_rule
     if s.deciding_body == DecidingBody.SCHOOL:
         return RuleId.SCHOOL_DECISION
+    if s.deciding_body == DecidingBody.FEI:
+        return RuleId.FEI_DECISION  # [assumed] docs/rules.md s.1
     return RuleId.LA_DECISION
 
 
@@ -66,6 +68,7 @@ def begin(
                 "deciding_body": journey.deciding_body,
                 "deciding_authority": journey.deciding_authority,
                 "token_roles": token_roles,
+                "detained": journey.detained,
             }
         ),
         now,
@@ -198,6 +201,9 @@ def fire_alarms(s: JourneyState, now: datetime) -> Outcome:
                 step.close("appeal-window-expired", step.today)
         elif rule == RuleId.CEASE_RECONSIDER_REQUEST and step.s.state == CaseState.CEASING:
             step.close("ceased", step.today)
+        elif rule == RuleId.TRIBUNAL_REVIEW_APPLICATION and step.s.close_after_review:
+            # ETW Regs reg 53: no party asked for a review in time; the decision stands
+            step.close("appeal-decided", step.today)
     ended = duties_end_alarm(step.s)
     if ended is not None and ended <= now and s.journey.duties_end is not None:
         step.close(DUTIES_ENDED, s.journey.duties_end)

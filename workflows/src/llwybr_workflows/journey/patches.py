@@ -31,3 +31,8 @@ ADVOCATE_APPEAL_ALERT = "advocate-appeal-alert"
 # Dates that cannot be: an update dated before the case's referral (or a notice before its
 # decision) is refused by the handler too (validators, which never replay, always refuse it).
 DATES_WITHIN_CASE = "dates-within-case"
+
+# ETW Regs reg 53: an Education Tribunal decision opens the 28-day window in which any party may
+# ask for a review (`tribunal-review-application`); a case the decision would close stays open
+# until that window passes with no review asked (before, it closed on the decision).
+TRIBUNAL_REVIEW_WINDOW = "tribunal-review-window"

@@ -2,6 +2,7 @@
 return the next one; the workflow carries it whole across continue-as-new. Ids, codes and dates
 only (it sits in Temporal histories)."""
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,13 @@ class JourneyState(BaseModel):
     )
     token_roles: bool = Field(
         False, description="alerts name the head of service by its token role (a patch)"
+    )
+    detained: bool = Field(False, description="in youth detention (Act ss.39-56), not released")
+    released_on: date | None = Field(None, description="the release date (Regs reg 18)")
+    close_after_review: bool = Field(
+        False,
+        description="the Tribunal's decision ends the case once its review window passes"
+        " with no review asked (ETW Regs reg 53)",
     )
     setup: CaseSetup | None = Field(
         None, description="calendar snapshots, board and ladders: None while still loading"

@@ -21,12 +21,12 @@ from llwybr_contracts.events import (
 )
 from llwybr_contracts.journey import TimelineEntry
 from llwybr_contracts.states import CaseState, DecidingBody
-from llwybr_contracts.vocabulary import Refusal, RefusalCode, RuleId
+from llwybr_contracts.vocabulary import Refusal, RefusalCode, Role, RuleId
 from llwybr_workflows.journey.clockbook import ClockBook
 from llwybr_workflows.journey.contracts import (
     ClockRecord,
 )
-from llwybr_workflows.journey.ladder import alert_target
+from llwybr_workflows.journey.ladder import OFFICER, alert_target
 from llwybr_workflows.journey.seen import SeenEvents
 from llwybr_workflows.journey.state import JourneyState
 
@@ -34,6 +34,7 @@ SEEN_LIMIT = 1000  # event ids remembered (bridge redeliveries arrive within min
 TIMELINE_LIMIT = 200
 DECISION_RULES = (
     RuleId.SCHOOL_DECISION,
+    RuleId.FEI_DECISION,
     RuleId.LA_DECISION,
     RuleId.LA_NOT_NECESSARY,
     RuleId.DETENTION_RELEASE,
@@ -118,6 +119,15 @@ class Step:
 
     def resolve(self, role: str, record: ClockRecord) -> tuple[str, str]:
         assert self.s.setup is not None
+        institution = self.s.journey.institution
+        fei_body = record.rule == RuleId.FEI_DECISION or (
+            record.rule == RuleId.IDP_REVIEW and self.s.maintainer == DecidingBody.FEI
+        )
+        if role == OFFICER and fei_body and institution:
+            # the FEI's own clock alerts its ALNCo (Act s.60), as a school's alerts its own
+            return Role.FEI_ALNCO, f"fei:{institution}"
+        if role == OFFICER and record.rule == RuleId.FEI_TAKEOVER_RESPONSE and record.subject:
+            return Role.FEI_ALNCO, f"fei:{record.subject}"  # the FEI asked to answer (reg 13)
         school_body = record.rule == RuleId.SCHOOL_DECISION or (
             record.rule in (RuleId.IDP_REVIEW, RuleId.CEASE_RECONSIDER_REQUEST)
             and self.s.maintainer == DecidingBody.SCHOOL

@@ -90,7 +90,8 @@ class IdpJourney:
             load_case_setup,
             CaseSetupRequest(
                 authority=journey.authority,
-                school_ref=journey.school_ref,
+                # an FEI's term-time days: its calendar, imported under its UKPRN [assumed]
+                school_ref=journey.school_ref or journey.institution,
                 year=wales_date(workflow.now()).year,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -267,6 +268,38 @@ class IdpJourney:
     def _check_reconsideration(self, cmd: j.RequestReconsideration) -> None:
         self._check(rules.request_reconsideration, cmd)
 
+    @workflow.update(name=j.UPDATE_RECORD_RELEASE)
+    async def record_release(self, cmd: j.RecordRelease) -> CommandAccepted:
+        return (await self._command(rules.record_release, cmd)).accepted()
+
+    @record_release.validator
+    def _check_release(self, cmd: j.RecordRelease) -> None:
+        self._check(rules.record_release, cmd)
+
+    @workflow.update(name=j.UPDATE_REQUEST_TRIBUNAL_REVIEW)
+    async def request_tribunal_review(self, cmd: j.RequestTribunalReview) -> CommandAccepted:
+        return (await self._command(rules.request_tribunal_review, cmd)).accepted()
+
+    @request_tribunal_review.validator
+    def _check_tribunal_review(self, cmd: j.RequestTribunalReview) -> None:
+        self._check(rules.request_tribunal_review, cmd)
+
+    @workflow.update(name=j.UPDATE_REQUEST_FEI_TAKEOVER)
+    async def request_fei_takeover(self, cmd: j.RequestFeiTakeover) -> CommandAccepted:
+        return (await self._command(rules.request_fei_takeover, cmd)).accepted()
+
+    @request_fei_takeover.validator
+    def _check_fei_takeover(self, cmd: j.RequestFeiTakeover) -> None:
+        self._check(rules.request_fei_takeover, cmd)
+
+    @workflow.update(name=j.UPDATE_ANSWER_FEI_TAKEOVER)
+    async def answer_fei_takeover(self, cmd: j.AnswerFeiTakeover) -> CommandAccepted:
+        return (await self._command(rules.answer_fei_takeover, cmd)).accepted()
+
+    @answer_fei_takeover.validator
+    def _check_fei_answer(self, cmd: j.AnswerFeiTakeover) -> None:
+        self._check(rules.answer_fei_takeover, cmd)
+
     @workflow.signal(name=j.SIGNAL_IDP_ISSUED)
     def idp_issued(self, fact: j.IdpIssuedFact) -> None:
         self._fact(rules.idp_issued, fact)
@@ -298,7 +331,9 @@ class IdpJourney:
     @workflow.signal(name=j.SIGNAL_APPEAL_DECIDED)
     def appeal_decided(self, fact: j.AppealDecidedFact) -> None:
         orders_idp = workflow.patched(patches.APPEAL_ORDER_REOPENS_IDP)
-        self._fact(functools.partial(rules.appeal_decided, orders_idp=orders_idp), fact)
+        review = workflow.patched(patches.TRIBUNAL_REVIEW_WINDOW)
+        rule = functools.partial(rules.appeal_decided, orders_idp=orders_idp, review_window=review)
+        self._fact(rule, fact)
 
     @workflow.signal(name=j.SIGNAL_ADVOCACY_HANDOFF_ACCEPTED)
     def advocacy_handoff_accepted(self, fact: j.AdvocacyHandoffAcceptedFact) -> None:

@@ -31,7 +31,7 @@ def local_path(path: str | None, default: str = "/") -> str:
 
 def landing(user: User) -> str:
     """Each role's main page."""
-    if user.has_role(*LA_ROLES, "school-alnco", "admin"):
+    if user.has_role(*LA_ROLES, "school-alnco", "fei-alnco", "admin"):
         return "/cases"
     if user.has_role("declo", "health-liaison", "clinician", "board-aln-lead"):
         return "/health-requests"
