@@ -253,3 +253,33 @@ def test_ics_calendar_file_and_school_import(
     school = clock_json(capsys, "school-decision", "--start", "2026-09-10", "--authority",
                         "Conwy", "--school", "ysgol-2", "--on", "2026-09-10")  # fmt: skip
     assert school["school"] == "ysgol-2" and school["due"] > base["due"]
+
+
+def test_open_pause_asked_about_an_earlier_day(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/rules.md#pauses: an open pause takes effect on its FROM date
+    before = clock_json(
+        capsys, "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--pause", "2027-02-15:", "--on", "2027-02-08",
+    )  # fmt: skip
+    assert before["due"] == "2027-03-01"
+    assert before["status"] == "at-risk"
+    assert before["warnings"] == ["2027-02-08", "2027-02-22"]
+    after = clock_json(
+        capsys, "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--pause", "2027-02-15:", "--on", "2027-02-15",
+    )  # fmt: skip
+    assert after["due"] is None and after["status"] == "paused"
+
+
+def test_late_completion_is_met_and_late(capsys: pytest.CaptureFixture[str]) -> None:
+    a = clock_json(
+        capsys, "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--met", "2027-03-04", "--on", "2027-03-05",
+    )  # fmt: skip
+    assert a["status"] == "met" and a["met_on"] == "2027-03-04"
+    assert a["days_late"] == 3
+    code, out, _ = run(
+        capsys, "clock", "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--met", "2027-03-04", "--on", "2027-03-05",
+    )  # fmt: skip
+    assert code == 0 and "3 day(s) late" in out

@@ -242,3 +242,41 @@ async def test_calendar_change_moves_a_school_day_clock(
         )
         assert clock_of(await status(handle), "school-decision").due == after.due()
         await handle.terminate("test over")
+
+
+async def test_planned_open_pause_takes_effect_on_its_from_date(
+    skipping: WorkflowEnvironment,
+) -> None:
+    # docs/rules.md#pauses: before its FROM date an open pause is not there, so the clock
+    # shows its due date and its warnings still sound; from FROM on it is paused, due unknown
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        clock = expected("la-decision", start)
+        due = clock.due()
+        assert due is not None
+        opens = due - timedelta(days=3)  # after both warnings (14 and 7 days before due)
+        await advance_to(env, at(start + timedelta(days=1), 10))
+        await handle.execute_update(
+            IdpJourney.record_exception,
+            exception(exception_id="planned", action="pause", rule="la-decision",
+                      **{"from": opens}),
+        )  # fmt: skip
+        view = clock_of(await status(handle), "la-decision")
+        assert (view.status, view.due) == ("running", due)
+        assert view.warnings == list(clock.warnings())
+        first_warning = clock.warnings()[0]
+        await advance_to(env, at(first_warning, 10))
+        await eventually(lambda: len(outbox.of(wid, "DeadlineAtRisk")) >= 1)
+        await advance_to(env, at(opens, 10))
+        view = clock_of(await status(handle), "la-decision")
+        assert (view.status, view.due) == ("paused", None)
+        await advance_to(env, at(due + timedelta(days=2)))
+        assert outbox.of(wid, "DeadlineDue") == []
+        assert outbox.of(wid, "DeadlineBreached") == []
+        await handle.terminate("test over")

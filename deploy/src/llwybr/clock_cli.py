@@ -141,12 +141,12 @@ def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswe
         rule=clock.rule,
         start=clock.start,
         on=on,
-        due=clock.due(),
+        due=clock.due(on),
         unit=clock.unit.value,  # type: ignore[arg-type]
         count_unit=clock.spec.count_unit.value,  # type: ignore[arg-type]
         status=clock.status(on).value,  # type: ignore[arg-type]
         limit=clock.limit,
-        warnings=list(clock.warnings()),
+        warnings=list(clock.warnings(on)),
         citation=clock.citation,
         basis=clock.basis.value,  # type: ignore[arg-type]
         assumed_conventions=list(clock.assumed_conventions),
@@ -160,6 +160,7 @@ def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswe
         disagreement_resolution=clock.disagreement_resolution,
         who_acts=clock.spec.who_acts,
         met_on=clock.met_on,
+        days_late=clock.days_late(),
         days_elapsed=clock.days_elapsed(on),
         days_remaining=clock.days_remaining(on),
         explanation=[
@@ -204,6 +205,9 @@ def render_text(a: ClockAnswer) -> str:
         " counted" + (f", {a.days_remaining} to go" if a.days_remaining is not None else ""),
         "  warnings: " + (", ".join(_d(w) for w in a.warnings) or "none"),
     ]
+    if a.met_on is not None:
+        late = f", {a.days_late} day(s) late: outside the time limit" if a.days_late else ""
+        lines.append(f"  met {_d(a.met_on)}{late}")
     if a.calendar_version:
         lines.append(f"  calendar: {a.calendar} ({a.calendar_version})")
     if a.illustrative_calendar:

@@ -256,7 +256,11 @@ def _exception(cmd: j.RecordException, now: datetime) -> ExceptionRecord:
     )
 
 
-def record_exception(s: JourneyState, cmd: j.RecordException, now: datetime) -> Outcome | Refusal:
+def record_exception(
+    s: JourneyState, cmd: j.RecordException, now: datetime, *, alarms_before_pause: bool = False
+) -> Outcome | Refusal:
+    """`alarms_before_pause` (patch `open-pause-from-its-date`): a pause planned to open on a
+    later day leaves the clock's alarms before that day in place (docs/rules.md#pauses)."""
     if refused := _open_and_past(s, now):
         return refused
     if cmd.exception_id in s.exception_ids:
@@ -273,9 +277,10 @@ def record_exception(s: JourneyState, cmd: j.RecordException, now: datetime) -> 
         return refuse(RefusalCode.PAUSE_ENDS_BEFORE_START)
     before = book.clock(record).due()
     try:
-        record = book.put(
-            record.model_copy(update={"exceptions": (*record.exceptions, _exception(cmd, now))})
-        )
+        update: dict[str, object] = {"exceptions": (*record.exceptions, _exception(cmd, now))}
+        if alarms_before_pause:
+            update["alarms_before_pause"] = True
+        record = book.put(record.model_copy(update=update))
     except ClockError as exc:  # e.g. a resume with no open pause
         return refuse(
             RefusalCode.EXCEPTION_NOT_ALLOWED,

@@ -78,6 +78,9 @@ class ClockRecord(_Model):
     met_on: date | None = None
     alarms: bool = Field(True, description="False: shown only; another workflow owns its timers")
     fired: tuple[str, ...] = ()
+    alarms_before_pause: bool = Field(
+        False, description="an open pause silences alarms only from its FROM date (a patch)"
+    )
     last_due: date | None = None
 
 

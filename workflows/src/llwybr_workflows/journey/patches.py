@@ -31,3 +31,7 @@ ADVOCATE_APPEAL_ALERT = "advocate-appeal-alert"
 # Dates that cannot be: an update dated before the case's referral (or a notice before its
 # decision) is refused by the handler too (validators, which never replay, always refuse it).
 DATES_WITHIN_CASE = "dates-within-case"
+
+# An open pause takes effect on its FROM date: a pause planned for a later day leaves the
+# clock's warnings before that day in place (before, recording it silenced them at once).
+OPEN_PAUSE_FROM_ITS_DATE = "open-pause-from-its-date"
