@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from llwybr.calendar_events import announce
+from llwybr.calendar_events import on_store
+from llwybr.stack import run_sync
 from llwybr_clock import (
     RULES,
     ClockError,
@@ -31,9 +32,26 @@ from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_clock.wales import WALES, today_in_wales
 from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
-from llwybr_workflows.calendar_store import import_calendar, load_snapshot
+from llwybr_workflows.calendar_store import SHIPPED, CalendarStore
 
 CLI_ACTOR = "cli"
+
+
+def _home(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "home", None) or os.environ.get("LLWYBR_HOME") or ".llwybr")
+
+
+def load_snapshot(
+    authority: str, school: str | None = None, *, home: Path | None = None
+) -> CalendarSnapshot:
+    """The calendar clocks count on: the journey's store when a stack (or
+    LLWYBR_DATABASE_URL) is there, else the shipped calendars (nothing imported)."""
+    asked, found = on_store(
+        home or _home(argparse.Namespace()), lambda store: store.snapshot(authority, school)
+    )
+    if asked and found is not None:
+        return found
+    return run_sync(SHIPPED.snapshot(authority, school))
 
 
 class BadInput(Exception):
@@ -293,28 +311,25 @@ def run_calendar_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"cannot read calendar file {args.file}: {exc.strerror}") from None
-    snapshot = import_calendar(text, guess_format(path.name, text), args.authority, args.school)
+    fmt = guess_format(path.name, text)
+
+    async def store_it(store: CalendarStore) -> CalendarSnapshot:
+        return await store.import_calendar(text, fmt, args.authority, args.school)
+
+    find_authority(args.authority)  # an unknown authority is bad input with or without a stack
+    parse_calendar(text, fmt, school=args.school)  # so is a bad file
+    asked, snapshot = on_store(_home(args), store_it)
+    if not asked or snapshot is None:
+        raise BadInput(
+            f"no database to import into: calendars live in the journey's database; start a "
+            f"stack (`llwybr up --home {_home(args)}`) or set LLWYBR_DATABASE_URL"
+        )
     scope = f" school {args.school}" if args.school else ""
     print(
         f"imported {path.name} for {snapshot.label}{scope}: version {snapshot.version}, "
         f"covers {snapshot.covered_range()}, {len(snapshot.school_days)} school days"
     )
-    home = Path(os.environ.get("LLWYBR_HOME", ".llwybr"))
-    event_id = announce(
-        home,
-        authority=snapshot.authority or args.authority,
-        school=args.school,
-        version=snapshot.version,
-    )
-    if event_id:
-        print(
-            f"CalendarChanged {event_id} queued: open clocks of {snapshot.label} will be recomputed"
-        )
-    else:
-        print(
-            "no running stack, so CalendarChanged was not sent: import again with the stack up "
-            "to recompute open clocks"
-        )
+    print(f"CalendarChanged queued: open clocks of {snapshot.label} will be recomputed")
     return 0
 
 
@@ -331,7 +346,7 @@ def _parse_year(value: str) -> tuple[date, date]:
 
 def run_calendar_show(args: argparse.Namespace) -> int:
     first, last = _parse_year(args.year)
-    snapshot = load_snapshot(args.authority, args.school)
+    snapshot = load_snapshot(args.authority, args.school, home=_home(args))
     assert snapshot.first is not None and snapshot.last is not None
     if last < snapshot.first or first > snapshot.last:
         raise BadInput(
@@ -367,6 +382,22 @@ def run_calendar_show(args: argparse.Namespace) -> int:
         total += n
     print(f"  {total} school days")
     return 0
+
+
+def run_calendar_changes(args: argparse.Namespace) -> int:
+    asked, found = on_store(_home(args), lambda store: store.changes(args.authority))
+    if not asked:
+        raise BadInput("no database: start a stack (`llwybr up`) or set LLWYBR_DATABASE_URL")
+    for c in found or ():
+        school = f" school {c.school}" if c.school else ""
+        print(
+            f"{c.imported_at:%Y-%m-%d %H:%M} {c.authority}{school} {c.format} "
+            f"{c.calendar_version} ({c.source})"
+        )
+    return 0
+
+
+_HOME_HELP = "the stack's state directory (default: $LLWYBR_HOME or ./.llwybr)"
 
 
 def run_calendar_authorities(args: argparse.Namespace) -> int:
@@ -424,11 +455,17 @@ def register(subparsers: Any) -> None:
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--authority", required=True, metavar="CODE_OR_NAME")
     imp.add_argument("--school", metavar="REF")
+    imp.add_argument("--home", type=Path, help=_HOME_HELP)
     imp.set_defaults(func=_guarded(run_calendar_import))
     show = sub.add_parser("show", help="show an authority's calendar for an academic year")
     show.add_argument("--authority", required=True, metavar="CODE_OR_NAME")
     show.add_argument("--year", required=True, metavar="YYYY/YY")
     show.add_argument("--school", metavar="REF")
+    show.add_argument("--home", type=Path, help=_HOME_HELP)
     show.set_defaults(func=_guarded(run_calendar_show))
+    changes = sub.add_parser("changes", help="the latest calendar imports, newest first")
+    changes.add_argument("--authority", metavar="CODE_OR_NAME")
+    changes.add_argument("--home", type=Path, help=_HOME_HELP)
+    changes.set_defaults(func=_guarded(run_calendar_changes))
     auth = sub.add_parser("authorities", help="list the 22 authorities and their ONS codes")
     auth.set_defaults(func=_guarded(run_calendar_authorities))

@@ -1,0 +1,39 @@
+"""Tables of the journey context besides its outbox and inbox: the school calendars every
+worker counts on (one store in PostgreSQL, so several workers share it) and the escalation
+ladders authorities set. Names carry `journey_`: the suite loads every service's models into
+one metadata."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def _ts() -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+class StoredCalendar(SQLModel, table=True):
+    """An authority's imported calendar (school "") or a school's own rows on top of it."""
+
+    __tablename__ = "journey_calendars"
+
+    authority: str = Field(primary_key=True, description="ONS code")
+    school: str = Field(default="", primary_key=True, description="'' for the authority's")
+    format: str = Field(description="csv or ics")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    imported_at: datetime = Field(sa_column=_ts())
+
+
+class CalendarChange(SQLModel, table=True):
+    """Every import, oldest first: what an admin page lists; its id stamps workers' caches."""
+
+    __tablename__ = "journey_calendar_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    authority: str = Field(index=True)
+    school: str = ""
+    format: str
+    calendar_version: str = Field(description="the snapshot clocks of that scope now use")
+    imported_at: datetime = Field(sa_column=_ts())
+    source: str = Field(description="who imported it: cli, migration, api")
