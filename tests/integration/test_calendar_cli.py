@@ -66,3 +66,33 @@ async def test_import_show_changes_and_clocks(
     lines = out.splitlines()
     assert status == 0 and len(lines) == 2
     assert "W06000015 school ysgol-2 csv" in lines[0] and "(cli)" in lines[0]
+
+
+async def test_ladder_set_show_history_reset(
+    journey_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ladder = tmp_path / "ladder.json"
+    ladder.write_text(
+        '[{"stage": "at-risk", "roles": ["la-manager"]},'
+        ' {"stage": "escalated", "roles": ["head-of-service"], "after_breach_days": 3}]'
+    )
+    status, out, err = run(capsys, "ladder", "set", str(ladder), "--authority", "Swansea",
+                           "--rule", "la-decision")  # fmt: skip
+    assert status == 0, err
+    assert "set la-decision v1" in out
+    status, out, _ = run(capsys, "ladder", "show", "--authority", "Swansea")
+    assert status == 0
+    assert "la-decision (own, v1): at-risk: la-manager; escalated +3d: head-of-service" in out
+    assert "health-response (default): at-risk: declo" in out
+    status, out, _ = run(capsys, "ladder", "reset", "--authority", "Swansea", "--rule",
+                         "la-decision")  # fmt: skip
+    assert status == 0 and "v2" in out and "default" in out
+    status, out, _ = run(capsys, "ladder", "show", "--authority", "Swansea", "--rule",
+                         "la-decision")  # fmt: skip
+    assert out.startswith("la-decision (default): at-risk: officer")
+    status, out, _ = run(capsys, "ladder", "history", "--authority", "Swansea")
+    assert [line.split()[1] for line in out.splitlines()] == ["v2", "v1"]
+    ladder.write_text('[{"stage": "at-risk", "roles": ["mayor"]}]')
+    status, out, err = run(capsys, "ladder", "set", str(ladder), "--authority", "Swansea",
+                           "--rule", "la-decision")  # fmt: skip
+    assert status == 2 and "step 1: unknown role 'mayor'" in err and out == ""

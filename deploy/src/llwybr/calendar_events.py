@@ -1,4 +1,4 @@
-"""The CLI's door to the journey's calendar store (PostgreSQL, schema `journey`): the running
+"""The CLI's door to the journey's database and its calendar store (PostgreSQL, schema `journey`): the running
 stack's database (`--home`), or LLWYBR_DATABASE_URL. An import there queues `CalendarChanged`
 in the journey outbox in the same transaction; the worker's relay publishes it (keyed by the
 authority's ONS code) and every open clock of that authority is recomputed."""
@@ -12,7 +12,7 @@ from llwybr.stack import Stack, run_sync
 from llwybr_common.connections import database_ssl
 from llwybr_common.db import make_engine, session_scope
 from llwybr_common.settings import get_settings
-from llwybr_workflows.calendar_store import CalendarStore
+from llwybr_workflows.calendar_store import CalendarStore, Sessions
 
 T = TypeVar("T")
 
@@ -25,17 +25,22 @@ def database_url(home: Path) -> str | None:
     return endpoints.database_url if endpoints else None
 
 
-async def _on_store(url: str, use: Callable[[CalendarStore], Awaitable[T]]) -> T:
+async def _on_journey(url: str, use: Callable[[Sessions], Awaitable[T]]) -> T:
     engine = make_engine(url, "journey", ssl=database_ssl(get_settings()), pool_size=1)
     try:
-        return await use(CalendarStore(lambda: session_scope(engine), source="/llwybr/cli"))
+        return await use(lambda: session_scope(engine))
     finally:
         await engine.dispose()
 
 
-def on_store(home: Path, use: Callable[[CalendarStore], Awaitable[T]]) -> tuple[bool, T | None]:
-    """(True, the answer) from the store; (False, None) when no database is there to ask."""
+def on_journey(home: Path, use: Callable[[Sessions], Awaitable[T]]) -> tuple[bool, T | None]:
+    """(True, the answer) from the journey's database; (False, None) when none is there."""
     url = database_url(home)
     if not url:
         return False, None
-    return True, run_sync(_on_store(url, use))
+    return True, run_sync(_on_journey(url, use))
+
+
+def on_store(home: Path, use: Callable[[CalendarStore], Awaitable[T]]) -> tuple[bool, T | None]:
+    """The same, on the calendar store."""
+    return on_journey(home, lambda sessions: use(CalendarStore(sessions, source="/llwybr/cli")))

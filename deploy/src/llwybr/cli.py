@@ -13,6 +13,7 @@ import sys
 COMMAND_MODULES = (
     "stack_cli",  # up, down, status
     "clock_cli",  # clock, calendar
+    "ladder_cli",  # ladder (show, set, reset, history)
     "replay_cli",  # replay
     "provision_cli",  # provision (topics and search attributes on real clusters)
     "dlq_cli",  # dlq (list, show, redrive)

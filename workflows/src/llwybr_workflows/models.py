@@ -5,7 +5,8 @@ one metadata."""
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -37,3 +38,19 @@ class CalendarChange(SQLModel, table=True):
     calendar_version: str = Field(description="the snapshot clocks of that scope now use")
     imported_at: datetime = Field(sa_column=_ts())
     source: str = Field(description="who imported it: cli, migration, api")
+
+
+class StoredLadder(SQLModel, table=True):
+    """One version of an authority's escalation ladder for one rule; the highest version is in
+    force. `steps` null: back to the default (journey/ladder.py). Never updated, only added."""
+
+    __tablename__ = "journey_ladders"
+    __table_args__ = (UniqueConstraint("authority", "rule", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    authority: str = Field(index=True, description="ONS code")
+    rule: str
+    version: int = Field(description="1, 2, ... per authority and rule")
+    steps: list[dict[str, object]] | None = Field(default=None, sa_column=Column(JSONB))
+    set_at: datetime = Field(sa_column=_ts())
+    set_by: str = Field(description="who set it: cli, api")

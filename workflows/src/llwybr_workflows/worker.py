@@ -17,6 +17,7 @@ from llwybr_workflows.handoff_watch import HandoffWatch
 from llwybr_workflows.journey.activities import CaseSetupLoader, JourneyActivities
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
+from llwybr_workflows.ladder_store import LadderStore
 from llwybr_workflows.reconciler import run_reconciler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -27,7 +28,7 @@ WORKFLOWS = [IdpJourney, HealthInput, HandoffWatch]
 def make_worker(rt: Runtime) -> Worker:
     assert rt.temporal is not None
     activities = JourneyActivities(rt)
-    setup = CaseSetupLoader(CalendarStore(rt.session, source=rt.source))
+    setup = CaseSetupLoader(CalendarStore(rt.session, source=rt.source), LadderStore(rt.session))
     return Worker(
         rt.temporal,
         task_queue=TASK_QUEUE,

@@ -19,6 +19,7 @@ from llwybr_contracts.events import payload_class
 from llwybr_workflows.calendar_store import SHIPPED, CalendarSource
 from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, PublishJourneyEvent
 from llwybr_workflows.journey.ladder import ladders_for
+from llwybr_workflows.ladder_store import NO_LADDERS, LadderSource
 
 # Stable namespace for journey event ids: uuid5(namespace, "<workflow id>/<seq>").
 JOURNEY_EVENT_NAMESPACE = uuid.UUID("6f1c3b2a-7d4e-5a10-9b8c-0e2f4a6d8c11")
@@ -91,8 +92,9 @@ class CaseSetupLoader:
     """`load_case_setup` on a calendar source: the journey's store in PostgreSQL in the worker,
     the shipped calendars alone where no database is (`load_case_setup` below)."""
 
-    def __init__(self, calendars: CalendarSource) -> None:
+    def __init__(self, calendars: CalendarSource, ladders: LadderSource = NO_LADDERS) -> None:
         self.calendars = calendars
+        self.ladders = ladders
         self._cache: dict[tuple[object, ...], CaseSetup] = {}
 
     @activity.defn(name="load_case_setup")
@@ -100,7 +102,10 @@ class CaseSetupLoader:
         """The authority's calendar snapshot (school-day rules), a bank-holiday snapshot (weeks
         and days rules, Regs reg 2(4) roll-over), the health board and the escalation ladders."""
         authority = find_authority(request.authority)
-        stamp = await self.calendars.stamp(authority.ons_code)
+        stamp = (
+            await self.calendars.stamp(authority.ons_code),
+            await self.ladders.stamp(authority.ons_code),
+        )
         key = (authority.ons_code, request.school_ref, request.year, stamp)
         cached = self._cache.get(key)
         if cached is not None:
@@ -111,11 +116,13 @@ class CaseSetupLoader:
             # an unknown school reference: the authority's own calendar still applies
             school = await self.calendars.snapshot(authority.ons_code)
         bank = bank_holiday_snapshot(request.year - 1, request.year + BANK_HOLIDAY_YEARS)
+        own = await self.ladders.in_force(authority.ons_code)
         setup = CaseSetup(
             school_calendar=school.to_dict(),
             bank_holidays=bank.to_dict(),
             board=authority.health_board_ons_code,
-            ladders=ladders_for(authority.ons_code, tuple(RULE_IDS)),
+            ladders=ladders_for(tuple(RULE_IDS), {r: v.steps for r, v in own.items()}),
+            ladder_versions={r: v.version for r, v in own.items() if v.steps is not None},
         )
         if len(self._cache) >= _SETUP_CACHE_LIMIT:
             self._cache.clear()

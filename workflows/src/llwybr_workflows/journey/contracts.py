@@ -54,6 +54,9 @@ class CaseSetup(_Model):
     bank_holidays: dict[str, Any] = Field(description="bank-holiday-only CalendarSnapshot")
     board: str = Field(description="ONS code of the authority's health board")
     ladders: dict[str, tuple[LadderStep, ...]] = Field(description="per rule id, with overrides")
+    ladder_versions: dict[str, int] = Field(
+        default_factory=dict, description="the authority's own ladder version, per rule set"
+    )
 
 
 class ExceptionRecord(_Model):
