@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "token_cli",  # dev-token
     "demo_cli",  # demo
     "insight_cli",  # insight rebuild
+    "projection_cli",  # projection rebuild referral
     "bench_cli",  # bench
     "serve_cli",  # serve (one service in the foreground)
 )
