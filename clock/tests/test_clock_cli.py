@@ -269,3 +269,12 @@ def test_late_completion_is_met_and_late(capsys: pytest.CaptureFixture[str]) -> 
         "--met", "2027-03-04", "--on", "2027-03-05",
     )  # fmt: skip
     assert code == 0 and "3 day(s) late" in out
+
+
+def test_a_database_that_does_not_answer_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLWYBR_DATABASE_URL", "postgresql+asyncpg://llwybr@127.0.0.1:9/llwybr")
+    status, out, err = run(capsys, "calendar", "import", FIXTURE, "--authority", "Cardiff")
+    assert status == 2 and out == ""
+    assert "cannot reach the journey's database" in err

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from llwybr.stack import Stack, run_sync
 from llwybr_common.connections import database_ssl
 from llwybr_common.db import make_engine, session_scope
@@ -33,12 +35,22 @@ async def _on_journey(url: str, use: Callable[[Sessions], Awaitable[T]]) -> T:
         await engine.dispose()
 
 
+class Unreachable(Exception):
+    """A database is configured but does not answer (a stack recorded but not running)."""
+
+
 def on_journey(home: Path, use: Callable[[Sessions], Awaitable[T]]) -> tuple[bool, T | None]:
     """(True, the answer) from the journey's database; (False, None) when none is there."""
     url = database_url(home)
     if not url:
         return False, None
-    return True, run_sync(_on_journey(url, use))
+    try:
+        return True, run_sync(_on_journey(url, use))
+    except (OSError, DBAPIError) as exc:
+        raise Unreachable(
+            f"cannot reach the journey's database ({type(exc).__name__}): is the stack under "
+            f"{home} up (`llwybr status --home {home}`), or LLWYBR_DATABASE_URL right?"
+        ) from None
 
 
 def on_store(home: Path, use: Callable[[CalendarStore], Awaitable[T]]) -> tuple[bool, T | None]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from llwybr.calendar_events import on_store
+from llwybr.calendar_events import Unreachable, on_store
 from llwybr.stack import run_sync
 from llwybr_clock import (
     RULES,
@@ -410,7 +410,7 @@ def _guarded(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(func(args))
-        except (BadInput, ClockError) as exc:
+        except (BadInput, ClockError, Unreachable) as exc:
             print(f"llwybr {args.command}: {exc}", file=sys.stderr)
             return 2
 

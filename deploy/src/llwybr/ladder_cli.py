@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from llwybr.calendar_events import on_journey
+from llwybr.calendar_events import Unreachable, on_journey
 from llwybr_clock.errors import ClockError
 from llwybr_clock.rules import RULE_IDS
 from llwybr_clock.shipped import find_authority
@@ -60,7 +60,7 @@ def _guarded(func: Any) -> Any:
             if args.rule is not None and args.rule not in RULE_IDS:
                 raise _BadInput(f"unknown rule {args.rule!r}; valid rules: {', '.join(RULE_IDS)}")
             return int(func(args))
-        except (_BadInput, LadderError, ClockError) as exc:
+        except (_BadInput, LadderError, ClockError, Unreachable) as exc:
             print(f"llwybr ladder: {exc}", file=sys.stderr)
             return 2
 
