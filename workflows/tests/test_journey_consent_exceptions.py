@@ -230,13 +230,22 @@ async def test_planned_open_pause_takes_effect_on_its_from_date(
         view = clock_of(await status(handle), "la-decision")
         assert (view.status, view.due) == ("running", due)
         assert view.warnings == list(clock.warnings())
+        assert outbox.of(wid, "ClockChanged") == []  # announced when it takes effect
         first_warning = clock.warnings()[0]
         await advance_to(env, at(first_warning, 10))
         await eventually(lambda: len(outbox.of(wid, "DeadlineAtRisk")) >= 1)
         await advance_to(env, at(opens, 10))
         view = clock_of(await status(handle), "la-decision")
         assert (view.status, view.due) == ("paused", None)
+        await eventually(lambda: len(outbox.of(wid, "ClockChanged")) == 1)
+        changed = outbox.of(wid, "ClockChanged")[0]
+        assert (changed["change"], changed["due"], changed["previous_due"]) == (
+            "paused",
+            None,
+            due.isoformat(),
+        )
         await advance_to(env, at(due + timedelta(days=2)))
         assert outbox.of(wid, "DeadlineDue") == []
         assert outbox.of(wid, "DeadlineBreached") == []
+        assert len(outbox.of(wid, "ClockChanged")) == 1  # announced once
         await handle.terminate("test over")

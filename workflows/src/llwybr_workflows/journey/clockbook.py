@@ -221,6 +221,19 @@ class ClockBook:
         opens = self.clock(record).paused_from
         return local(opens) if opens is not None else None
 
+    def pauses_opening(self, now: datetime) -> list[ClockRecord]:
+        """Open clocks whose planned pause has taken effect by `now`, not yet announced; each
+        is marked announced (key `paused:<FROM>`)."""
+        found: list[ClockRecord] = []
+        for record in self.open_records():
+            when = self._pause_opens(record)
+            key = f"paused:{when.date()}" if when is not None else ""
+            if when is not None and when <= now and key not in record.fired:
+                record = record.model_copy(update={"fired": (*record.fired, key)[-MAX_FIRED:]})
+                self.records[record.key] = record
+                found.append(record)
+        return found
+
     def fire(self, now: datetime) -> list[Fired]:
         """Fire what is due at `now`. When several alarms of one clock are past (a worker that
         was down, a back-dated start) only the most advanced one is announced [assumed]: a

@@ -289,6 +289,9 @@ def record_exception(
             reason=type(exc).__name__,
         )
     step.set(exception_ids=(*s.exception_ids, cmd.exception_id))
+    if alarms_before_pause:  # announced when it takes effect (lifecycle.fire_alarms)
+        step.wake = True
+        return step.done(f"{cmd.rule} pause planned from {cmd.from_.isoformat()}")
     change = {"pause": "paused", "resume": "resumed", "lift": "lifted"}[cmd.action]
     step.changed(record, before, change, cmd.reason)
     step.wake = True  # the timer follows the new due date at once
