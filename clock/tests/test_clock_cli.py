@@ -173,18 +173,14 @@ def test_bad_input_exits_2_with_a_specific_message(
     assert out == ""
 
 
-def test_calendar_import_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+def test_calendar_import_needs_the_journeys_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # calendars live in the journey's database (tests/integration/test_calendar_cli.py)
+    monkeypatch.delenv("LLWYBR_DATABASE_URL", raising=False)
     status, out, err = run(capsys, "calendar", "import", FIXTURE, "--authority", "Cardiff")
-    assert status == 0, err
-    assert "covers 2026-09-02 to 2027-07-21" in out
-    status, out, _ = run(capsys, "calendar", "show", "--authority", "cardiff", "--year", "2026/27")
-    assert status == 0
-    assert "ILLUSTRATIVE" not in out
-    assert "2026-10-26 to 2026-10-30  school holiday" in out
-    # the imported calendar now drives clocks for Cardiff
-    a = clock_json(capsys, "school-decision", "--start", "2026-12-18", "--authority", "Cardiff",
-                   "--on", "2026-12-18")  # fmt: skip
-    assert a["due"] == "2027-03-01" and a["illustrative_calendar"] is False
+    assert status == 2 and out == ""
+    assert "no database to import into" in err and "llwybr up --home" in err
 
 
 def test_calendar_show_shipped(capsys: pytest.CaptureFixture[str]) -> None:
@@ -243,13 +239,42 @@ def test_ics_calendar_file_and_school_import(
     a = clock_json(capsys, "fei-takeover-response", "--start", "2026-09-02", "--calendar",
                    str(ics), "--on", "2026-09-02")  # fmt: skip
     assert a["due"] == "2026-09-30" and a["unit"] == "term-days"
-    closure = tmp_path / "closure.csv"
-    closure.write_text("2026-09-14,2026-09-14,closure\n")
-    status, out, err = run(capsys, "calendar", "import", str(closure), "--authority", "Conwy",
-                           "--school", "ysgol-2")  # fmt: skip
-    assert status == 0, err and "school ysgol-2" in out
-    base = clock_json(capsys, "school-decision", "--start", "2026-09-10", "--authority", "Conwy",
-                      "--on", "2026-09-10")  # fmt: skip
-    school = clock_json(capsys, "school-decision", "--start", "2026-09-10", "--authority",
-                        "Conwy", "--school", "ysgol-2", "--on", "2026-09-10")  # fmt: skip
-    assert school["school"] == "ysgol-2" and school["due"] > base["due"]
+
+
+def test_open_pause_asked_about_an_earlier_day(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/rules.md#pauses: an open pause takes effect on its FROM date
+    before = clock_json(
+        capsys, "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--pause", "2027-02-15:", "--on", "2027-02-08",
+    )  # fmt: skip
+    assert before["due"] == "2027-03-01"
+    assert before["status"] == "at-risk"
+    assert before["warnings"] == ["2027-02-08", "2027-02-22"]
+    after = clock_json(
+        capsys, "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--pause", "2027-02-15:", "--on", "2027-02-15",
+    )  # fmt: skip
+    assert after["due"] is None and after["status"] == "paused"
+
+
+def test_late_completion_is_met_and_late(capsys: pytest.CaptureFixture[str]) -> None:
+    a = clock_json(
+        capsys, "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--met", "2027-03-04", "--on", "2027-03-05",
+    )  # fmt: skip
+    assert a["status"] == "met" and a["met_on"] == "2027-03-04"
+    assert a["days_late"] == 3
+    code, out, _ = run(
+        capsys, "clock", "school-decision", "--start", "2026-12-18", "--calendar", FIXTURE,
+        "--met", "2027-03-04", "--on", "2027-03-05",
+    )  # fmt: skip
+    assert code == 0 and "3 day(s) late" in out
+
+
+def test_a_database_that_does_not_answer_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLWYBR_DATABASE_URL", "postgresql+asyncpg://llwybr@127.0.0.1:9/llwybr")
+    status, out, err = run(capsys, "calendar", "import", FIXTURE, "--authority", "Cardiff")
+    assert status == 2 and out == ""
+    assert "cannot reach the journey's database" in err

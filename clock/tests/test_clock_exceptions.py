@@ -151,3 +151,41 @@ def test_days_elapsed_and_remaining() -> None:
 def test_disagreement_resolution_only_for_appeals() -> None:
     with pytest.raises(ValueError, match="only tribunal-appeal"):
         StatutoryClock(rule="la-decision", start=d("2026-11-10"), disagreement_resolution=True)
+
+
+# -- conventions settled later (docs/rules.md#pauses, #met, #warnings) -----------------------
+
+
+def test_open_pause_takes_effect_on_its_from_date() -> None:
+    # asked about a day before the pause opens, the clock answers as if it were not there
+    clock = school_decision(pause("2026-12-01", None))
+    assert clock.due(d("2026-11-30")) == d("2027-01-14")
+    assert clock.warnings(d("2026-11-30")) == (d("2026-12-16"), d("2027-01-07"))
+    assert clock.warnings(d("2026-11-30")) == school_decision().warnings()
+    assert clock.days_remaining(d("2026-11-30")) is not None
+    # from its FROM date on, the due date is unknown
+    assert clock.due(d("2026-12-01")) is None
+    assert clock.warnings(d("2026-12-01")) == ()
+    assert clock.paused_from == d("2026-12-01")
+
+
+def test_late_completion_is_met_and_counted_late() -> None:
+    clock = school_decision().met(d("2027-01-20"))
+    assert clock.status(d("2027-01-18")) is Status.OVERDUE
+    assert clock.status(d("2027-01-20")) is Status.MET
+    assert clock.due() == d("2027-01-14")
+    assert clock.days_late() == 6
+    assert school_decision().met(d("2027-01-14")).days_late() == 0
+    assert school_decision().days_late() is None
+
+
+def test_warnings_count_back_from_the_final_due_date() -> None:
+    # health-response from 2027-03-15 paused 22-26 Mar: due rolls to Tue 4 May (see above);
+    # 14 and 7 days back from 4 May, not from the unpaused 26 Apr
+    clock = StatutoryClock(
+        rule="health-response",
+        start=d("2027-03-15"),
+        calendar=bank_holidays(),
+        exceptions=(pause("2027-03-22", "2027-03-26"),),
+    )
+    assert clock.warnings() == (d("2027-04-20"), d("2027-04-27"))

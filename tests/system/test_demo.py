@@ -12,17 +12,23 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 
-from llwybr import demo_cli
+from llwybr import demo_cli, projection_cli
 from llwybr.stack import Stack
 from llwybr_clock.shipped import health_boards
 from llwybr_clock.wales import today_in_wales
+from llwybr_contracts.journey import QUERY_STATUS, JourneyStatus
 from llwybr_contracts.states import CaseState
+from llwybr_contracts.temporal import journey_workflow_id
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.system
 
 CARDIFF = "W06000015"
+SCHOOL = "6812345"
 BREACHES = {"DeadlineBreached", "DeadlineEscalated"}
 
 
@@ -43,6 +49,39 @@ async def all_cases(referral: httpx.AsyncClient, admin: dict[str, str]) -> dict[
         cursor = r.json()["next"]
         if not cursor:
             return found
+
+
+async def referred_to_la(referral: httpx.AsyncClient, token: Callable[..., str]) -> str:
+    """A school's case referred to the LA (Act s.12(2)) today; its case id."""
+    alnco = {"Authorization": f"Bearer {token('school-alnco', 'school:' + SCHOOL)}"}
+    today = today_in_wales().isoformat()
+    body = {
+        "source": "school",
+        "received_on": today,
+        "learner": {"given_name": "Cai", "family_name": "Demo-Referred",
+                    "date_of_birth": "2017-05-02"},
+        "authority": CARDIFF,
+        "school": {"name": "Ysgol Enghraifft", "ref": SCHOOL},
+        "concern": "Reading well below age",
+    }  # fmt: skip
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    r = await referral.post("/api/v1/referrals", json=body, headers=officer)
+    assert r.status_code == 201, r.text
+    case_id: str = r.json()["case_id"]
+    assert r.json()["deciding_body"] == "school"
+
+    async def refer() -> int:
+        r = await referral.post(
+            f"/api/v1/cases/{case_id}/referral-to-la", json={"referred_on": today}, headers=alnco
+        )
+        return r.status_code
+
+    # the journey is still starting for a moment after intake
+    assert await eventually(refer, lambda code: code in (200, 202), within=60, every=1) in (
+        200,
+        202,
+    )
+    return case_id
 
 
 @pytest.mark.timeout(1200)  # the session's stack may start inside this test (slow when shared)
@@ -81,6 +120,43 @@ async def test_the_demo_loads_a_spread_worth_looking_at_and_a_second_run_adds_no
             return {e["kind"] for e in r.json()["timeline"]} & BREACHES
 
         assert await eventually(breached, bool, within=90), "an overdue case is a breach"
+
+        # The case list stays true: a school's referral to the LA changes its deciding body,
+        # and the list rebuilt from the journey's events matches every journey's own status.
+        referred = await referred_to_la(referral, token)
+        ours[referred] = "referred-to-la"
+        temporal = await Client.connect(
+            running.endpoints.temporal,  # type: ignore[union-attr]
+            data_converter=pydantic_data_converter,
+        )
+
+        async def mismatches() -> dict[str, Any]:
+            rebuilt = await asyncio.to_thread(
+                projection_cli.run_rebuild,
+                argparse.Namespace(projection="referral", home=running.home),
+            )
+            assert rebuilt == 0
+            listed = await all_cases(referral, admin)
+            wrong: dict[str, Any] = {}
+            for case_id in ours:
+                item = listed[case_id]
+                mine = (item["state"], item["deciding_body"], item["deciding_authority"])
+                handle = temporal.get_workflow_handle(journey_workflow_id(case_id))
+                try:
+                    status = await handle.query(QUERY_STATUS, result_type=JourneyStatus)
+                except RPCError as exc:
+                    if exc.status == RPCStatusCode.NOT_FOUND and item["state"] == "closed":
+                        continue  # closed at intake (consent refused): no journey ever ran
+                    raise
+                body = status.deciding_body.value if status.deciding_body else None
+                theirs = (status.state.value, body, status.deciding_authority)
+                if mine != theirs:
+                    wrong[case_id] = (mine, theirs)
+            return wrong
+
+        assert await eventually(mismatches, lambda w: not w, within=120, every=5) == {}
+        assert "rebuilt the referral case list from" in capsys.readouterr().out
+        assert (await all_cases(referral, admin))[referred]["deciding_body"] == "local-authority"
 
     today = today_in_wales()
     async with httpx.AsyncClient(base_url=running.url_of("health-liaison"), timeout=30) as hl:

@@ -21,14 +21,19 @@ from temporalio.worker import Worker
 
 from llwybr_clock import StatutoryClock
 from llwybr_clock.calendar import bank_holiday_snapshot
+from llwybr_clock.shipped import find_authority
 from llwybr_clock.wales import WALES
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import SEARCH_ATTRIBUTES, TASK_QUEUE, journey_workflow_id
 from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
-from llwybr_workflows.calendar_store import load_snapshot
+from llwybr_workflows.calendar_store import snapshot_from
 from llwybr_workflows.handoff_watch import HandoffWatch
-from llwybr_workflows.journey.activities import journey_event_id, load_case_setup
+from llwybr_workflows.journey.activities import (
+    CaseSetupLoader,
+    journey_event_id,
+    load_case_setup,
+)
 from llwybr_workflows.journey.contracts import PublishJourneyEvent
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
@@ -59,8 +64,12 @@ def _kebab(name: str) -> str:
 
 
 @asynccontextmanager
-async def journey_worker(env: WorkflowEnvironment) -> AsyncIterator[Outbox]:
-    outbox = Outbox()
+async def journey_worker(
+    env: WorkflowEnvironment, setup: CaseSetupLoader | None = None, outbox: Outbox | None = None
+) -> AsyncIterator[Outbox]:
+    """A worker recording what the journeys publish; `setup`: a store-backed setup loader
+    (default: the shipped calendars); `outbox`: share one between several workers."""
+    outbox = outbox if outbox is not None else Outbox()
 
     @activity.defn(name="record_journey_event")
     async def record(request: PublishJourneyEvent) -> str:
@@ -76,7 +85,7 @@ async def journey_worker(env: WorkflowEnvironment) -> AsyncIterator[Outbox]:
         env.client,
         task_queue=TASK_QUEUE,
         workflows=[IdpJourney, HealthInput, HandoffWatch],
-        activities=[record, record_many, load_case_setup],
+        activities=[record, record_many, setup.load_case_setup if setup else load_case_setup],
     ):
         yield outbox
 
@@ -159,7 +168,7 @@ async def start_case(env: WorkflowEnvironment, journey: JourneyInput) -> Workflo
 def expected(rule: str, start: date, **kwargs: Any) -> StatutoryClock:
     """The clock package's answer on the same snapshots the journey loads."""
     if rule in ("school-decision", "fei-takeover-response"):
-        calendar = load_snapshot(AUTHORITY, "sch-1")
+        calendar = snapshot_from(find_authority(AUTHORITY), "sch-1", ())  # shipped
     elif rule in ("idp-review", "tribunal-review-application"):
         calendar = None
     else:

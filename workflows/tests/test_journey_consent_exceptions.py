@@ -1,8 +1,7 @@
 """A young person's consent (Act s.11(3)), exception resume and lift, idempotent exception
-ids, and a calendar change that moves a school-day clock (time-skipping server)."""
+ids, a deduplicated calendar change and a planned pause (time-skipping server)."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from journey_kit import (
@@ -22,8 +21,7 @@ from journey_kit import (
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from llwybr_clock import Lift, Pause, ReasonCode, Resume, StatutoryClock
-from llwybr_clock.shipped import find_authority, shipped_calendar_text
+from llwybr_clock import Lift, Pause, ReasonCode, Resume
 from llwybr_contracts.journey import (
     CalendarChangedFact,
     RecordConsent,
@@ -32,7 +30,6 @@ from llwybr_contracts.journey import (
 )
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import journey_workflow_id
-from llwybr_workflows.calendar_store import import_calendar, load_snapshot
 from llwybr_workflows.journey.workflows import IdpJourney
 
 pytestmark = pytest.mark.service
@@ -207,38 +204,48 @@ async def test_calendar_change_signal_is_deduplicated(skipping: WorkflowEnvironm
         await handle.terminate("test over")
 
 
-async def test_calendar_change_moves_a_school_day_clock(
-    skipping: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_planned_open_pause_takes_effect_on_its_from_date(
+    skipping: WorkflowEnvironment,
 ) -> None:
-    """A snow closure imported for the authority: CalendarChanged recomputes the open clock."""
-    monkeypatch.setenv("LLWYBR_HOME", str(tmp_path))
+    # docs/rules.md#pauses: before its FROM date an open pause is not there, so the clock
+    # shows its due date and its warnings still sound; from FROM on it is paused, due unknown
     env = skipping
     async with journey_worker(env) as outbox:
         start = await today(env)
         case = new_case()
         wid = journey_workflow_id(case)
-        handle = await start_case(env, case_input(case, start))
-        before = expected("school-decision", start)
-        await eventually(lambda: "clock-started" in outbox.names(wid))
-        # close the schools for the first week after the start (three school days or more)
-        text = shipped_calendar_text(find_authority("W06000015"))
-        closure = f"{start + timedelta(days=1)},{start + timedelta(days=7)},closure\n"
-        snapshot = import_calendar(text + closure, "csv", "W06000015", home=tmp_path / "calendars")
-        await handle.signal(
-            IdpJourney.calendar_changed,
-            CalendarChangedFact(
-                event_id="cal-2", authority="W06000015", calendar_version=snapshot.version
-            ),
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
         )
+        clock = expected("la-decision", start)
+        due = clock.due()
+        assert due is not None
+        opens = due - timedelta(days=3)  # after both warnings (14 and 7 days before due)
+        await advance_to(env, at(start + timedelta(days=1), 10))
+        await handle.execute_update(
+            IdpJourney.record_exception,
+            exception(exception_id="planned", action="pause", rule="la-decision",
+                      **{"from": opens}),
+        )  # fmt: skip
+        view = clock_of(await status(handle), "la-decision")
+        assert (view.status, view.due) == ("running", due)
+        assert view.warnings == list(clock.warnings())
+        assert outbox.of(wid, "ClockChanged") == []  # announced when it takes effect
+        first_warning = clock.warnings()[0]
+        await advance_to(env, at(first_warning, 10))
+        await eventually(lambda: len(outbox.of(wid, "DeadlineAtRisk")) >= 1)
+        await advance_to(env, at(opens, 10))
+        view = clock_of(await status(handle), "la-decision")
+        assert (view.status, view.due) == ("paused", None)
         await eventually(lambda: len(outbox.of(wid, "ClockChanged")) == 1)
-        after = StatutoryClock("school-decision", start, load_snapshot("W06000015", "sch-1"))
         changed = outbox.of(wid, "ClockChanged")[0]
-        assert changed["previous_due"] == before.due().isoformat()  # type: ignore[union-attr]
-        assert changed["due"] == after.due().isoformat()  # type: ignore[union-attr]
-        assert after.due() > before.due()  # type: ignore[operator]
-        assert (changed["change"], changed["calendar_version"]) == (
-            "recomputed",
-            after.calendar_version,
+        assert (changed["change"], changed["due"], changed["previous_due"]) == (
+            "paused",
+            None,
+            due.isoformat(),
         )
-        assert clock_of(await status(handle), "school-decision").due == after.due()
+        await advance_to(env, at(due + timedelta(days=2)))
+        assert outbox.of(wid, "DeadlineDue") == []
+        assert outbox.of(wid, "DeadlineBreached") == []
+        assert len(outbox.of(wid, "ClockChanged")) == 1  # announced once
         await handle.terminate("test over")

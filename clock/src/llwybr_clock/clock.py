@@ -142,11 +142,35 @@ class StatutoryClock:
         plan = dataclasses.replace(self._plan, open_from=None)
         return counting.count(self.spec, self.start, self.limit, self.calendar, plan)
 
-    def due(self) -> date | None:
-        """The due date; None while a pause is open or once the limit is lifted."""
+    def _count_on(self, on: date | None) -> counting.Count:
+        """The count as it stands on `on`: an open pause takes effect on its FROM date, so on
+        an earlier day the clock answers as if it were not there (docs/rules.md#pauses)."""
+        result = self._count
+        if on is not None and result.open_from is not None and on.toordinal() < result.open_from:
+            return self._count_without_open_pause
+        return result
+
+    @property
+    def paused_from(self) -> date | None:
+        """The FROM date of the open pause that holds the due date, if any."""
+        return _date(self._count.open_from)
+
+    def due(self, on: date | None = None) -> date | None:
+        """The due date; None while a pause is open (from its FROM date, when `on` is given)
+        or once the limit is lifted."""
         if self._plan.lifted_on is not None:
             return None
-        return _date(self._count.due)
+        return _date(self._count_on(on).due)
+
+    def days_late(self) -> int | None:
+        """Calendar days a met duty was done after its due date (0 on time); None when not met
+        or without a due date. Late is still met (docs/rules.md#met)."""
+        if self.met_on is None:
+            return None
+        due = self.due(self.met_on)
+        if due is None:
+            return None
+        return max(0, (self.met_on - due).days)
 
     def _warnings_for(self, result: counting.Count) -> tuple[date, ...]:
         if result.due is None:
@@ -172,22 +196,21 @@ class StatutoryClock:
                 found.append(date.fromordinal(ordinal))
         return tuple(found)
 
-    def warnings(self) -> tuple[date, ...]:
-        """Warning dates, earliest first (empty when there is no due date)."""
+    def warnings(self, on: date | None = None) -> tuple[date, ...]:
+        """Warning dates, earliest first, counted back from the final due date (empty when
+        there is no due date)."""
         if self._plan.lifted_on is not None:
             return ()
-        return tuple(sorted(self._warnings_for(self._count)))
+        return tuple(sorted(self._warnings_for(self._count_on(on))))
 
     def status(self, on: date) -> Status:
         if self.met_on is not None and on >= self.met_on:
             return Status.MET
         if self._plan.lifted_on is not None and on >= self._plan.lifted_on:
             return Status.LIFTED
-        result = self._count
-        if result.open_from is not None:
-            if on.toordinal() >= result.open_from:
-                return Status.PAUSED
-            result = self._count_without_open_pause  # the pause had not begun on `on`
+        if self._count.open_from is not None and on.toordinal() >= self._count.open_from:
+            return Status.PAUSED
+        result = self._count_on(on)  # before its FROM date an open pause is not there
         assert result.due is not None
         ordinal = on.toordinal()
         if any(a <= ordinal <= b for a, b in result.pauses):
@@ -223,7 +246,7 @@ class StatutoryClock:
 
     def days_remaining(self, on: date) -> int | None:
         """School/term days left to count, or calendar days to the due date; None without one."""
-        due = self.due()
+        due = self.due(on)
         if due is None:
             return None
         if self.spec.formula is Formula.SCHOOL_DAYS:

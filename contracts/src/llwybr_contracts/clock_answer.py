@@ -55,7 +55,9 @@ class ClockAnswer(BaseModel):
     rule: RuleId
     start: date
     on: date = Field(description="the date the status is for (default: today in Wales)")
-    due: date | None = Field(description="null while a pause is open or once lifted")
+    due: date | None = Field(
+        description="null once lifted, or on and after the FROM date of an open pause"
+    )
     unit: ClockUnit
     count_unit: Literal["school-days", "term-days", "days"]
     status: ClockStatus
@@ -74,6 +76,9 @@ class ClockAnswer(BaseModel):
     disagreement_resolution: bool = False
     who_acts: str
     met_on: date | None = None
+    days_late: int | None = Field(
+        default=None, description="met after the due date: calendar days late (0 on time)"
+    )
     days_elapsed: int = Field(description="in count_unit")
     days_remaining: int | None = Field(description="count_unit left (calendar days to due)")
     explanation: list[ClockDaySpan]

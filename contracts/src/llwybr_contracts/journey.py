@@ -167,6 +167,7 @@ class ClockView(_Message):
     warnings: list[date] = Field(default_factory=list)
     paused_days: int = 0
     met_on: date | None = None
+    days_late: int | None = Field(None, description="met after its due date by these days")
     calendar_version: str | None = None
     assumed: bool = False
     illustrative_calendar: bool = False

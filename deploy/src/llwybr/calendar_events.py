@@ -1,17 +1,22 @@
-"""Announce an imported calendar: `CalendarChanged` into the journey's outbox, so the worker's
-relay publishes it (keyed by the authority's ONS code) and every open clock of that authority
-is recomputed. Only when a stack is running or LLWYBR_DATABASE_URL points at one."""
+"""The CLI's door to the journey's database and its calendar store (PostgreSQL, schema `journey`): the running
+stack's database (`--home`), or LLWYBR_DATABASE_URL. An import there queues `CalendarChanged`
+in the journey outbox in the same transaction; the worker's relay publishes it (keyed by the
+authority's ONS code) and every open clock of that authority is recomputed."""
 
 import os
-import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
 
 from llwybr.stack import Stack, run_sync
 from llwybr_common.connections import database_ssl
 from llwybr_common.db import make_engine, session_scope
-from llwybr_common.outbox import add_event
 from llwybr_common.settings import get_settings
-from llwybr_contracts.events import CalendarChanged
+from llwybr_workflows.calendar_store import CalendarStore, Sessions
+
+T = TypeVar("T")
 
 
 def database_url(home: Path) -> str | None:
@@ -22,23 +27,32 @@ def database_url(home: Path) -> str | None:
     return endpoints.database_url if endpoints else None
 
 
-async def _publish(url: str, event: CalendarChanged) -> str:
+async def _on_journey(url: str, use: Callable[[Sessions], Awaitable[T]]) -> T:
     engine = make_engine(url, "journey", ssl=database_ssl(get_settings()), pool_size=1)
-    event_id = str(uuid.uuid4())
     try:
-        async with session_scope(engine) as session:
-            add_event(
-                session, event, event_id=event_id, source="/llwybr/cli", subject=event.authority
-            )
+        return await use(lambda: session_scope(engine))
     finally:
         await engine.dispose()
-    return event_id
 
 
-def announce(home: Path, *, authority: str, school: str | None, version: str) -> str | None:
-    """The event id, or None when no stack is there to tell."""
+class Unreachable(Exception):
+    """A database is configured but does not answer (a stack recorded but not running)."""
+
+
+def on_journey(home: Path, use: Callable[[Sessions], Awaitable[T]]) -> tuple[bool, T | None]:
+    """(True, the answer) from the journey's database; (False, None) when none is there."""
     url = database_url(home)
     if not url:
-        return None
-    event = CalendarChanged(authority=authority, school_ref=school, calendar_version=version)
-    return run_sync(_publish(url, event))
+        return False, None
+    try:
+        return True, run_sync(_on_journey(url, use))
+    except (OSError, DBAPIError) as exc:
+        raise Unreachable(
+            f"cannot reach the journey's database ({type(exc).__name__}): is the stack under "
+            f"{home} up (`llwybr status --home {home}`), or LLWYBR_DATABASE_URL right?"
+        ) from None
+
+
+def on_store(home: Path, use: Callable[[CalendarStore], Awaitable[T]]) -> tuple[bool, T | None]:
+    """The same, on the calendar store."""
+    return on_journey(home, lambda sessions: use(CalendarStore(sessions, source="/llwybr/cli")))

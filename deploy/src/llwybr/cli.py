@@ -18,6 +18,7 @@ import sys
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "stack_cli": ("up", "down", "status", "restart"),
     "clock_cli": ("clock", "calendar"),
+    "ladder_cli": ("ladder",),  # show, set, reset, history
     "replay_cli": ("replay",),
     "provision_cli": ("provision",),  # topics and search attributes on real clusters
     "dlq_cli": ("dlq",),  # list, show, redrive
@@ -25,6 +26,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "token_cli": ("dev-token",),
     "demo_cli": ("demo",),
     "insight_cli": ("insight",),  # rebuild
+    "projection_cli": ("projection",),  # rebuild referral
     "bench_cli": ("bench",),
     "serve_cli": ("serve",),  # one service in the foreground
 }

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from llwybr.calendar_events import Unreachable, on_store
+from llwybr.stack import run_sync
 from llwybr_clock import (
     RULES,
     ClockError,
@@ -30,9 +32,26 @@ from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_clock.wales import WALES, today_in_wales
 from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
-from llwybr_workflows import calendar_store
+from llwybr_workflows.calendar_store import SHIPPED, CalendarStore
 
 CLI_ACTOR = "cli"
+
+
+def _home(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "home", None) or os.environ.get("LLWYBR_HOME") or ".llwybr")
+
+
+def load_snapshot(
+    authority: str, school: str | None = None, *, home: Path | None = None
+) -> CalendarSnapshot:
+    """The calendar clocks count on: the journey's store when a stack (or
+    LLWYBR_DATABASE_URL) is there, else the shipped calendars (nothing imported)."""
+    asked, found = on_store(
+        home or _home(argparse.Namespace()), lambda store: store.snapshot(authority, school)
+    )
+    if asked and found is not None:
+        return found
+    return run_sync(SHIPPED.snapshot(authority, school))
 
 
 class BadInput(Exception):
@@ -102,7 +121,7 @@ def _snapshot(args: argparse.Namespace, rule_id: str, start: date) -> CalendarSn
                 f"{rule.id} counts {rule.unit} on a school calendar: give --authority "
                 "CODE_OR_NAME or --calendar FILE"
             )
-        return calendar_store.load_snapshot(args.authority, args.school)
+        return load_snapshot(args.authority, args.school)
     if args.authority:
         find_authority(args.authority)  # still reject an unknown authority
     if rule.needs_bank_holidays:
@@ -140,12 +159,12 @@ def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswe
         rule=clock.rule,
         start=clock.start,
         on=on,
-        due=clock.due(),
+        due=clock.due(on),
         unit=clock.unit.value,  # type: ignore[arg-type]
         count_unit=clock.spec.count_unit.value,  # type: ignore[arg-type]
         status=clock.status(on).value,  # type: ignore[arg-type]
         limit=clock.limit,
-        warnings=list(clock.warnings()),
+        warnings=list(clock.warnings(on)),
         citation=clock.citation,
         basis=clock.basis.value,  # type: ignore[arg-type]
         assumed_conventions=list(clock.assumed_conventions),
@@ -159,6 +178,7 @@ def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswe
         disagreement_resolution=clock.disagreement_resolution,
         who_acts=clock.spec.who_acts,
         met_on=clock.met_on,
+        days_late=clock.days_late(),
         days_elapsed=clock.days_elapsed(on),
         days_remaining=clock.days_remaining(on),
         explanation=[
@@ -203,6 +223,9 @@ def render_text(a: ClockAnswer) -> str:
         " counted" + (f", {a.days_remaining} to go" if a.days_remaining is not None else ""),
         "  warnings: " + (", ".join(_d(w) for w in a.warnings) or "none"),
     ]
+    if a.met_on is not None:
+        late = f", {a.days_late} day(s) late: outside the time limit" if a.days_late else ""
+        lines.append(f"  met {_d(a.met_on)}{late}")
     if a.calendar_version:
         lines.append(f"  calendar: {a.calendar} ({a.calendar_version})")
     if a.illustrative_calendar:
@@ -288,33 +311,25 @@ def run_calendar_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"cannot read calendar file {args.file}: {exc.strerror}") from None
-    snapshot = calendar_store.import_calendar(
-        text, guess_format(path.name, text), args.authority, args.school
-    )
+    fmt = guess_format(path.name, text)
+
+    async def store_it(store: CalendarStore) -> CalendarSnapshot:
+        return await store.import_calendar(text, fmt, args.authority, args.school)
+
+    find_authority(args.authority)  # an unknown authority is bad input with or without a stack
+    parse_calendar(text, fmt, school=args.school)  # so is a bad file
+    asked, snapshot = on_store(_home(args), store_it)
+    if not asked or snapshot is None:
+        raise BadInput(
+            f"no database to import into: calendars live in the journey's database; start a "
+            f"stack (`llwybr up --home {_home(args)}`) or set LLWYBR_DATABASE_URL"
+        )
     scope = f" school {args.school}" if args.school else ""
     print(
         f"imported {path.name} for {snapshot.label}{scope}: version {snapshot.version}, "
         f"covers {snapshot.covered_range()}, {len(snapshot.school_days)} school days"
     )
-    home = Path(os.environ.get("LLWYBR_HOME", ".llwybr"))
-    # Imported here: publishing needs the Kafka client, which the clock's answers do not.
-    from llwybr.calendar_events import announce
-
-    event_id = announce(
-        home,
-        authority=snapshot.authority or args.authority,
-        school=args.school,
-        version=snapshot.version,
-    )
-    if event_id:
-        print(
-            f"CalendarChanged {event_id} queued: open clocks of {snapshot.label} will be recomputed"
-        )
-    else:
-        print(
-            "no running stack, so CalendarChanged was not sent: import again with the stack up "
-            "to recompute open clocks"
-        )
+    print(f"CalendarChanged queued: open clocks of {snapshot.label} will be recomputed")
     return 0
 
 
@@ -331,7 +346,7 @@ def _parse_year(value: str) -> tuple[date, date]:
 
 def run_calendar_show(args: argparse.Namespace) -> int:
     first, last = _parse_year(args.year)
-    snapshot = calendar_store.load_snapshot(args.authority, args.school)
+    snapshot = load_snapshot(args.authority, args.school, home=_home(args))
     assert snapshot.first is not None and snapshot.last is not None
     if last < snapshot.first or first > snapshot.last:
         raise BadInput(
@@ -369,6 +384,22 @@ def run_calendar_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_calendar_changes(args: argparse.Namespace) -> int:
+    asked, found = on_store(_home(args), lambda store: store.changes(args.authority))
+    if not asked:
+        raise BadInput("no database: start a stack (`llwybr up`) or set LLWYBR_DATABASE_URL")
+    for c in found or ():
+        school = f" school {c.school}" if c.school else ""
+        print(
+            f"{c.imported_at:%Y-%m-%d %H:%M} {c.authority}{school} {c.format} "
+            f"{c.calendar_version} ({c.source})"
+        )
+    return 0
+
+
+_HOME_HELP = "the stack's state directory (default: $LLWYBR_HOME or ./.llwybr)"
+
+
 def run_calendar_authorities(args: argparse.Namespace) -> int:
     for a in authorities():
         print(f"{a.ons_code}  {a.name_en} / {a.name_cy}")
@@ -379,7 +410,7 @@ def _guarded(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(func(args))
-        except (BadInput, ClockError) as exc:
+        except (BadInput, ClockError, Unreachable) as exc:
             print(f"llwybr {args.command}: {exc}", file=sys.stderr)
             return 2
 
@@ -424,11 +455,17 @@ def register(subparsers: Any) -> None:
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--authority", required=True, metavar="CODE_OR_NAME")
     imp.add_argument("--school", metavar="REF")
+    imp.add_argument("--home", type=Path, help=_HOME_HELP)
     imp.set_defaults(func=_guarded(run_calendar_import))
     show = sub.add_parser("show", help="show an authority's calendar for an academic year")
     show.add_argument("--authority", required=True, metavar="CODE_OR_NAME")
     show.add_argument("--year", required=True, metavar="YYYY/YY")
     show.add_argument("--school", metavar="REF")
+    show.add_argument("--home", type=Path, help=_HOME_HELP)
     show.set_defaults(func=_guarded(run_calendar_show))
+    changes = sub.add_parser("changes", help="the latest calendar imports, newest first")
+    changes.add_argument("--authority", metavar="CODE_OR_NAME")
+    changes.add_argument("--home", type=Path, help=_HOME_HELP)
+    changes.set_defaults(func=_guarded(run_calendar_changes))
     auth = sub.add_parser("authorities", help="list the 22 authorities and their ONS codes")
     auth.set_defaults(func=_guarded(run_calendar_authorities))

@@ -85,9 +85,9 @@ def _security() -> dict[str, Any]:
     return kafka_connection(get_settings()).client_options()
 
 
-async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
-    """Every message now on the dead-letter topic of `topic`, oldest first per partition."""
-    name = dead_letter_topic(topic)
+async def read_topic(bootstrap: str, name: str) -> list[Any]:
+    """Every record now on topic `name` (aiokafka ConsumerRecords), oldest first per partition;
+    DeadLetterError when there is no such topic."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, **_security()
     )
@@ -101,7 +101,7 @@ async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         start = await consumer.beginning_offsets(partitions)
-        out: list[DeadLetter] = []
+        out: list[Any] = []
         for tp in partitions:
             if end[tp] <= start[tp]:
                 continue
@@ -111,22 +111,26 @@ async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
                 records = batch.get(tp, [])
                 if not records:
                     break
-                for r in records:
-                    if r.offset >= end[tp]:
-                        break
-                    out.append(
-                        DeadLetter(
-                            topic=name,
-                            partition=tp.partition,
-                            offset=r.offset,
-                            key=r.key,
-                            value=r.value or b"",
-                            headers={k: v.decode(errors="replace") for k, v in r.headers},
-                        )
-                    )
+                out.extend(r for r in records if r.offset < end[tp])
         return out
     finally:
         await consumer.stop()
+
+
+async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
+    """Every message now on the dead-letter topic of `topic`, oldest first per partition."""
+    name = dead_letter_topic(topic)
+    return [
+        DeadLetter(
+            topic=name,
+            partition=r.partition,
+            offset=r.offset,
+            key=r.key,
+            value=r.value or b"",
+            headers={k: v.decode(errors="replace") for k, v in r.headers},
+        )
+        for r in await read_topic(bootstrap, name)
+    ]
 
 
 def find(letters: list[DeadLetter], offset: int, partition: int | None) -> DeadLetter:

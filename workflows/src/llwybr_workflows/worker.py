@@ -11,11 +11,13 @@ from temporalio.worker import Worker
 
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts.temporal import TASK_QUEUE
+from llwybr_workflows.calendar_store import CalendarStore
 from llwybr_workflows.case_directory import CaseDirectory
 from llwybr_workflows.handoff_watch import HandoffWatch
-from llwybr_workflows.journey.activities import JourneyActivities, load_case_setup
+from llwybr_workflows.journey.activities import CaseSetupLoader, JourneyActivities
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
+from llwybr_workflows.ladder_store import LadderStore
 from llwybr_workflows.reconciler import run_reconciler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,6 +28,7 @@ WORKFLOWS = [IdpJourney, HealthInput, HandoffWatch]
 def make_worker(rt: Runtime) -> Worker:
     assert rt.temporal is not None
     activities = JourneyActivities(rt)
+    setup = CaseSetupLoader(CalendarStore(rt.session, source=rt.source), LadderStore(rt.session))
     return Worker(
         rt.temporal,
         task_queue=TASK_QUEUE,
@@ -33,7 +36,7 @@ def make_worker(rt: Runtime) -> Worker:
         activities=[
             activities.record_journey_event,
             activities.record_journey_events,
-            load_case_setup,
+            setup.load_case_setup,
         ],
     )
 

@@ -4,9 +4,10 @@ this is what lets the list sort and filter by due date without asking every work
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_contracts.envelope import CloudEvent
@@ -25,6 +26,7 @@ from llwybr_contracts.events import (
     ReferredToLa,
     StateChanged,
 )
+from llwybr_contracts.states import DecidingBody
 from referral.models import Case, CaseClock, CaseHealthAnswer, TimelineEntry
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,12 @@ async def apply(session: AsyncSession, envelope: CloudEvent, event: Event) -> No
         return
     if isinstance(event, StateChanged):
         case.state = event.state.value
+    elif isinstance(event, ReferredToLa):
+        # Act s.12(2): the school referred; the LA now decides under s.13
+        case.deciding_body = DecidingBody.LOCAL_AUTHORITY.value
+        case.deciding_authority = event.authority
+    elif isinstance(event, AlnDecided):
+        case.deciding_body = event.deciding_body.value  # an LA reconsideration decides (s.26)
     elif isinstance(event, ClockStarted | ClockChanged | ClockMet):
         await _clock(session, case, event)
     elif isinstance(event, HealthInputReceived):
@@ -140,3 +148,35 @@ def _detail(event: Event) -> str:
     if isinstance(event, CaseClosed):
         return f"{event.reason} on {event.closed_on}"
     return ""
+
+
+async def rebuild(
+    session: AsyncSession, events: Sequence[tuple[CloudEvent, Event]]
+) -> tuple[int, int]:
+    """Rebuild the case list's projection from the journey's events, in the order given (the
+    topic's order per case): each case they name loses its projected clocks and the timeline
+    entries of these events, then every event is applied again. Intake's own fields (the
+    routing, the school) stay as intake wrote them until an event changes them. Returns
+    (events applied, cases)."""
+    cases = {c for _, e in events if (c := getattr(e, "case_id", None))}
+    ids = [envelope.id for envelope, _ in events]
+    for chunk in range(0, len(ids), 1000):
+        await session.exec(  # type: ignore[call-overload]
+            delete(TimelineEntry).where(col(TimelineEntry.event_id).in_(ids[chunk : chunk + 1000]))
+        )
+    held = set()
+    for case_id in sorted(cases):
+        case = await session.get(Case, case_id)
+        if case is None:
+            continue
+        held.add(case_id)
+        await session.exec(delete(CaseClock).where(col(CaseClock.case_id) == case_id))  # type: ignore[call-overload]
+        case.next_rule, case.next_due = None, None
+        session.add(case)
+    await session.flush()
+    applied = 0
+    for envelope, event in events:
+        if getattr(event, "case_id", None) in held:
+            await apply(session, envelope, event)
+            applied += 1
+    return applied, len(held)

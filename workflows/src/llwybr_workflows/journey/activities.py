@@ -16,9 +16,10 @@ from llwybr_clock.shipped import find_authority
 from llwybr_common.outbox import add_event
 from llwybr_common.runtime import Runtime
 from llwybr_contracts.events import payload_class
-from llwybr_workflows.calendar_store import calendars_home, load_snapshot
+from llwybr_workflows.calendar_store import SHIPPED, CalendarSource
 from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, PublishJourneyEvent
 from llwybr_workflows.journey.ladder import ladders_for
+from llwybr_workflows.ladder_store import NO_LADDERS, LadderSource
 
 # Stable namespace for journey event ids: uuid5(namespace, "<workflow id>/<seq>").
 JOURNEY_EVENT_NAMESPACE = uuid.UUID("6f1c3b2a-7d4e-5a10-9b8c-0e2f4a6d8c11")
@@ -81,46 +82,59 @@ class JourneyActivities:
 BANK_HOLIDAY_YEARS = 4
 
 
-# Building a snapshot reads and validates a calendar file (~75 ms); journeys of one authority
-# share it. The key holds the store's file times, so an import is seen at once.
-_SETUP_CACHE: dict[tuple[object, ...], CaseSetup] = {}
+# Building a snapshot parses and validates a calendar (~75 ms); journeys of one authority
+# share it. The key holds the store's latest change for the authority, so an import made
+# through any worker (or the CLI) is seen at once by every worker.
 _SETUP_CACHE_LIMIT = 256
 
 
-def _store_stamp(ons_code: str) -> tuple[object, ...]:
-    directory = calendars_home() / ons_code
-    if not directory.is_dir():
-        return (str(directory),)
-    files = sorted(
-        (str(p.relative_to(directory)), p.stat().st_mtime_ns, p.stat().st_size)
-        for p in directory.rglob("*")
-        if p.is_file()
-    )
-    return (str(directory), *files)
+class CaseSetupLoader:
+    """`load_case_setup` on a calendar source: the journey's store in PostgreSQL in the worker,
+    the shipped calendars alone where no database is (`load_case_setup` below)."""
+
+    def __init__(self, calendars: CalendarSource, ladders: LadderSource = NO_LADDERS) -> None:
+        self.calendars = calendars
+        self.ladders = ladders
+        self._cache: dict[tuple[object, ...], CaseSetup] = {}
+
+    @activity.defn(name="load_case_setup")
+    async def load_case_setup(self, request: CaseSetupRequest) -> CaseSetup:
+        """The authority's calendar snapshot (school-day rules), a bank-holiday snapshot (weeks
+        and days rules, Regs reg 2(4) roll-over), the health board and the escalation ladders."""
+        authority = find_authority(request.authority)
+        stamp = (
+            await self.calendars.stamp(authority.ons_code),
+            await self.ladders.stamp(authority.ons_code),
+        )
+        key = (authority.ons_code, request.school_ref, request.year, stamp)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            school = await self.calendars.snapshot(authority.ons_code, request.school_ref)
+        except CalendarError:
+            # an unknown school reference: the authority's own calendar still applies
+            school = await self.calendars.snapshot(authority.ons_code)
+        bank = bank_holiday_snapshot(request.year - 1, request.year + BANK_HOLIDAY_YEARS)
+        own = await self.ladders.in_force(authority.ons_code)
+        setup = CaseSetup(
+            school_calendar=school.to_dict(),
+            bank_holidays=bank.to_dict(),
+            board=authority.health_board_ons_code,
+            ladders=ladders_for(tuple(RULE_IDS), {r: v.steps for r, v in own.items()}),
+            ladder_versions={r: v.version for r, v in own.items() if v.steps is not None},
+        )
+        if len(self._cache) >= _SETUP_CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = setup
+        return setup
+
+
+_SHIPPED_LOADER = CaseSetupLoader(SHIPPED)
 
 
 @activity.defn(name="load_case_setup")
 async def load_case_setup(request: CaseSetupRequest) -> CaseSetup:
-    """The authority's calendar snapshot (school-day rules), a bank-holiday snapshot (weeks and
-    days rules, Regs reg 2(4) roll-over), the health board and the escalation ladders."""
-    authority = find_authority(request.authority)
-    key = (authority.ons_code, request.school_ref, request.year, _store_stamp(authority.ons_code))
-    cached = _SETUP_CACHE.get(key)
-    if cached is not None:
-        return cached
-    try:
-        school = load_snapshot(authority.ons_code, request.school_ref).to_dict()
-    except CalendarError:
-        # an unknown school file name: the authority's own calendar still applies
-        school = load_snapshot(authority.ons_code).to_dict()
-    bank = bank_holiday_snapshot(request.year - 1, request.year + BANK_HOLIDAY_YEARS)
-    setup = CaseSetup(
-        school_calendar=school,
-        bank_holidays=bank.to_dict(),
-        board=authority.health_board_ons_code,
-        ladders=ladders_for(authority.ons_code, tuple(RULE_IDS)),
-    )
-    if len(_SETUP_CACHE) >= _SETUP_CACHE_LIMIT:
-        _SETUP_CACHE.clear()
-    _SETUP_CACHE[key] = setup
-    return setup
+    """The activity the workflow names; a worker registers a store-backed `CaseSetupLoader`
+    under the same name. Run alone it counts on the shipped calendars."""
+    return await _SHIPPED_LOADER.load_case_setup(request)

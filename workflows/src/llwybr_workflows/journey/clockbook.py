@@ -156,6 +156,18 @@ class ClockBook:
             return []
         clock = self.clock(record)
         due = clock.due()
+        opens = clock.paused_from
+        if due is None and opens is not None and record.alarms_before_pause:
+            # docs/rules.md#pauses: until its FROM date an open pause is not there, so the
+            # warnings that fall before it still sound (the due date lies on or after it)
+            before = opens - timedelta(days=1)
+            return [
+                Alarm(f"at-risk:{w}", local(w, WARNING_HOUR), step, 0)
+                for step in self.setup.ladders.get(record.rule, ())
+                if step.stage == "at-risk"
+                for w in clock.warnings(before)
+                if w < opens
+            ]
         if due is None:  # paused (open pause) or lifted: no timer runs
             return []
         found: list[Alarm] = []
@@ -199,7 +211,28 @@ class ClockBook:
 
     def next_alarm(self, now: datetime) -> datetime | None:
         times = [a.when for r in self.records.values() for a in self._pending(r, now)]
+        # wake when a planned open pause takes effect, so the journey's view turns `paused`
+        times += [w for r in self.open_records() if (w := self._pause_opens(r)) and w > now]
         return min(times) if times else None
+
+    def _pause_opens(self, record: ClockRecord) -> datetime | None:
+        if not record.alarms_before_pause or not record.alarms:
+            return None
+        opens = self.clock(record).paused_from
+        return local(opens) if opens is not None else None
+
+    def pauses_opening(self, now: datetime) -> list[ClockRecord]:
+        """Open clocks whose planned pause has taken effect by `now`, not yet announced; each
+        is marked announced (key `paused:<FROM>`)."""
+        found: list[ClockRecord] = []
+        for record in self.open_records():
+            when = self._pause_opens(record)
+            key = f"paused:{when.date()}" if when is not None else ""
+            if when is not None and when <= now and key not in record.fired:
+                record = record.model_copy(update={"fired": (*record.fired, key)[-MAX_FIRED:]})
+                self.records[record.key] = record
+                found.append(record)
+        return found
 
     def fire(self, now: datetime) -> list[Fired]:
         """Fire what is due at `now`. When several alarms of one clock are past (a worker that
@@ -216,7 +249,10 @@ class ClockBook:
             fired = (*record.fired, *(a.key for a in past))[-MAX_FIRED:]
             record = record.model_copy(update={"fired": fired})
             self.records[key] = record
-            due = self.clock(record).due()
+            clock = self.clock(record)
+            due = clock.due()
+            if due is None and clock.paused_from is not None:  # a warning before a planned pause
+                due = clock.due(clock.paused_from - timedelta(days=1))
             assert due is not None
             events = tuple(
                 _EVENT[latest.step.stage](
@@ -253,11 +289,12 @@ class ClockBook:
         return ClockView(
             rule=record.rule,
             start=record.start,
-            due=clock.due(),
+            due=clock.due(today),
             status=str(clock.status(today)),
-            warnings=list(clock.warnings()),
+            warnings=list(clock.warnings(today)),
             paused_days=paused,
             met_on=record.met_on,
+            days_late=clock.days_late(),
             calendar_version=clock.calendar_version,
             assumed=clock.assumed,
             illustrative_calendar=bool(calendar and calendar.illustrative),

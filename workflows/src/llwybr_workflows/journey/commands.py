@@ -280,7 +280,11 @@ def _exception(cmd: j.RecordException, now: datetime) -> ExceptionRecord:
     )
 
 
-def record_exception(s: JourneyState, cmd: j.RecordException, now: datetime) -> Outcome | Refusal:
+def record_exception(
+    s: JourneyState, cmd: j.RecordException, now: datetime, *, alarms_before_pause: bool = False
+) -> Outcome | Refusal:
+    """`alarms_before_pause` (patch `open-pause-from-its-date`): a pause planned to open on a
+    later day leaves the clock's alarms before that day in place (docs/rules.md#pauses)."""
     if refused := _open_and_past(s, now):
         return refused
     if cmd.exception_id in s.exception_ids:
@@ -297,9 +301,10 @@ def record_exception(s: JourneyState, cmd: j.RecordException, now: datetime) -> 
         return refuse(RefusalCode.PAUSE_ENDS_BEFORE_START)
     before = book.clock(record).due()
     try:
-        record = book.put(
-            record.model_copy(update={"exceptions": (*record.exceptions, _exception(cmd, now))})
-        )
+        update: dict[str, object] = {"exceptions": (*record.exceptions, _exception(cmd, now))}
+        if alarms_before_pause:
+            update["alarms_before_pause"] = True
+        record = book.put(record.model_copy(update=update))
     except ClockError as exc:  # e.g. a resume with no open pause
         return refuse(
             RefusalCode.EXCEPTION_NOT_ALLOWED,
@@ -308,6 +313,9 @@ def record_exception(s: JourneyState, cmd: j.RecordException, now: datetime) -> 
             reason=type(exc).__name__,
         )
     step.set(exception_ids=(*s.exception_ids, cmd.exception_id))
+    if alarms_before_pause:  # announced when it takes effect (lifecycle.fire_alarms)
+        step.wake = True
+        return step.done(f"{cmd.rule} pause planned from {cmd.from_.isoformat()}")
     change = {"pause": "paused", "resume": "resumed", "lift": "lifted"}[cmd.action]
     step.changed(record, before, change, cmd.reason)
     step.wake = True  # the timer follows the new due date at once

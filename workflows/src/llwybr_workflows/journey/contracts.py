@@ -54,6 +54,9 @@ class CaseSetup(_Model):
     bank_holidays: dict[str, Any] = Field(description="bank-holiday-only CalendarSnapshot")
     board: str = Field(description="ONS code of the authority's health board")
     ladders: dict[str, tuple[LadderStep, ...]] = Field(description="per rule id, with overrides")
+    ladder_versions: dict[str, int] = Field(
+        default_factory=dict, description="the authority's own ladder version, per rule set"
+    )
 
 
 class ExceptionRecord(_Model):
@@ -78,6 +81,9 @@ class ClockRecord(_Model):
     met_on: date | None = None
     alarms: bool = Field(True, description="False: shown only; another workflow owns its timers")
     fired: tuple[str, ...] = ()
+    alarms_before_pause: bool = Field(
+        False, description="an open pause silences alarms only from its FROM date (a patch)"
+    )
     last_due: date | None = None
 
 

@@ -7,6 +7,8 @@ Times (docs/rules.md): warnings and the due alert at 09:00 Europe/London; breach
 the day after the due date.
 """
 
+from collections.abc import Mapping
+
 from llwybr_contracts.vocabulary import Role, RuleId
 from llwybr_workflows.journey.contracts import LadderStep
 
@@ -54,8 +56,8 @@ RULE_LADDERS: dict[str, tuple[LadderStep, ...]] = {
     **dict.fromkeys(WINDOW_RULES, WINDOW_LADDER),
 }
 
-# Per-authority overrides: {ONS code: {rule id: ladder}}. Empty until an authority asks.
-AUTHORITY_LADDERS: dict[str, dict[str, tuple[LadderStep, ...]]] = {}
+# Per-authority ladders are data (ladder_store.py, `llwybr ladder`): the defaults above apply
+# wherever an authority has set none.
 
 # Ladders recorded (in journey histories) before the rungs named `Role` members.
 _RECORDED_KEYS = {"manager": Role.LA_MANAGER}
@@ -65,9 +67,16 @@ _RECORDED_KEYS = {"manager": Role.LA_MANAGER}
 LADDER_HEAD_OF_SERVICE = "la-head-of-service"
 
 
-def ladders_for(authority: str, rules: tuple[str, ...]) -> dict[str, tuple[LadderStep, ...]]:
-    overrides = AUTHORITY_LADDERS.get(authority, {})
-    return {r: overrides.get(r, RULE_LADDERS.get(r, DEFAULT_LADDER)) for r in rules}
+def default_ladder(rule: str) -> tuple[LadderStep, ...]:
+    return RULE_LADDERS.get(rule, DEFAULT_LADDER)
+
+
+def ladders_for(
+    rules: tuple[str, ...], overrides: Mapping[str, tuple[LadderStep, ...] | None] | None = None
+) -> dict[str, tuple[LadderStep, ...]]:
+    """Per rule: the authority's own ladder where it set one (`None`: reset to the default)."""
+    own = overrides or {}
+    return {r: own.get(r) or default_ladder(r) for r in rules}
 
 
 def alert_target(

@@ -190,7 +190,15 @@ def fire_alarms(s: JourneyState, now: datetime) -> Outcome:
                 alert_scope=s.advocacy_provider,
             )
         )
-    for fired in step.require_book().fire(now):
+    book = step.require_book()
+    for record in book.pauses_opening(now):
+        # a planned pause takes effect on its FROM date: announced then (docs/rules.md#pauses)
+        clock = book.clock(record)
+        assert clock.paused_from is not None
+        before = clock.due(clock.paused_from - timedelta(days=1))
+        reason = next(e.reason for e in reversed(record.exceptions) if e.action == "pause")
+        step.changed(record, before, "paused", reason)
+    for fired in book.fire(now):
         for event in fired.events:
             step.emit(event)
         if fired.stage != "breached":

@@ -36,3 +36,7 @@ DATES_WITHIN_CASE = "dates-within-case"
 # ask for a review (`tribunal-review-application`); a case the decision would close stays open
 # until that window passes with no review asked (before, it closed on the decision).
 TRIBUNAL_REVIEW_WINDOW = "tribunal-review-window"
+
+# An open pause takes effect on its FROM date: a pause planned for a later day leaves the
+# clock's warnings before that day in place (before, recording it silenced them at once).
+OPEN_PAUSE_FROM_ITS_DATE = "open-pause-from-its-date"

@@ -246,7 +246,15 @@ class IdpJourney:
 
     @workflow.update(name=j.UPDATE_RECORD_EXCEPTION)
     async def record_exception(self, cmd: j.RecordException) -> CommandAccepted:
-        return (await self._command(rules.record_exception, cmd)).accepted()
+        rule: rules.UpdateRule[j.RecordException] = rules.record_exception
+        if (
+            cmd.action == "pause"
+            and cmd.until is None
+            and cmd.from_ > wales_date(workflow.now())
+            and workflow.patched(patches.OPEN_PAUSE_FROM_ITS_DATE)
+        ):
+            rule = functools.partial(rules.record_exception, alarms_before_pause=True)
+        return (await self._command(rule, cmd)).accepted()
 
     @record_exception.validator
     def _check_exception(self, cmd: j.RecordException) -> None:
