@@ -96,7 +96,8 @@ def stack() -> Iterator[Stack]:
         yield s
     finally:
         s.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("LLWYBR_TEST_KEEP_HOME"):  # logs to read after a failure
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,11 @@
 """`llwybr calendar import/show/changes` and `llwybr clock --authority` on the journey's
 calendar store in PostgreSQL (LLWYBR_DATABASE_URL, as a stack's `--home` gives it)."""
 
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 import llwybr_workflows
@@ -20,13 +23,26 @@ MIGRATIONS = Path(llwybr_workflows.__file__).parent / "migrations"
 
 
 @pytest.fixture
-async def journey_db(infra: Endpoints, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+async def journey_db(
+    infra: Endpoints, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """A database of its own: the CLI writes the `journey` schema, which on the session's
+    database belongs to the running stack (its owner role, and Cardiff's clocks)."""
     monkeypatch.setenv("LLWYBR_HOME", str(tmp_path))  # no old calendar files to migrate
-    engine = make_engine(infra.database_url, "journey")
-    await migrate(engine, MIGRATIONS, "journey")
-    await engine.dispose()
-    monkeypatch.setenv("LLWYBR_DATABASE_URL", infra.database_url)
-    return infra.database_url
+    name = f"cli_{uuid.uuid4().hex[:12]}"
+    socket_dir = infra.database_url.split("host=")[1]
+    admin = await asyncpg.connect(user="postgres", database="llwybr", host=socket_dir)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = infra.database_url.replace("/llwybr?", f"/{name}?", 1)
+    try:
+        engine = make_engine(url, "journey")
+        await migrate(engine, MIGRATIONS, "journey")
+        await engine.dispose()
+        monkeypatch.setenv("LLWYBR_DATABASE_URL", url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

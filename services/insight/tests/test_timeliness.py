@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from insight import service
 from llwybr.stack import Endpoints
+from llwybr_contracts.vocabulary import RuleId
 
 from .conftest import Desk, open_desk
 from .dataset import RULES, TODAY, Planned, events, hand_count, plan
@@ -76,7 +77,7 @@ async def test_an_authority_sees_its_own_figures_as_counted_by_hand(fed: Desk) -
         assert {b["case_id"] for b in breaches} == late
         assert all(b["days_late"] > 0 for b in breaches)
     # Every rule is reported, those with no clocks too.
-    assert len(body["rules"]) == 12
+    assert [r["rule"] for r in body["rules"]] == [rule.value for rule in RuleId]
     async with fed.session() as s:
         audited = (
             await s.execute(
