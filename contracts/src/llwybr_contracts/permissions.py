@@ -154,7 +154,7 @@ class CalendarScope(StrEnum):
     SCHOOL = "school"  # one school's rows (a closure, its own INSET days), added to them
 
 
-# An LA sets its maintained schools' term dates (Education Act 2002 s.32); a school's own
+# An LA sets its schools' term dates (EA 2002 ss.32A-32B, docs/rules.md s.3); a school's own
 # closures and INSET days are its own, so its ALNCo may import them for that school only (the
 # token's `school:<ref>` scope). LA officers and managers act for their authority and its
 # schools. Nobody else changes a calendar: it moves every school-day clock in the area.
