@@ -73,7 +73,7 @@ async def test_an_officer_previews_and_imports_a_school_calendar(
         await page.wait_for_function("document.documentElement.lang === 'cy'")
         await upload()
         assert "Caerdydd" in await page.locator("h1").inner_text()
-        assert "yr un diwrnodau ysgol" in await page.locator(".govuk-warning-text").inner_text()
+        assert "rhoi'r un diwrnodau ysgol" in await page.locator(".govuk-warning-text").inner_text()
         await accessible(page, "calendar-preview-cy", artefacts)
     except Exception:
         await page.screenshot(path=artefacts / "console-calendars-failed.png", full_page=True)
