@@ -172,3 +172,24 @@ async def test_who_may(desk: service_kit.Desk) -> None:
     assert (await desk.http.get(f"/api/v1/calendars/{CARDIFF}")).status_code == 401
     read = await desk.http.get(f"/api/v1/calendars/{CARDIFF}", headers=alnco(desk))
     assert read.status_code == 200  # an ALNCo reads the term dates its school follows
+
+
+async def test_an_alnco_imports_its_own_schools_closure(desk: service_kit.Desk) -> None:
+    closure = upload("2026-11-20,2026-11-20,closure\n", school="6812345")
+    answer = await desk.http.post("/api/v1/calendars", json=closure, headers=alnco(desk))
+    assert answer.status_code == 201, answer.text
+    version = answer.json()["calendar_version"]
+    [event] = await rows(desk, "SELECT envelope FROM outbox")
+    assert event[0]["data"] == {
+        "authority": CARDIFF, "school_ref": "6812345", "calendar_version": version,
+    }  # fmt: skip
+    own = await desk.http.get(
+        f"/api/v1/calendars/{CARDIFF}", params={"school": "6812345"}, headers=alnco(desk)
+    )
+    assert own.json()["current"]["version"] == version
+    authority = await desk.http.get(f"/api/v1/calendars/{CARDIFF}", headers=officer(desk))
+    assert authority.json()["current"]["version"] != version  # the authority's own is as it was
+    other = await desk.http.get(
+        f"/api/v1/calendars/{CARDIFF}", params={"school": "6812345"}, headers=alnco(desk, "6700001")
+    )
+    assert other.status_code == 403
