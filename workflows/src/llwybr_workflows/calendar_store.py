@@ -77,16 +77,10 @@ def snapshot_from(
     return _built(authority, school, stored)[0]
 
 
-def terms_of(
-    authority: Authority, school: str | None, stored: Iterable[CalendarText]
-) -> list[tuple[date, date]]:
-    """The term spans (first and last day) of the calendar `snapshot_from` builds, in order."""
-    return _built(authority, school, stored)[1]
-
-
 def _built(
     authority: Authority, school: str | None, stored: Iterable[CalendarText]
 ) -> tuple[CalendarSnapshot, list[tuple[date, date]]]:
+    """The snapshot and its term spans (first and last day, in order)."""
     own = {(c.school or None): c for c in stored if c.authority == authority.ons_code}
     found = own.get(None)
     if found is not None:
