@@ -145,3 +145,22 @@ REFERRERS: dict[ReferralKind, frozenset[Role]] = {
 
 def roles_that_may_refer(kind: ReferralKind) -> frozenset[Role]:
     return REFERRERS[kind]
+
+
+class CalendarScope(StrEnum):
+    """Whose school calendar an import changes (the journey's calendar API)."""
+
+    AUTHORITY = "authority"  # the authority's own term dates
+    SCHOOL = "school"  # one school's rows (a closure, its own INSET days), added to them
+
+
+# An LA sets its schools' term dates (EA 2002 ss.32A-32B, docs/rules.md s.3); a school's own
+# closures and INSET days are its own, so its ALNCo may import them for that school only (the
+# token's `school:<ref>` scope). LA officers and managers act for their authority and its
+# schools. Nobody else changes a calendar: it moves every school-day clock in the area.
+CALENDAR_ADMINS: dict[CalendarScope, frozenset[Role]] = {
+    CalendarScope.AUTHORITY: frozenset({Role.LA_OFFICER, Role.LA_MANAGER, Role.HEAD_OF_SERVICE}),
+    CalendarScope.SCHOOL: frozenset(
+        {Role.LA_OFFICER, Role.LA_MANAGER, Role.HEAD_OF_SERVICE, Role.SCHOOL_ALNCO}
+    ),
+}

@@ -38,7 +38,8 @@ CALLS: dict[str, tuple[str, ...]] = {
     "health-liaison": ("referral",),
     "notifications": ("referral",),
     "advocacy": ("referral",),
-    "console": tuple(s for s in SERVICES if s != "console"),
+    # and the worker: the journey's calendar API (the calendar admin pages)
+    "console": (*(s for s in SERVICES if s != "console"), "worker"),
     "worker": ("referral",),
     "bridge": ("referral",),  # its case directory (a signal names a case it must know)
     "insight": (),  # reads every topic, calls no one
@@ -323,7 +324,7 @@ def network_policy(c: Component) -> dict[str, Any]:
 
 
 def config_map() -> dict[str, Any]:
-    urls = {s: f"http://{s}" for s in SERVICES}
+    urls = {s: f"http://{s}" for s in (*SERVICES, "worker")}  # worker: the calendar API
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

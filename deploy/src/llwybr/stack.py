@@ -816,7 +816,8 @@ class Stack:
             "LLWYBR_HOME": str(self.home),
             "LLWYBR_SPAN_FILE": str(self.logs / "spans.jsonl"),
             # Where the other services answer, for claim-check calls with service credentials.
-            "LLWYBR_SERVICE_URLS": json.dumps({s: self.url_of(s) for s in SERVICES}),
+            # (the worker's too: the journey's calendar API)
+            "LLWYBR_SERVICE_URLS": json.dumps({s: self.url_of(s) for s in (*SERVICES, "worker")}),
             # Links in email point at this stack's console; its people are seeded.
             "LLWYBR_CONSOLE_URL": self.url_of("console"),
             "LLWYBR_PEOPLE_FILE": str(PEOPLE_CSV),

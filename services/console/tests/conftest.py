@@ -23,6 +23,7 @@ NOTIFICATIONS = "http://notifications.test"
 IDP = "http://idp.test"
 ADVOCACY = "http://advocacy.test"
 INSIGHT = "http://insight.test"
+WORKER = "http://worker.test"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -70,6 +71,7 @@ async def console(tmp_path: Path, fake: FakeServices) -> AsyncIterator[httpx.Asy
             "idp": IDP,
             "advocacy": ADVOCACY,
             "insight": INSIGHT,
+            "worker": WORKER,
         },
     )
     app = create_app(

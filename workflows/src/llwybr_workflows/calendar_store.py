@@ -18,14 +18,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from llwybr_clock.calendar import CalendarEntry, build_snapshot
+from llwybr_clock.calendar import CalendarEntry, Kind, build_snapshot
 from llwybr_clock.csv_import import is_illustrative, parse_csv
 from llwybr_clock.errors import CalendarError
 from llwybr_clock.formats import parse_calendar
@@ -74,6 +74,13 @@ def snapshot_from(
     authority: Authority, school: str | None, stored: Iterable[CalendarText]
 ) -> CalendarSnapshot:
     """Pure: the authority's calendar (imported, else shipped illustrative) plus the school's."""
+    return _built(authority, school, stored)[0]
+
+
+def _built(
+    authority: Authority, school: str | None, stored: Iterable[CalendarText]
+) -> tuple[CalendarSnapshot, list[tuple[date, date]]]:
+    """The snapshot and its term spans (first and last day, in order)."""
     own = {(c.school or None): c for c in stored if c.authority == authority.ons_code}
     found = own.get(None)
     if found is not None:
@@ -86,13 +93,19 @@ def snapshot_from(
         rows = own.get(check_school(school))
         if rows is not None:
             entries += parse_calendar(rows.text, rows.format, school=school)
-    return build_snapshot(
+    snapshot = build_snapshot(
         entries,
         label=authority.name_en,
         authority=authority.ons_code,
         school=school,
         illustrative=illustrative,
     )
+    terms = {
+        (e.start, e.end)
+        for e in entries
+        if e.kind is Kind.TERM and (e.school is None or e.school == school)
+    }
+    return snapshot, sorted(terms)
 
 
 class CalendarSource(Protocol):
@@ -146,27 +159,37 @@ class CalendarStore:
                 )
             ).scalar()
 
+    async def preview(
+        self, calendar: str, fmt: str, authority: str, school: str | None = None
+    ) -> Preview:
+        """What importing this calendar would change, writing nothing: the same checks as
+        `import_calendar`, the current and the proposed snapshot, and the proposed terms."""
+        found = _checked(calendar, fmt, authority, school)
+        async with self._sessions() as session:
+            stored = await self._stored(session, found.ons_code)
+        proposed, terms = _proposed(
+            found, school, stored, CalendarText(found.ons_code, school, fmt, calendar)
+        )
+        return Preview(snapshot_from(found, school, stored), proposed, terms)
+
     async def import_calendar(
         self, calendar: str, fmt: str, authority: str, school: str | None = None, *,
-        by: str = "cli",
+        by: str = "cli", also: Callable[[AsyncSession], object] | None = None,
     ) -> CalendarSnapshot:  # fmt: skip
         """Validate and store a calendar, log the change and queue `CalendarChanged` (one
-        transaction: a bad calendar, or one that breaks the school's, writes nothing)."""
-        if fmt not in FORMATS:
-            raise CalendarError(f"unknown calendar format {fmt!r} (expected csv or ics)")
-        found = find_authority(authority)
-        parse_calendar(calendar, fmt, school=check_school(school) if school else None)
+        transaction: a bad calendar, or one that breaks the school's, writes nothing); `also`
+        writes the caller's audit record in the same transaction."""
+        found = _checked(calendar, fmt, authority, school)
         now = datetime.now(UTC)
         async with self._sessions() as session:
             # one import at a time per authority: the snapshot is built from what is stored
             await session.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:a))"), {"a": found.ons_code}
             )
-            stored = [c for c in await self._stored(session, found.ons_code) if c.school != school]
-            stored.append(CalendarText(found.ons_code, school, fmt, calendar))
-            snapshot = snapshot_from(found, school, stored)
-            if school is not None:
-                snapshot_from(found, None, stored)  # the authority's own still builds
+            snapshot, _ = _proposed(
+                found, school, await self._stored(session, found.ons_code),
+                CalendarText(found.ons_code, school, fmt, calendar),
+            )  # fmt: skip
             await session.merge(
                 StoredCalendar(
                     authority=found.ons_code, school=school or "", format=fmt, text=calendar,
@@ -188,6 +211,8 @@ class CalendarStore:
                 source=self._source,
                 subject=found.ons_code,
             )
+            if also is not None:
+                also(session)
         return snapshot
 
     async def changes(self, authority: str | None = None, limit: int = 50) -> list[ChangeView]:
@@ -204,6 +229,34 @@ class CalendarStore:
             )
             for r in rows
         ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Preview:
+    current: CalendarSnapshot
+    proposed: CalendarSnapshot
+    terms: list[tuple[date, date]]  # of the proposed calendar
+
+
+def _checked(calendar: str, fmt: str, authority: str, school: str | None) -> Authority:
+    """The authority, once the file reads as a calendar of its format (CalendarError if not)."""
+    if fmt not in FORMATS:
+        raise CalendarError(f"unknown calendar format {fmt!r} (expected csv or ics)")
+    found = find_authority(authority)
+    parse_calendar(calendar, fmt, school=check_school(school) if school else None)
+    return found
+
+
+def _proposed(
+    found: Authority, school: str | None, stored: list[CalendarText], new: CalendarText
+) -> tuple[CalendarSnapshot, list[tuple[date, date]]]:
+    """The snapshot and terms with `new` in place of what is stored for its school (or the
+    authority); a school's rows must leave the authority's own calendar building too."""
+    rows = [c for c in stored if c.school != school] + [new]
+    built = _built(found, school, rows)
+    if school is not None:
+        snapshot_from(found, None, rows)
+    return built
 
 
 def files_under(home: Path) -> list[CalendarText]:

@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts.temporal import TASK_QUEUE
+from llwybr_workflows import calendar_api
 from llwybr_workflows.calendar_store import CalendarStore
 from llwybr_workflows.case_directory import CaseDirectory
 from llwybr_workflows.handoff_watch import HandoffWatch
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
         "worker",
         schema="journey",
         migrations=MIGRATIONS,
+        routers=[calendar_api.router],
         needs_temporal=True,
         on_start=_start_worker,
         title="Llwybr journey worker",

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 def routers() -> list[APIRouter]:
     from console.pages import (
         advocacy,
+        calendars,
         case,
         dashboard,
         declo,
@@ -28,4 +29,5 @@ def routers() -> list[APIRouter]:
         advocacy.router,
         family.router,
         dashboard.router,
+        calendars.router,
     ]
