@@ -8,6 +8,7 @@ reporting itself blocked to /readyz) and tries the same message again, spending 
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -124,6 +126,7 @@ class IdempotentConsumer:
         self._outage_backoff = outage_backoff_seconds
         self._outage_cap = outage_backoff_cap_seconds
         self._outage_retries = 0
+        self._subscriber: Any = None  # FastStream's subscriber, once attached
         self.blocked_on: str | None = None
         self.blocked_since: datetime | None = None
 
@@ -143,7 +146,7 @@ class IdempotentConsumer:
         self._verifier = verifier
 
     def attach(self, router: KafkaRouter | KafkaBroker) -> None:
-        @router.subscriber(
+        subscriber = router.subscriber(
             *self.topics,
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
@@ -153,8 +156,56 @@ class IdempotentConsumer:
             description=f"Consumer group {self.group_id}: "
             + ", ".join(sorted(cls.event_name() for cls in self._handlers)),
         )
+        self._subscriber = subscriber
+
+        @subscriber
         async def consume(msg: KafkaMessage) -> None:
             await self.process(msg)
+
+    async def watch_for_lost_log(self, every_seconds: float = 0.25) -> None:
+        """Runs for the process's life: rewinds a partition whose log the broker lost.
+
+        The embedded broker (Tansu) keeps its log in memory and, unlike Kafka, answers a fetch
+        past a partition's end with nothing rather than OFFSET_OUT_OF_RANGE. After it restarts,
+        a consumer would wait at its old position (or at one it committed to the new broker as
+        it came back) and silently skip everything the new log holds below it, `llwybr replay`
+        included. A position past the end can only mean the log was lost, so the partition is
+        read again from its start; the inbox drops what was already handled. On Kafka this
+        never fires (the position is never past the end)."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            consumer = getattr(self._subscriber, "consumer", None)
+            if consumer is None:
+                continue
+            try:
+                await self.rewind_if_log_lost(consumer)
+            except Exception as exc:  # a broker that is down now is checked again next time
+                log.debug("lost-log check failed", extra={"error": type(exc).__name__})
+
+    async def rewind_if_log_lost(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        """Seek to the start every assigned partition whose position is past the broker's end
+        (its high watermark from the last fetch); the partitions rewound."""
+        rewound = []
+        for tp in consumer.assignment():
+            end = consumer.highwater(tp)
+            if end is None:
+                continue
+            with contextlib.suppress(TimeoutError):
+                position = await asyncio.wait_for(consumer.position(tp), 1.0)
+                if position > end:
+                    await consumer.seek_to_beginning(tp)
+                    rewound.append(tp)
+                    log.warning(
+                        "the broker lost this partition's log: reading it again from the start",
+                        extra={
+                            "consumer": self.group_id,
+                            "topic": tp.topic,
+                            "partition": tp.partition,
+                            "position": position,
+                            "end": end,
+                        },
+                    )
+        return rewound
 
     async def process(self, msg: KafkaMessage) -> None:
         raw = msg.body if isinstance(msg.body, bytes) else bytes(msg.body)

@@ -191,6 +191,9 @@ async def start_runtime(
             consumer.verify_with(verifier)
         consumer.attach(broker)
     await broker.start()
+    for consumer in rt.consumers:
+        watch = consumer.watch_for_lost_log()
+        rt.tasks.append(asyncio.create_task(watch, name=f"{consumer.group_id}-lost-log-watch"))
     if publishes:
         rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
     log.info("service started", extra={"schema": schema})

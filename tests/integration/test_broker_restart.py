@@ -1,0 +1,155 @@
+"""The embedded broker keeps its log in memory: after it restarts, a consumer must read the new
+log from its start, not wait at its old position. A private Tansu the test kills and starts again
+on the same port; the session's PostgreSQL for the consumer's inbox.
+
+The race the chaos test met: a message is being handled when the broker dies, its ack commits
+the old position to the new broker, the group rejoins at that position, and Tansu (unlike Kafka)
+answers a fetch past the end with nothing. Without the consumer's lost-log watch, every event the
+new log holds below the old position (the operator's replay included) was skipped for good. The
+test puts that stale commit on the new broker itself, so the race is not left to timing.
+"""
+
+import asyncio
+import contextlib
+import subprocess
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from llwybr.stack import Endpoints, free_port_base, tansu_bin
+from llwybr_common.kafka import IdempotentConsumer, make_broker
+from llwybr_contracts.envelope import CloudEvent, wrap
+from llwybr_contracts.events import CaseOpened
+from llwybr_contracts.states import CaseState
+from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.signing import Keys
+
+pytestmark = pytest.mark.integration
+
+OLD = 12  # events handled before the broker dies: the consumer's position is past the new log
+
+
+class Tansu:
+    def __init__(self, port: int) -> None:
+        self.bootstrap = f"127.0.0.1:{port}"
+        self._url = f"tcp://{self.bootstrap}"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen(
+            [
+                *(str(tansu_bin()), "broker", "--listener-url", self._url),
+                *("--advertised-listener-url", self._url, "--storage-engine", "memory://tansu/"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    async def create(self, topic: str) -> None:
+        """The topic, once the broker listens (it starts in well under a second)."""
+        for _ in range(50):
+            with contextlib.suppress(Exception):
+                await create_topics(self.bootstrap, topic, partitions=1)
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"Tansu at {self.bootstrap} never answered")
+
+    def kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait(10)
+            self._proc = None
+
+
+@pytest.fixture
+def tansu() -> Iterator[Tansu]:
+    broker = Tansu(free_port_base(span=1))
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.kill()
+
+
+async def _async(value: int) -> int:
+    return value
+
+
+async def commit_on(bootstrap: str, group: str, topic: str, offset: int) -> None:
+    side = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await side.start()
+    try:
+        side.assign([TopicPartition(topic, 0)])
+        await side.commit({TopicPartition(topic, 0): offset})
+    finally:
+        await side.stop()
+
+
+def opened(case_id: str) -> CaseOpened:
+    return CaseOpened(
+        case_id=case_id,
+        child_ref=f"ch-{case_id}",
+        authority="W06000015",
+        received_on=date(2026, 11, 16),
+        state=CaseState.DECISION_PENDING,
+    )
+
+
+async def test_after_a_broker_restart_the_consumer_reads_the_new_log_from_its_start(
+    infra: Endpoints, tansu: Tansu, unique: str
+) -> None:
+    topic = f"aln.restart{unique}.v1"
+    await tansu.create(topic)
+    engine = await fresh_schema(infra.database_url, f"r_{unique}")
+    handled: list[str] = []
+
+    async def on_case_opened(
+        session: AsyncSession, envelope: CloudEvent, event: CaseOpened
+    ) -> None:
+        handled.append(event.case_id)
+
+    keys = Keys("referral", producers={topic: frozenset({"referral"})})
+    broker = make_broker(tansu.bootstrap)
+    consumer = IdempotentConsumer(
+        topic=topic,
+        group_id=f"g-{unique}",
+        engine=engine,
+        broker=broker,
+        handlers={CaseOpened: on_case_opened},
+        verifier=keys.verifier,
+    )
+    consumer.attach(broker)
+    await broker.start()
+    watch = asyncio.create_task(consumer.watch_for_lost_log())  # the runtime starts it too
+
+    async def publish(case_id: str) -> None:
+        ce = wrap(opened(case_id), event_id=f"e-{case_id}", source="/t", subject=case_id)
+        await broker.publish(keys.signed(ce, by="referral"), topic, key=case_id.encode())
+
+    try:
+        for i in range(OLD):
+            await publish(f"old-{i}")
+        await eventually(lambda: _async(len(handled)), lambda n: n == OLD, within=60)
+        tansu.kill()
+        await asyncio.sleep(1)
+        tansu.start()
+        await tansu.create(topic)
+        await commit_on(tansu.bootstrap, f"g-{unique}", topic, OLD)  # the in-flight ack's commit
+        new = [f"new-{i}" for i in range(OLD // 2)]  # the new log ends below that position
+        for case_id in new:
+            await publish(case_id)
+
+        async def seen() -> list[str]:
+            return [c for c in handled if c.startswith("new-")]
+
+        got = await eventually(seen, lambda s: sorted(s) == sorted(new), within=60, every=0.5)
+        assert sorted(got) == sorted(new), f"lost after the restart: {set(new) - set(got)}"
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+        await broker.stop()
+        await engine.dispose()
