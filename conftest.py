@@ -47,8 +47,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # Tests that share one expensive private stack run on one xdist worker (`-n 2 --dist loadgroup`):
-# each worker starts its own session fixtures, and two copies of the whole stack on two cores
-# would cost more than they save. Everything else is spread across the workers test by test.
+# each worker starts its own session fixtures, and two copies of a stack on two cores would cost
+# more than they save. Everything else is spread across the workers a module at a time.
 STACK_GROUPS = {
     "tests/system/": "whole-stack",
     "tests/chaos/": "chaos-stack",
@@ -56,17 +56,29 @@ STACK_GROUPS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def work_unit(nodeid: str) -> str:
+    """The unit a test is scheduled in: its stack's group, else its module."""
+    for prefix, group in STACK_GROUPS.items():
+        if nodeid.startswith(prefix):
+            return group
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Groups by path, decided where the work is handed out. (xdist's own `xdist_group` mark
+    works by renaming the test's node id, which pytest 9 no longer allows: every group was
+    silently spread over both workers, each starting its own copy of the stack.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StackGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return StackGroups(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the stack tests for xdist; tests marked `recording` (they write fixtures, saved
-    histories) run only when asked."""
-    if hasattr(config, "workerinput"):
-        root = str(config.rootpath) + "/"
-        for item in items:
-            where = str(item.path).removeprefix(root)
-            for prefix, group in STACK_GROUPS.items():
-                if where.startswith(prefix):
-                    item.add_marker(pytest.mark.xdist_group(group))
+    """Tests marked `recording` (they write fixtures, saved histories) run only when asked."""
     if os.environ.get("LLWYBR_RECORD_HISTORIES"):
         return
     recording = [i for i in items if i.get_closest_marker("recording")]
