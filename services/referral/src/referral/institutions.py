@@ -3,13 +3,10 @@ Welsh, the authority of the main campus, whether the UKPRN is verified). An FEI 
 maintains for its students (Act s.11), named by its UKPRN. The shipped register's UKPRNs are
 illustrative (`verified` false); `LLWYBR_FEIS_FILE` points at a real one in the same format."""
 
-import csv
-import io
-import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
+
+from referral.registers import register_rows
 
 
 @dataclass(frozen=True)
@@ -23,15 +20,6 @@ class Institution:
 
 @cache
 def register() -> dict[str, Institution]:
-    path = os.environ.get("LLWYBR_FEIS_FILE")
-    text = (
-        Path(path).read_text(encoding="utf-8")
-        if path
-        else (resources.files("referral") / "data" / "feis.csv").read_text(encoding="utf-8")
-    )
-    rows = csv.DictReader(
-        io.StringIO("".join(x for x in text.splitlines(True) if not x.startswith("#")))
-    )
     return {
         r["ukprn"]: Institution(
             r["ukprn"],
@@ -40,7 +28,7 @@ def register() -> dict[str, Institution]:
             r["authority"],
             r["verified"].lower() == "true",
         )
-        for r in rows
+        for r in register_rows("feis.csv", "LLWYBR_FEIS_FILE")
     }
 
 

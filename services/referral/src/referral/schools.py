@@ -2,13 +2,10 @@
 language medium). The shipped register is illustrative; `LLWYBR_SCHOOLS_FILE` points at a real
 one in the same CSV format."""
 
-import csv
-import io
-import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
+
+from referral.registers import register_rows
 
 
 @dataclass(frozen=True)
@@ -22,15 +19,6 @@ class School:
 
 @cache
 def register() -> dict[str, School]:
-    path = os.environ.get("LLWYBR_SCHOOLS_FILE")
-    text = (
-        Path(path).read_text(encoding="utf-8")
-        if path
-        else (resources.files("referral") / "data" / "schools.csv").read_text(encoding="utf-8")
-    )
-    rows = csv.DictReader(
-        io.StringIO("".join(x for x in text.splitlines(True) if not x.startswith("#")))
-    )
     return {
         r["ref"]: School(
             r["ref"],
@@ -39,7 +27,7 @@ def register() -> dict[str, School]:
             r["maintained"].lower() == "true",
             r["language_medium"],
         )
-        for r in rows
+        for r in register_rows("schools.csv", "LLWYBR_SCHOOLS_FILE")
     }
 
 
