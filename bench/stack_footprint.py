@@ -1,0 +1,131 @@
+"""Bench: how long `llwybr up` takes to be healthy and how much memory the stack then holds.
+
+    .venv/bin/python bench/stack_footprint.py [--runs 1] [--workers 1] [--settle 5]
+
+Starts a whole embedded stack in a temporary home on free ports (what `llwybr up --detach`
+does, through the same `Stack` API), times the infrastructure and the components, waits
+`--settle` seconds, then reads every recorded process's tree (a PostgreSQL backend per pooled
+connection belongs to the postmaster's tree): process count, RSS and PSS (PSS shares each page
+among the processes that map it, so the PSS column adds up to what the stack really holds).
+
+Baselines measured in the same run, printed as ratios:
+- start: one bare interpreter importing what every service imports (`llwybr_common.runtime`),
+  the floor for any Python component;
+- memory: that same interpreter's RSS, i.e. what one more component process costs at least.
+
+Not a test: nothing is asserted. The load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from llwybr.stack import Stack, free_port_base
+
+MB = 1024 * 1024
+
+
+def tree_memory(proc: psutil.Process) -> tuple[int, int, int]:
+    """(processes, RSS, PSS) of `proc` and everything below it."""
+    count = rss = pss = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            info = p.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        count += 1
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return count, rss, pss
+
+
+def footprint(stack: Stack) -> dict[str, tuple[int, int, int]]:
+    """Per recorded process (a shared host listed once, under the names it hosts)."""
+    by_pid: dict[int, list[str]] = {}
+    procs: dict[int, psutil.Process] = {}
+    for name, proc in stack.live_processes().items():
+        by_pid.setdefault(proc.pid, []).append(name)
+        procs[proc.pid] = proc
+    return {"+".join(names): tree_memory(procs[pid]) for pid, names in by_pid.items()}
+
+
+def baseline() -> tuple[float, int]:
+    """Seconds and RSS of one interpreter importing what every service imports."""
+    code = (
+        "import resource, llwybr_common.runtime, faststream.kafka, temporalio.client;"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    began = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return time.monotonic() - began, int(out.stdout.strip()) * 1024
+
+
+def one_run(workers: int, settle: float) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="llwybr-bench-") as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LLWYBR_")}
+        healthy: dict[str, float] = {}
+        began = time.monotonic()
+
+        def say(message: str) -> None:
+            name = message.split(" ", 1)[0]
+            if "healthy" in message:
+                healthy[name] = time.monotonic() - began
+
+        stack = Stack(Path(home), free_port_base(), environ=env, say=say, workers=workers)
+        try:
+            stack.start_infra()
+            infra = time.monotonic() - began
+            stack.start_components()
+            total = time.monotonic() - began
+            time.sleep(settle)
+            memory = footprint(stack)
+        finally:
+            stack.stop()
+    return {"infra": infra, "total": total, "healthy": healthy, "memory": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds before measuring")
+    args = parser.parse_args()
+
+    base_s, base_rss = baseline()
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} cores")
+    print(
+        f"baseline: one interpreter importing the service runtime {base_s:.2f} s, "
+        f"{base_rss / MB:.0f} MB RSS"
+    )
+    for run in range(1, args.runs + 1):
+        print(f"\n--- run {run}/{args.runs}", file=sys.stderr, flush=True)
+        got = one_run(args.workers, args.settle)
+        infra, total = float(got["infra"]), float(got["total"])  # type: ignore[arg-type]
+        print(
+            f"\nup healthy in {total:.1f} s (infrastructure {infra:.1f} s), "
+            f"{total / base_s:.1f}x the baseline import"
+        )
+        healthy: dict[str, float] = got["healthy"]  # type: ignore[assignment]
+        for name, at in sorted(healthy.items(), key=lambda kv: kv[1]):
+            print(f"  {name:<16} healthy at {at:5.1f} s")
+        memory: dict[str, tuple[int, int, int]] = got["memory"]  # type: ignore[assignment]
+        print(f"\n  {'process':<48} {'procs':>5} {'RSS MB':>8} {'PSS MB':>8}")
+        for name, (count, rss, pss) in sorted(memory.items(), key=lambda kv: -kv[1][2]):
+            print(f"  {name:<48} {count:>5} {rss / MB:>8.0f} {pss / MB:>8.0f}")
+        count = sum(c for c, _, _ in memory.values())
+        rss = sum(r for _, r, _ in memory.values())
+        pss = sum(p for _, _, p in memory.values())
+        print(f"  {'total':<48} {count:>5} {rss / MB:>8.0f} {pss / MB:>8.0f}")
+        print(f"  PSS / baseline interpreter RSS: {pss / base_rss:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
