@@ -295,6 +295,15 @@ async def probe_postgres(url: str) -> str:
     return await _bounded(check())
 
 
+def _import_probe_clients() -> None:
+    """Import the probes' client libraries before any probe's clock starts: imported inside a
+    probe, they block the event loop for seconds (on a busy machine) while the other probes'
+    timeouts run out, and every part looks down."""
+    import aiokafka.admin  # noqa: F401
+    import asyncpg  # noqa: F401
+    import temporalio.client  # noqa: F401
+
+
 def _host_port(address: str, default_port: int) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     if not host:
@@ -778,6 +787,7 @@ class Stack:
         async def postgres_ready() -> None:
             await self._wait("postgres", lambda: probe_postgres(self._database_url))
 
+        _import_probe_clients()
         await asyncio.gather(temporal_ready(), kafka_ready(), smtp_ready(), postgres_ready())
 
     async def _wait(
@@ -1055,6 +1065,7 @@ class Stack:
             return await probe_tcp(f"{parts.hostname}:{parts.port or 5432}")
 
         names = [*self.components, *("temporal", "kafka", "postgres", "smtp")]
+        _import_probe_clients()
 
         async def gather() -> list[str]:
             return list(await asyncio.gather(*(health_of(n) for n in names)))
