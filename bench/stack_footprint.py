@@ -1,17 +1,18 @@
 """Bench: how long `llwybr up` takes to be healthy and how much memory the stack then holds.
 
-    .venv/bin/python bench/stack_footprint.py [--runs 1] [--workers 1] [--settle 5]
+    .venv/bin/python bench/stack_footprint.py [--runs 1] [--workers 1] [--settle 5] [--no-baseline]
 
-Starts a whole embedded stack in a temporary home on free ports (what `llwybr up --detach`
-does, through the same `Stack` API), times the infrastructure and the components, waits
-`--settle` seconds, then reads every recorded process's tree (a PostgreSQL backend per pooled
-connection belongs to the postmaster's tree): process count, RSS and PSS (PSS shares each page
-among the processes that map it, so the PSS column adds up to what the stack really holds).
+Starts a whole embedded stack in a temporary home on free ports the way `llwybr up --detach`
+does (component processes first, importing while the infrastructure starts; the services that
+own little sharing one process), times the infrastructure and each component until healthy,
+waits `--settle` seconds, then reads every recorded process's tree (a PostgreSQL backend per
+pooled connection belongs to the postmaster's tree): process count, RSS and PSS (PSS shares
+each page among the processes that map it, so the PSS column adds up to what the stack holds).
 
 Baselines measured in the same run, printed as ratios:
-- start: one bare interpreter importing what every service imports (`llwybr_common.runtime`),
-  the floor for any Python component;
-- memory: that same interpreter's RSS, i.e. what one more component process costs at least.
+- the stack as it was started before: every component a process of its own
+  (LLWYBR_SHARED_HOST=0), started only once the infrastructure answers;
+- one bare interpreter importing what every service imports, the floor for any component.
 
 Not a test: nothing is asserted. The load average is printed with the figures.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import psutil
 
+from llwybr.components import PORT_SPAN
 from llwybr.stack import Stack, free_port_base
 
 MB = 1024 * 1024
@@ -68,7 +70,7 @@ def baseline() -> tuple[float, int]:
     return time.monotonic() - began, int(out.stdout.strip()) * 1024
 
 
-def one_run(workers: int, settle: float) -> dict[str, object]:
+def one_run(workers: int, settle: float, *, shared: bool = True) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="llwybr-bench-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LLWYBR_")}
         healthy: dict[str, float] = {}
@@ -79,8 +81,11 @@ def one_run(workers: int, settle: float) -> dict[str, object]:
             if "healthy" in message:
                 healthy[name] = time.monotonic() - began
 
-        stack = Stack(Path(home), free_port_base(), environ=env, say=say, workers=workers)
+        base = free_port_base(span=PORT_SPAN + workers - 1)
+        stack = Stack(Path(home), base, environ=env, say=say, workers=workers, shared=shared)
         try:
+            if shared:  # as `llwybr up` does; the baseline starts them after the infrastructure
+                stack.spawn_components()
             stack.start_infra()
             infra = time.monotonic() - began
             stack.start_components()
@@ -92,39 +97,56 @@ def one_run(workers: int, settle: float) -> dict[str, object]:
     return {"infra": infra, "total": total, "healthy": healthy, "memory": memory}
 
 
+def report(title: str, got: dict[str, object], base_s: float) -> tuple[float, int, int]:
+    infra, total = float(got["infra"]), float(got["total"])  # type: ignore[arg-type]
+    print(
+        f"\n{title}: healthy in {total:.1f} s (infrastructure {infra:.1f} s), "
+        f"{total / base_s:.1f}x the bare import"
+    )
+    healthy: dict[str, float] = got["healthy"]  # type: ignore[assignment]
+    for name, at in sorted(healthy.items(), key=lambda kv: kv[1]):
+        print(f"  {name:<16} healthy at {at:5.1f} s")
+    memory: dict[str, tuple[int, int, int]] = got["memory"]  # type: ignore[assignment]
+    print(f"\n  {'process':<64} {'procs':>5} {'RSS MB':>7} {'PSS MB':>7}")
+    for name, (count, rss, pss) in sorted(memory.items(), key=lambda kv: -kv[1][2]):
+        print(f"  {name:<64} {count:>5} {rss / MB:>7.0f} {pss / MB:>7.0f}")
+    count = sum(c for c, _, _ in memory.values())
+    rss = sum(r for _, r, _ in memory.values())
+    pss = sum(p for _, _, p in memory.values())
+    print(f"  {'total':<64} {count:>5} {rss / MB:>7.0f} {pss / MB:>7.0f}")
+    return total, rss, pss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before measuring")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the one-process-per-component stack"
+    )
     args = parser.parse_args()
 
     base_s, base_rss = baseline()
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} cores")
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} cores")
     print(
-        f"baseline: one interpreter importing the service runtime {base_s:.2f} s, "
+        f"bare interpreter importing the service runtime: {base_s:.2f} s, "
         f"{base_rss / MB:.0f} MB RSS"
     )
     for run in range(1, args.runs + 1):
-        print(f"\n--- run {run}/{args.runs}", file=sys.stderr, flush=True)
-        got = one_run(args.workers, args.settle)
-        infra, total = float(got["infra"]), float(got["total"])  # type: ignore[arg-type]
+        print(f"--- run {run}/{args.runs}: the stack as `llwybr up` starts it", file=sys.stderr)
+        total, rss, pss = report("llwybr up", one_run(args.workers, args.settle), base_s)
+        if args.no_baseline:
+            continue
+        print(f"--- run {run}/{args.runs}: every component alone (baseline)", file=sys.stderr)
+        alone = one_run(args.workers, args.settle, shared=False)
+        b_total, b_rss, b_pss = report("baseline, every component alone", alone, base_s)
         print(
-            f"\nup healthy in {total:.1f} s (infrastructure {infra:.1f} s), "
-            f"{total / base_s:.1f}x the baseline import"
+            f"\nratios up/baseline: time {total / b_total:.2f}, RSS {rss / b_rss:.2f}, "
+            f"PSS {pss / b_pss:.2f}"
         )
-        healthy: dict[str, float] = got["healthy"]  # type: ignore[assignment]
-        for name, at in sorted(healthy.items(), key=lambda kv: kv[1]):
-            print(f"  {name:<16} healthy at {at:5.1f} s")
-        memory: dict[str, tuple[int, int, int]] = got["memory"]  # type: ignore[assignment]
-        print(f"\n  {'process':<48} {'procs':>5} {'RSS MB':>8} {'PSS MB':>8}")
-        for name, (count, rss, pss) in sorted(memory.items(), key=lambda kv: -kv[1][2]):
-            print(f"  {name:<48} {count:>5} {rss / MB:>8.0f} {pss / MB:>8.0f}")
-        count = sum(c for c, _, _ in memory.values())
-        rss = sum(r for _, r, _ in memory.values())
-        pss = sum(p for _, _, p in memory.values())
-        print(f"  {'total':<48} {count:>5} {rss / MB:>8.0f} {pss / MB:>8.0f}")
-        print(f"  PSS / baseline interpreter RSS: {pss / base_rss:.1f}x")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

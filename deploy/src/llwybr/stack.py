@@ -893,6 +893,8 @@ class Stack:
 
     def hosted_with(self, name: str) -> list[str]:
         """The components living in `name`'s process (itself included)."""
+        if name not in self.components:
+            return [name]
         entry = self.record["processes"].get(name) or {}
         return list(entry.get("hosts") or self._group_of(name))
 
@@ -968,7 +970,6 @@ class Stack:
         members = self.hosted_with(name) if name in self.components else [name]
         self.stop_one(name)
         if name in self.components:
-            self._restartable(name)
             self.start_components(members)  # a shared host comes back with all it hosted
         else:
             self.start_one(name)

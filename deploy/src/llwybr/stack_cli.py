@@ -290,6 +290,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
         _err(f"no stack is running in {Path(args.home).absolute()}")
         return 1
     began = time.monotonic()
+    others = [n for n in stack.hosted_with(args.name) if n != args.name]
     try:
         stack.restart(args.name)
     except ComponentFailed as exc:
@@ -301,7 +302,8 @@ def cmd_restart(args: argparse.Namespace) -> int:
     except StackError as exc:
         _err(str(exc))
         return 1
-    print(f"{args.name} restarted ({time.monotonic() - began:.1f} s).")
+    sharing = f" with {', '.join(others)}, which share its process" if others else ""
+    print(f"{args.name} restarted{sharing} ({time.monotonic() - began:.1f} s).")
     return 0
 
 
