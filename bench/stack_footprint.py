@@ -82,7 +82,15 @@ def one_run(workers: int, settle: float, *, shared: bool = True) -> dict[str, ob
                 healthy[name] = time.monotonic() - began
 
         base = free_port_base(span=PORT_SPAN + workers - 1)
-        stack = Stack(Path(home), base, environ=env, say=say, workers=workers, shared=shared)
+        stack = Stack(
+            Path(home),
+            base,
+            environ=env,
+            say=say,
+            workers=workers,
+            shared=shared,
+            component_timeout=300,  # a busy machine: measure, never give up at 90 s
+        )
         try:
             if shared:  # as `llwybr up` does; the baseline starts them after the infrastructure
                 stack.spawn_components()
