@@ -16,7 +16,9 @@ import json
 import logging
 import sys
 import threading
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
@@ -34,6 +36,18 @@ _SILENT = ("uvicorn.access",)
 _FASTSTREAM_ACCESS = "faststream.access.kafka"
 # Libraries' chatter stays at warning. aiosmtpd's `mail.log` would name mail addresses at info.
 _QUIET = ("aiokafka", "temporalio", "sqlalchemy.engine", "alembic", "mail.log")
+
+# The service a line belongs to when one process hosts several (embedded mode's shared host,
+# `llwybr.host`): each hosted service runs in a context carrying its name, and its lines go to
+# its own `<dir>/<service>.log`. A process running one service leaves both unset.
+CURRENT_SERVICE: ContextVar[str | None] = ContextVar("llwybr_service", default=None)
+_hosted_log_dir: Path | None = None
+
+
+def log_each_service_to(directory: Path | None) -> None:
+    """Write each hosted service's lines to `directory/<service>.log` (None: back to stderr)."""
+    global _hosted_log_dir
+    _hosted_log_dir = directory
 
 
 def log_object(
@@ -57,7 +71,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out = log_object(
-            self._service,
+            CURRENT_SERVICE.get() or self._service,
             record.name,
             record.getMessage(),
             level=record.levelname.lower(),
@@ -74,9 +88,43 @@ class JsonFormatter(logging.Formatter):
 
 
 def _json_handler(service: str, stream: TextIO) -> logging.Handler:
-    handler = logging.StreamHandler(stream)
+    handler: logging.Handler
+    if _hosted_log_dir is not None:
+        handler = _PerServiceFiles(_hosted_log_dir, stream)
+    else:
+        handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter(service))
     return handler
+
+
+class _PerServiceFiles(logging.Handler):
+    """A line goes to its service's file; a line of no service (the host's own) to `stream`."""
+
+    def __init__(self, directory: Path, stream: TextIO) -> None:
+        super().__init__()
+        self._directory = directory
+        self._stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + "\n"
+            service = CURRENT_SERVICE.get()
+            with _files_lock:  # one lock for every handler: lines never interleave
+                out = self._stream if service is None else self._file(service)
+                out.write(line)
+                out.flush()
+        except Exception:
+            self.handleError(record)
+
+    def _file(self, service: str) -> TextIO:
+        # Shared by every handler setup_logging makes (it runs once per hosted service).
+        if service not in _files:
+            _files[service] = (self._directory / f"{service}.log").open("a", encoding="utf-8")
+        return _files[service]
+
+
+_files: dict[str, TextIO] = {}
+_files_lock = threading.Lock()
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:

@@ -210,9 +210,15 @@ async def migrate_as_owner(settings: Settings, migrations: Path, schema: str) ->
         pool_size=1,
     )
     try:
-        await migrate(owner, migrations, schema, runtime_role=runtime_role_of(settings))
+        # Alembic keeps the running migration in module globals: services sharing a process
+        # (embedded mode's `llwybr.host`) migrate one at a time.
+        async with _migrating:
+            await migrate(owner, migrations, schema, runtime_role=runtime_role_of(settings))
     finally:
         await owner.dispose()
+
+
+_migrating = asyncio.Lock()
 
 
 def runtime_role_of(settings: Settings) -> str | None:

@@ -20,9 +20,12 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from llwybr_common.logs import CURRENT_SERVICE
 from llwybr_common.settings import Settings
 
 _provider: TracerProvider | None = None
+_providers: dict[str, TracerProvider] = {}
+_hosting = False
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -62,9 +65,13 @@ def _as_dict(span: ReadableSpan) -> dict[str, object]:
 
 
 def setup_tracing(settings: Settings, service_name: str) -> TracerProvider:
-    """Install the process-wide tracer provider (idempotent)."""
+    """Install the process-wide tracer provider (idempotent). A process hosting several
+    services (embedded mode) gets a provider per service, so each one's spans carry its own
+    `service.name`; the first is the process-wide one."""
     global _provider
-    if _provider is not None:
+    if service_name in _providers:
+        return _providers[service_name]
+    if _provider is not None and not _hosting:
         return _provider
     provider = TracerProvider(resource=Resource.create({"service.name": f"llwybr-{service_name}"}))
     if settings.otlp_endpoint:
@@ -75,9 +82,26 @@ def setup_tracing(settings: Settings, service_name: str) -> TracerProvider:
         path = Path(settings.span_file or settings.home / "logs" / "spans.jsonl")
         exporter = JsonLinesSpanExporter(path)
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
-    trace.set_tracer_provider(provider)
-    _provider = provider
+    _providers[service_name] = provider
+    if _provider is None:
+        trace.set_tracer_provider(provider)
+        _provider = provider
     return provider
+
+
+def tracer_provider() -> trace.TracerProvider:
+    """The provider of the service running here: in a shared host, the one whose context this
+    is (`llwybr_common.logs.CURRENT_SERVICE`); otherwise the process-wide one."""
+    service = CURRENT_SERVICE.get()
+    if service is not None and service in _providers:
+        return _providers[service]
+    return trace.get_tracer_provider()
+
+
+def host_several_services() -> None:
+    """This process hosts several services: give each its own tracer provider."""
+    global _hosting
+    _hosting = True
 
 
 def current_traceparent() -> str | None:

@@ -12,6 +12,7 @@ BENCHES = {
     "pipeline": "skeleton_latency.py",  # intake latency, referral to notification
     "journey": "journey_timers.py",  # open journeys holding live timers on the dev server
     "health-inbox": "health_inbox.py",  # DECLO inbox paging at 200,000 requests
+    "stack": "stack_footprint.py",  # `llwybr up` time to healthy, processes, RSS and PSS
 }
 
 

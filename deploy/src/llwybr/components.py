@@ -19,12 +19,21 @@ class Component:
     module: str
     kind: Kind
     schema: str | None  # the PostgreSQL schema it owns (None: it keeps no data)
+    app: str  # `module:attribute`, the ASGI app (or what makes it) that `llwybr.host` serves
+    service: str = ""  # LLWYBR_SERVICE when it differs from `name` (a worker's replicas)
+
+    @property
+    def identity(self) -> str:
+        """Who the process is to the others: its service name, signing key, spans' service."""
+        return self.service or self.name
 
 
 def _service(name: str) -> Component:
     # Service keys are the folder names under services/; the package swaps '-' for '_'.
     module = name.replace("-", "_")
-    return Component(name, module, "service", None if name == "console" else module)
+    schema = None if name == "console" else module
+    app = f"{module}.main:create_app" if name == "console" else f"{module}.main:app"
+    return Component(name, module, "service", schema, app)
 
 
 SERVICES: Final = (
@@ -40,8 +49,53 @@ SERVICES: Final = (
 COMPONENTS: Final[tuple[Component, ...]] = (
     *(_service(name) for name in SERVICES),
     # The worker and the bridge share the journey's schema (its outbox, inbox and calendars).
-    Component("worker", "llwybr_workflows.worker", "workflow", "journey"),
-    Component("bridge", "llwybr_workflows.bridge", "workflow", "journey"),
+    Component(
+        "worker",
+        "llwybr_workflows.worker",
+        "workflow",
+        "journey",
+        "llwybr_workflows.worker:create_app",
+    ),
+    Component(
+        "bridge",
+        "llwybr_workflows.bridge",
+        "workflow",
+        "journey",
+        "llwybr_workflows.bridge:create_app",
+    ),
+)
+
+# `llwybr up --workers N`: workers 2..N are replicas of `worker` (the same service, task queue,
+# key and schema), each a process of its own on a port after the fixed block.
+MAX_WORKERS: Final = 16
+
+
+def worker_replicas(workers: int) -> tuple[Component, ...]:
+    worker = next(c for c in COMPONENTS if c.name == "worker")
+    return tuple(
+        Component(f"worker-{i}", worker.module, "workflow", "journey", worker.app, "worker")
+        for i in range(2, workers + 1)
+    )
+
+
+def components_of(workers: int = 1) -> dict[str, Component]:
+    """Every component of a stack with `workers` workflow workers, by name."""
+    return {c.name: c for c in (*COMPONENTS, *worker_replicas(workers))}
+
+
+# Embedded mode only: services that own little share one process (`llwybr.host`), each with its
+# own port, schema, role, key and consumer groups. Production runs each alone (manifests.py).
+# The referral service (intake, the hot path) and the worker (which `--workers` multiplies)
+# keep their own; the bridge, glue between Kafka and Temporal, shares.
+SHARED_HOST: Final = "shared"
+SHARED: Final = (
+    "idp",
+    "health-liaison",
+    "notifications",
+    "advocacy",
+    "console",
+    "insight",
+    "bridge",
 )
 
 # Every schema a component owns, each with its own runtime role.
@@ -92,12 +146,16 @@ INFRA_PORTS: Final[dict[str, tuple[str, ...]]] = {
     "smtp": ("smtp",),
 }
 
-# How many consecutive ports a --port-base block needs.
+# How many consecutive ports a --port-base block needs (one more per extra worker).
 PORT_SPAN: Final = max(offset for _, offset in PORTS.values()) + 1
+WORKER_DEFAULT_PORT: Final = 8120  # worker-2 without --port-base; worker-3 next, and so on
 
 
-def port_plan(port_base: int | None = None) -> dict[str, int]:
+def port_plan(port_base: int | None = None, workers: int = 1) -> dict[str, int]:
     """Every port by name: the defaults, or `port_base` + offset."""
+    extra = {c.name: i for i, c in enumerate(worker_replicas(workers))}
     if port_base is None:
-        return {name: default for name, (default, _) in PORTS.items()}
-    return {name: port_base + offset for name, (_, offset) in PORTS.items()}
+        plan = {name: default for name, (default, _) in PORTS.items()}
+        return plan | {name: WORKER_DEFAULT_PORT + i for name, i in extra.items()}
+    plan = {name: port_base + offset for name, (_, offset) in PORTS.items()}
+    return plan | {name: port_base + PORT_SPAN + i for name, i in extra.items()}

@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,10 +52,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def say(lang: str, key: str, **params: Any) -> None:
+def say(lang: str, key: str, *, progress: bool = False, **params: Any) -> None:
+    """A line per language; progress goes to stderr, so stdout keeps the outcome alone."""
     langs = ("cy", "en") if lang == "both" else (lang,)
     for code in langs:
-        print(lookup(f"demo.{key}", code, params) or f"demo.{key}")
+        line = lookup(f"demo.{key}", code, params) or f"demo.{key}"
+        print(line, file=sys.stderr if progress else sys.stdout, flush=progress)
+
+
+PROGRESS_EVERY = 2.0  # seconds between progress lines while cases load
 
 
 class DemoFailed(RuntimeError):
@@ -397,7 +403,7 @@ class Loaded:
     seconds: float
 
 
-async def load(stack: Stack, seed: int, extra: int = 0) -> Loaded:
+async def load(stack: Stack, seed: int, extra: int = 0, lang: str = "en") -> Loaded:
     started = time.monotonic()
     settings = Settings(home=stack.home)
     ledger = Ledger.open(stack.home / f"demo-{seed}.json")
@@ -415,9 +421,20 @@ async def load(stack: Stack, seed: int, extra: int = 0) -> Loaded:
     ):
         apis = Apis(settings, referral, liaison, idp, advocacy)
 
+        done = 0
+        said = started
+
         async def one(case: Planned) -> bool:
+            nonlocal done, said
             async with limit:
-                return await load_case(apis, ledger, case)
+                new = await load_case(apis, ledger, case)
+            done += 1
+            now = time.monotonic()
+            if now - said >= PROGRESS_EVERY and done < len(plan):
+                said = now
+                seconds = f"{now - started:.0f}"
+                say(lang, "progress", progress=True, done=done, total=len(plan), seconds=seconds)
+            return new
 
         # Every case runs to the end of its step even if another fails: nothing left half-known.
         results = await asyncio.gather(*(one(c) for c in plan), return_exceptions=True)
@@ -446,7 +463,7 @@ def run(args: argparse.Namespace) -> int:
         say(args.lang, "no-stack", home=str(args.home))
         return 1
     try:
-        loaded = asyncio.run(load(stack, args.seed, args.extra))
+        loaded = asyncio.run(load(stack, args.seed, args.extra, args.lang))
     except DemoFailed as exc:
         say(args.lang, "failed", reason=str(exc))
         return 1

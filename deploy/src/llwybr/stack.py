@@ -55,6 +55,10 @@ from llwybr.components import (
     PORT_SPAN,
     SCHEMAS,
     SERVICES,
+    SHARED,
+    SHARED_HOST,
+    Component,
+    components_of,
     port_plan,
 )
 from llwybr_common.logs import log_object
@@ -291,6 +295,15 @@ async def probe_postgres(url: str) -> str:
     return await _bounded(check())
 
 
+def _import_probe_clients() -> None:
+    """Import the probes' client libraries before any probe's clock starts: imported inside a
+    probe, they block the event loop for seconds (on a busy machine) while the other probes'
+    timeouts run out, and every part looks down."""
+    import aiokafka.admin  # noqa: F401
+    import asyncpg  # noqa: F401
+    import temporalio.client  # noqa: F401
+
+
 def _host_port(address: str, default_port: int) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     if not host:
@@ -493,11 +506,18 @@ class Stack:
         environ: Mapping[str, str] | None = None,
         say: Callable[[str], None] = _say,
         component_timeout: float = COMPONENT_TIMEOUT,
+        workers: int = 1,
+        shared: bool | None = None,
     ) -> None:
         self.home = Path(home).expanduser().absolute()
         self.port_base = port_base
-        self.ports = port_plan(port_base)
+        self.workers = workers
+        self.components: dict[str, Component] = components_of(workers)
+        self.ports = port_plan(port_base, workers)
         self.environ = dict(os.environ if environ is None else environ)
+        # Embedded services that own little share a process (`llwybr.host`);
+        # LLWYBR_SHARED_HOST=0 runs every component alone, as production does.
+        self.shared = self.environ.get("LLWYBR_SHARED_HOST") != "0" if shared is None else shared
         # Parts named by an endpoint variable are used as they are, never started here.
         self.external = {p for p, var in EXTERNAL_ENV.items() if self.environ.get(var)}
         self.embedded = [p for p in INFRA if p not in self.external]
@@ -507,12 +527,17 @@ class Stack:
         self._kafka_options, self._temporal_options = _cluster_options(self.environ)
         self._database_url = self.environ.get("LLWYBR_DATABASE_URL", "")  # unmasked, in memory
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+        # Component processes started but not yet told their environment (`llwybr.host`).
+        self._waiting: dict[str, tuple[subprocess.Popen[bytes], list[str]]] = {}
+        self._began = time.monotonic()
         self.record: dict[str, Any] = {
             "version": 1,
             "home": str(self.home),
             "state": "new",
             "owner": None,
             "port_base": port_base,
+            "workers": workers,
+            "shared": self.shared,
             "ports": self.ports,
             "embedded": self.embedded,
             "endpoints": None,
@@ -550,6 +575,8 @@ class Stack:
             record = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
+        kwargs.setdefault("workers", record.get("workers", 1))
+        kwargs.setdefault("shared", record.get("shared", False))
         stack = cls(home, record.get("port_base"), **kwargs)
         stack.record = record
         stack.ports = record["ports"]
@@ -600,7 +627,7 @@ class Stack:
     def ports_needed(self, components: Iterable[str] | None = None) -> dict[str, int]:
         """Ports of the embedded infrastructure plus those of `components` (default: all)."""
         names = [n for part in self.embedded for n in INFRA_PORTS[part]]
-        names += list(BY_NAME) if components is None else list(components)
+        names += list(self.components) if components is None else list(components)
         return {n: self.ports[n] for n in names}
 
     def check_ports(self, names: Iterable[str]) -> None:
@@ -760,6 +787,7 @@ class Stack:
         async def postgres_ready() -> None:
             await self._wait("postgres", lambda: probe_postgres(self._database_url))
 
+        _import_probe_clients()
         await asyncio.gather(temporal_ready(), kafka_ready(), smtp_ready(), postgres_ready())
 
     async def _wait(
@@ -773,8 +801,9 @@ class Stack:
                 raise ComponentFailed(name, gone, self.log_of(name))
             reason = await probe()
             if reason == "ok":
+                self.say(f"{name} healthy at {time.monotonic() - self._began:.1f} s")
                 return
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.1)
         raise ComponentFailed(
             name,
             f"not healthy after {within or INFRA_TIMEOUT:g} s ({reason})",
@@ -800,7 +829,9 @@ class Stack:
         if endpoints is None:
             raise StackError("start_infra() first: the components need its endpoints")
         database: dict[str, str] = {}
-        schema = BY_NAME[name].schema if name in BY_NAME else None
+        component = self.components.get(name)
+        schema = component.schema if component is not None else None
+        service = component.identity if component is not None else name
         if "postgres" in self.embedded and schema is not None:
             # Migrations run as the schema owner, the service as its own role that owns nothing.
             database = {
@@ -811,7 +842,7 @@ class Stack:
             **self.environ,
             **endpoints.env(),
             **database,
-            "LLWYBR_SERVICE": name,
+            "LLWYBR_SERVICE": service,
             "LLWYBR_HTTP_PORT": str(self.ports[name]),
             "LLWYBR_HOME": str(self.home),
             "LLWYBR_SPAN_FILE": str(self.logs / "spans.jsonl"),
@@ -821,22 +852,105 @@ class Stack:
             # Links in email point at this stack's console; its people are seeded.
             "LLWYBR_CONSOLE_URL": self.url_of("console"),
             "LLWYBR_PEOPLE_FILE": str(PEOPLE_CSV),
-            **event_keys_env(self.home, name),
+            **event_keys_env(self.home, service),
             **({"LLWYBR_CONSOLE_PEOPLE_FILE": str(PEOPLE_FILE)} if name == "console" else {}),
             "PYTHONUNBUFFERED": "1",
         }
 
     def start_components(self, names: Iterable[str] | None = None) -> None:
-        """Start services/worker/bridge (all by default) in parallel and wait for each /healthz."""
-        chosen = list(BY_NAME) if names is None else list(names)
-        unknown = [n for n in chosen if n not in BY_NAME]
-        if unknown:
-            raise StackError(f"unknown components {unknown}; known: {list(BY_NAME)}")
-        self.check_ports(chosen)
-        for name in chosen:
-            argv = [sys.executable, "-m", BY_NAME[name].module]
-            self._spawn(name, argv, self.component_env(name))
+        """Start services/worker/bridge (all by default) in parallel and wait for each /healthz.
+        Those `spawn_components` started early are only told their environment now."""
+        chosen = self._known(names)
+        self.check_ports([n for n in chosen if n not in self._spawned()])
+        self.spawn_components([n for n in chosen if n not in self._spawned()])
+        for key in [k for k, (_, members) in self._waiting.items() if set(members) & set(chosen)]:
+            self._release(key)
         run_sync(self._components_ready(chosen))
+
+    def spawn_components(self, names: Iterable[str] | None = None) -> None:
+        """Start the component processes, which import their libraries and then wait for
+        `start_components` (after `start_infra`) to give them their environment: `up` starts
+        them first, so the imports overlap the servers' own start."""
+        chosen = self._known(names)
+        for members in self._groups(chosen):
+            self._spawn_host(members)
+
+    def _known(self, names: Iterable[str] | None) -> list[str]:
+        chosen = list(self.components) if names is None else list(names)
+        unknown = [n for n in chosen if n not in self.components]
+        if unknown:
+            raise StackError(f"unknown components {unknown}; known: {list(self.components)}")
+        return chosen
+
+    def _spawned(self) -> set[str]:
+        return {m for _, members in self._waiting.values() for m in members}
+
+    def _groups(self, names: list[str]) -> list[list[str]]:
+        """Which of `names` share a process: the shared host's members together, others alone."""
+        shared = [n for n in names if self.shared and n in SHARED]
+        alone = [[n] for n in names if n not in shared]
+        return [*alone, *([shared] if shared else [])]
+
+    def hosted_with(self, name: str) -> list[str]:
+        """The components living in `name`'s process (itself included)."""
+        if name not in self.components:
+            return [name]
+        entry = self.record["processes"].get(name) or {}
+        return list(entry.get("hosts") or self._group_of(name))
+
+    def _group_of(self, name: str) -> list[str]:
+        return (
+            [n for n in SHARED if n in self.components]
+            if self.shared and name in SHARED
+            else [name]
+        )
+
+    def _spawn_host(self, members: list[str]) -> None:
+        key = members[0] if len(members) == 1 else SHARED_HOST
+        self.logs.mkdir(parents=True, exist_ok=True)
+        # The host's own output (a crash, a library's print) goes to its log; each member's
+        # lines go to `<member>.log`, which a lone component's output is.
+        for name in members:
+            began = log_object(name, "llwybr.up", "started by llwybr up", created=time.time())
+            with self.log_of(name).open("ab") as out:
+                out.write((json.dumps(began) + "\n").encode())
+        entries = {n: self.components[n].app for n in members}
+        env = {
+            **self.environ,
+            "LLWYBR_HOME": str(self.home),
+            "LLWYBR_HOST_ENTRIES": json.dumps(entries),
+            "PYTHONUNBUFFERED": "1",
+        }
+        with self.log_of(key).open("ab") as out:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "llwybr.host"],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,  # Ctrl-C reaches only `up`, which stops things in order
+            )
+        identity = _identify(child.pid)
+        for name in members:
+            self._children[name] = child
+            entry = {**identity, "log": str(self.log_of(name))}
+            self.record["processes"][name] = entry | (
+                {"hosts": members} if len(members) > 1 else {}
+            )
+        self._waiting[key] = (child, members)
+        self._save()
+
+    def _release(self, key: str) -> None:
+        """Give a waiting host its components' environments: now they start serving."""
+        child, members = self._waiting.pop(key)
+        order = {
+            "components": {n: self.component_env(n) for n in members},
+            "logs": str(self.logs),
+        }
+        assert child.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it died: _wait reports how
+            child.stdin.write((json.dumps(order) + "\n").encode())
+            child.stdin.close()
 
     async def _components_ready(self, names: list[str]) -> None:
         async def one(name: str) -> None:
@@ -853,30 +967,38 @@ class Stack:
     def restart(self, name: str) -> None:
         """Stop one service, worker, bridge or embedded server and start it again as before;
         everything else keeps running (services reconnect to a restarted server by themselves)."""
+        members = self.hosted_with(name) if name in self.components else [name]
         self.stop_one(name)
-        self.start_one(name)
+        if name in self.components:
+            self.start_components(members)  # a shared host comes back with all it hosted
+        else:
+            self.start_one(name)
 
     def _restartable(self, name: str) -> None:
-        if name in BY_NAME or name in self.embedded:
+        if name in self.components or name in self.embedded:
             return
         if name in INFRA:
             raise StackError(f"{name} is external ({EXTERNAL_ENV[name]}); restart it where it runs")
-        raise StackError(f"unknown part {name!r}; known: {[*BY_NAME, *self.embedded]}")
+        raise StackError(f"unknown part {name!r}; known: {[*self.components, *self.embedded]}")
 
     def stop_one(self, name: str) -> None:
-        """Stop one part recorded in this stack (by its recorded pid only)."""
+        """Stop one part recorded in this stack (by its recorded pid only); a component in a
+        shared host stops with the others it hosts (they are one process)."""
         self._restartable(name)
         entry = self.record["processes"].get(name)
+        members = self.hosted_with(name) if name in self.components else [name]
         if name == "postgres":
             if entry:
                 self._stop_postgres(entry)
         elif (proc := _process(entry)) is not None:
             _terminate([proc])
-        child = self._children.pop(name, None)
-        if child is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=1)
-        self.record["processes"].pop(name, None)
+        for member in members:
+            child = self._children.pop(member, None)
+            if child is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=1)
+            if self.record["processes"].get(member, {}).get("pid") == (entry or {}).get("pid"):
+                self.record["processes"].pop(member, None)
         self._save()
 
     def start_one(self, name: str) -> None:
@@ -884,8 +1006,9 @@ class Stack:
         self._restartable(name)
         if _process(self.record["processes"].get(name)) is not None:
             raise StackError(f"{name} is already running")
-        if name in BY_NAME:
-            self.start_components([name])
+        if name in self.components:
+            live = self.live_processes()
+            self.start_components([n for n in self._group_of(name) if n not in live])
             return
         endpoints = self.endpoints
         if endpoints is None:
@@ -916,7 +1039,7 @@ class Stack:
         processes = self.record["processes"]
 
         async def health_of(name: str) -> str:
-            if name in BY_NAME:
+            if name in self.components:
                 if name not in processes:
                     return "not started"
                 if _process(processes[name]) is None:
@@ -942,7 +1065,8 @@ class Stack:
             parts = urlsplit(endpoints["database_url"])
             return await probe_tcp(f"{parts.hostname}:{parts.port or 5432}")
 
-        names = [*BY_NAME, *("temporal", "kafka", "postgres", "smtp")]
+        names = [*self.components, *("temporal", "kafka", "postgres", "smtp")]
+        _import_probe_clients()
 
         async def gather() -> list[str]:
             return list(await asyncio.gather(*(health_of(n) for n in names)))
@@ -966,13 +1090,19 @@ class Stack:
         stopped properly by pg_ctl. Only recorded pids whose start time matches are signalled.
         A failure in one step never skips the others; the record is kept if anything survived."""
         processes = self.record["processes"]
-        components = [n for n in processes if n in BY_NAME]
-        infra = [n for n in processes if n not in BY_NAME and n != "postgres"]
+        components = [n for n in processes if n in self.components]
+        infra = [n for n in processes if n not in self.components and n != "postgres"]
         errors: list[str] = []
+        for child, _ in self._waiting.values():  # never told to start: end of input stops it
+            with contextlib.suppress(OSError):
+                if child.stdin is not None:
+                    child.stdin.close()
+        self._waiting.clear()
 
         def stop_all(names: list[str]) -> None:
             try:
-                _terminate(p for n in names if (p := _process(processes[n])) is not None)
+                procs = {p.pid: p for n in names if (p := _process(processes[n])) is not None}
+                _terminate(procs.values())
             except Exception as exc:
                 errors.append(f"stopping {', '.join(names)}: {exc}")
 
@@ -988,7 +1118,7 @@ class Stack:
                     pg.result()
             except Exception as exc:
                 errors.append(f"stopping postgres: {exc}")
-        for child in self._children.values():  # reap our own children
+        for child in set(self._children.values()):  # reap our own children
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=1)
         self._children.clear()

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from llwybr.components import BY_NAME, INFRA
+from llwybr.components import BY_NAME, INFRA, MAX_WORKERS, worker_replicas
 from llwybr.stack import (
     COMPONENT_TIMEOUT,
     ComponentFailed,
@@ -42,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="SECONDS",
         help=f"how long services may take to answer /healthz (default {COMPONENT_TIMEOUT:g})",
     )
+    up.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="workflow worker processes polling the journey's task queue, each on its own "
+        f"port (default 1; e.g. one per core; at most {MAX_WORKERS})",
+    )
     up.set_defaults(func=cmd_up)
 
     down = subparsers.add_parser("down", help="stop the stack `up` started")
@@ -57,7 +65,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "restart", help="stop one part of a running stack and start it again, nothing else"
     )
     _home(restart)
-    restart.add_argument("name", choices=[*BY_NAME, *INFRA], help="e.g. referral, postgres")
+    replicas = [c.name for c in worker_replicas(MAX_WORKERS)]
+    restart.add_argument(
+        "name",
+        choices=[*BY_NAME, *replicas, *INFRA],
+        metavar="NAME",
+        help="e.g. referral, worker-2, postgres (a service sharing a process restarts with it)",
+    )
     restart.set_defaults(func=cmd_restart)
 
 
@@ -68,6 +82,16 @@ def _home(parser: argparse.ArgumentParser) -> None:
         default=Path(os.environ.get("LLWYBR_HOME") or ".llwybr"),
         help="state directory (default: $LLWYBR_HOME or ./.llwybr)",
     )
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= n <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MAX_WORKERS}, not {n}")
+    return n
 
 
 def _err(message: str) -> None:
@@ -88,7 +112,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         if verdict is not None:
             return verdict
 
-    stack = Stack(args.home, args.port_base, component_timeout=args.timeout)
+    stack = Stack(args.home, args.port_base, component_timeout=args.timeout, workers=args.workers)
     try:
         # Every port, before anything starts: a clash must leave nothing behind.
         stack.check_ports(stack.ports_needed())
@@ -106,6 +130,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         if not args.detach:
             stack.set_owner(os.getpid())
+        # The component processes import their libraries while the servers start.
+        stack.spawn_components()
         stack.start_infra()
         stack.start_components()
         stack.mark_running()
@@ -264,6 +290,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
         _err(f"no stack is running in {Path(args.home).absolute()}")
         return 1
     began = time.monotonic()
+    others = [n for n in stack.hosted_with(args.name) if n != args.name]
     try:
         stack.restart(args.name)
     except ComponentFailed as exc:
@@ -275,7 +302,8 @@ def cmd_restart(args: argparse.Namespace) -> int:
     except StackError as exc:
         _err(str(exc))
         return 1
-    print(f"{args.name} restarted ({time.monotonic() - began:.1f} s).")
+    sharing = f" with {', '.join(others)}, which share its process" if others else ""
+    print(f"{args.name} restarted{sharing} ({time.monotonic() - began:.1f} s).")
     return 0
 
 
@@ -296,8 +324,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=2))
         return 1 if _unhealthy(status) else 0
     addresses: dict[str, str] = {**status["services"]}
-    for name in ("worker", "bridge"):
-        addresses[name] = stack.url_of(name)
+    for name in stack.components:
+        addresses.setdefault(name, stack.url_of(name))
     for name in ("temporal", "kafka", "postgres", "smtp"):
         addresses[name] = status[name] or ""
     width = max(map(len, addresses))

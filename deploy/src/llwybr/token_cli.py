@@ -13,6 +13,8 @@ from llwybr_common.auth import ROLES, mint_token, parse_scope
 from llwybr_common.people import read_people, seeded_subject
 from llwybr_common.settings import Settings
 
+JWT_KEY = "keys/jwt-signing.pem"  # where the embedded stack keeps its token signing key
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -36,12 +38,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "role and scope, else dev-user",
     )
     p.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
-    p.add_argument("--home", default=os.environ.get("LLWYBR_HOME", ".llwybr"), type=Path)
+    p.add_argument(
+        "--home",
+        default=Path(os.environ.get("LLWYBR_HOME") or ".llwybr"),
+        type=Path,
+        help="the stack's state directory, whose key signs the token "
+        "(default: $LLWYBR_HOME or ./.llwybr)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(home=args.home)
+    # A token signed with any other key is refused by every service: never make a new key here.
+    home = Path(args.home).expanduser().absolute()
+    if not (home / "stack.json").exists() and not (home / JWT_KEY).exists():
+        print(
+            f"llwybr dev-token: no Llwybr stack in {home} (no stack.json, no {JWT_KEY}); "
+            "start one with `llwybr up --home DIR` or name its home with --home DIR",
+            file=sys.stderr,
+        )
+        return 2
+    settings = Settings(home=home)
     subject = args.subject or _seeded(args.role[0], args.scope[0] if args.scope else "")
     try:
         token = mint_token(
