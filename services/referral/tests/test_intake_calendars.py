@@ -106,3 +106,25 @@ async def test_with_calendars_intake_answers_with_its_own_count_at_once(
     due = StatutoryClock(rule="school-decision", start=date(2026, 11, 20), calendar=SCHOOL).due()
     assert (clock["rule"], clock["due"], clock["why_null"]) == ("school-decision", str(due), None)
     assert asked[0].url.params["school"] == "6812345" and asked[0].url.params["year"] == "2026"
+
+
+async def test_a_slow_first_answer_fills_the_cache_for_the_next_referral(tmp_path: Path) -> None:
+    asked: list[httpx.Request] = []
+    release = asyncio.Event()
+    quick = worker(asked)
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return await quick.handle_async_request(request)
+
+    source = WorkerCalendars(
+        settings(tmp_path), cache=Cache(), transport=httpx.MockTransport(slow), wait=0.01
+    )
+    assert await source.calendars(CARDIFF, None, 2026) is None  # intake waits for the journey
+    release.set()
+    for _ in range(100):
+        if (found := await source.calendars(CARDIFF, None, 2026)) is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert found is not None and found.bank.version == BANK.version
+    assert len(asked) == 1, "the slow answer was kept, not asked for again"

@@ -86,11 +86,13 @@ class WorkerCalendars:
         *,
         cache: Cache = CACHE,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 1.0,
+        wait: float = 0.5,
+        timeout: float = 5.0,
     ) -> None:
         self._settings = settings
         self._base = settings.service_urls.get("worker")
-        self._cache, self._transport, self._timeout = cache, transport, timeout
+        self._cache, self._transport = cache, transport
+        self._wait, self._timeout = wait, timeout
         self._pending: dict[Key, asyncio.Task[Calendars | None]] = {}
         self._down_until = 0.0
 
@@ -106,7 +108,12 @@ class WorkerCalendars:
             task = asyncio.create_task(self._fetch(key))
             self._pending[key] = task
             task.add_done_callback(lambda _: self._pending.pop(key, None))
-        return await asyncio.shield(task)
+        try:
+            # a slow first answer (a cold worker builds the snapshot) fills the cache for the
+            # next referral; this one waits for the journey instead
+            return await asyncio.wait_for(asyncio.shield(task), self._wait)
+        except TimeoutError:
+            return None
 
     async def _fetch(self, key: Key) -> Calendars | None:
         authority, school, year = key
