@@ -125,6 +125,16 @@ async def test_each_routing_branch_runs_its_journey_with_the_cli_clock(
     expected = clock_cli(running, rule, start, CARDIFF, school)
     assert out["clock"]["rule"] == rule
     assert out["clock"]["due"] == expected["due"], what
+    # intake counted that date itself; the case list follows the journey's own ClockStarted,
+    # which names the same date (docs/rules.md, "The first clock at intake")
+    case_id = out["case_id"]
+
+    async def indexed() -> dict[str, Any] | None:
+        page = (await get(running, "/api/v1/cases", headers, reference=case_id)).json()
+        return next(iter(page["items"]), None)
+
+    item = await eventually(indexed, lambda i: bool(i and i["next_due"]), within=30)
+    assert item is not None and (item["next_rule"], item["next_due"]) == (rule, expected["due"])
 
 
 async def test_young_person_waits_for_consent_with_no_clock(

@@ -17,6 +17,9 @@ from llwybr_common.db import session_scope
 from llwybr_contracts import topics
 from llwybr_contracts.events import CalendarChanged
 from llwybr_workflows.calendar_api import router
+from llwybr_workflows.calendar_store import CalendarStore
+from llwybr_workflows.journey.activities import CaseSetupLoader
+from llwybr_workflows.journey.contracts import CaseSetupRequest
 from tests import service_kit
 
 pytestmark = pytest.mark.integration
@@ -193,3 +196,35 @@ async def test_an_alnco_imports_its_own_schools_closure(desk: service_kit.Desk) 
         f"/api/v1/calendars/{CARDIFF}", params={"school": "6812345"}, headers=alnco(desk, "6700001")
     )
     assert other.status_code == 403
+
+
+async def test_intake_gets_the_snapshots_a_new_journey_loads_and_no_one_else_does(
+    desk: service_kit.Desk,
+) -> None:
+    """The internal route referral intake counts the first clock on (docs/rules.md, "The first
+    clock at intake"): what `load_case_setup` loads, the school's rows included, for services
+    only."""
+    closure = upload("2026-11-20,2026-11-20,closure\n", school="6812345")
+    assert (await desk.http.post("/api/v1/calendars", json=closure, headers=alnco(desk))).is_success
+    service = desk.token(["service"], [], subject="service:referral")
+    path = f"/api/v1/internal/journey-calendars/{CARDIFF}"
+    params = {"school": "6812345", "year": 2026}
+    answer = await desk.http.get(path, params=params, headers=service)
+    assert answer.status_code == 200, answer.text
+    loaded = await CaseSetupLoader(CalendarStore(desk.rt.session)).load_case_setup(
+        CaseSetupRequest(authority=CARDIFF, school_ref="6812345", year=2026)
+    )
+    body = answer.json()
+    assert body["school_calendar"] == loaded.school_calendar
+    assert body["bank_holidays"] == loaded.bank_holidays
+    assert (
+        body["school_calendar"]["version"]
+        != (
+            (await desk.http.get(path, params={"year": 2026}, headers=service)).json()[
+                "school_calendar"
+            ]["version"]
+        )
+    ), "the school's closure is in its snapshot, not the authority's"
+    refused = await desk.http.get(path, params=params, headers=officer(desk))
+    assert (refused.status_code, refused.json()["code"]) == (403, "access.calendar-role")
+    assert (await desk.http.get(path, params=params)).status_code == 401

@@ -9,6 +9,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parents[3] / "bench"
 BENCHES = {
     "clock": "clock_recompute.py",  # 100,000 clocks recomputed after a calendar change
+    "intake": "intake.py",  # POST /referrals to 201 beside plain start and update-with-start
     "pipeline": "skeleton_latency.py",  # intake latency, referral to notification
     "journey": "journey_timers.py",  # open journeys holding live timers on the dev server
     "health-inbox": "health_inbox.py",  # DECLO inbox paging at 200,000 requests

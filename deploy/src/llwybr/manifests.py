@@ -33,7 +33,7 @@ PART_OF = {"app.kubernetes.io/part-of": "llwybr"}
 
 # Whom each part calls over HTTP (claim checks, the console's views, the worker's directory).
 CALLS: dict[str, tuple[str, ...]] = {
-    "referral": ("advocacy",),
+    "referral": ("advocacy", "worker"),  # and the worker: calendars for intake's first clock
     "idp": ("referral",),
     "health-liaison": ("referral",),
     "notifications": ("referral",),

@@ -8,7 +8,7 @@ logs the change and queues `CalendarChanged` in one transaction (calendar_store.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -23,6 +23,8 @@ from llwybr_common.runtime import Runtime
 from llwybr_common.unit_of_work import unit_of_work
 from llwybr_contracts.permissions import CALENDAR_ADMINS, CalendarScope
 from llwybr_workflows.calendar_store import CalendarStore, ChangeView, Preview
+from llwybr_workflows.journey.activities import CaseSetupLoader
+from llwybr_workflows.journey.contracts import CaseSetupRequest
 
 router = APIRouter(prefix="/api/v1", tags=["school calendars"])
 MAX_CALENDAR_CHARS = 500_000  # a year of an authority's rows is a few kB
@@ -251,6 +253,59 @@ async def show_calendar(
             )
             for c in changes
         ],
+    )
+
+
+class JourneyCalendars(BaseModel):
+    """The snapshots a journey of this authority (and school) started in `year` counts on,
+    exactly as its `load_case_setup` activity loads them (CalendarSnapshot.to_dict())."""
+
+    authority: str
+    school: str | None
+    year: int
+    school_calendar: dict[str, Any] | None
+    bank_holidays: dict[str, Any]
+
+
+def setup_loader(request: Request) -> CaseSetupLoader:
+    """The journey's own loader (and its cache) on this process's store."""
+    found: CaseSetupLoader | None = getattr(request.app.state, "setup_loader", None)
+    if found is None:
+        found = CaseSetupLoader(store_of(runtime(request)))
+        request.app.state.setup_loader = found
+    return found
+
+
+@router.get("/internal/journey-calendars/{authority}", response_model=JourneyCalendars)
+async def journey_calendars(
+    authority: str,
+    rt: Rt,
+    principal: CurrentPrincipal,
+    loader: Annotated[CaseSetupLoader, Depends(setup_loader)],
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    school: Annotated[str | None, Query(max_length=64)] = None,
+) -> JourneyCalendars:
+    """For referral intake, which answers a referral with the first clock counted on these
+    (docs/rules.md, "The first clock at intake"). Services only (term dates are no one's
+    personal data; intake asks once per authority and school a minute)."""
+    if not principal.is_service:
+        raise AccessDenied("access.calendar-role", roles="service")
+    found = _authority(authority)
+    try:
+        setup = await loader.load_case_setup(
+            CaseSetupRequest(authority=found.ons_code, school_ref=school or None, year=year)
+        )
+    except CalendarError as exc:
+        raise _bad_calendar(exc, school) from None
+    purpose = f"GET /api/v1/internal/journey-calendars/{authority}"
+    async with unit_of_work(rt, principal, purpose=purpose) as uow:
+        uow.audit(action="read", resource="calendar", resource_id=_resource(found, school))
+    return JourneyCalendars(
+        authority=found.ons_code,
+        school=school or None,
+        year=year,
+        school_calendar=setup.school_calendar,
+        bank_holidays=setup.bank_holidays,
     )
 
 

@@ -22,6 +22,7 @@ from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.vocabulary import RuleId
 from referral import access, intake, service, views
 from referral.advocate_access import AdvocacyDirectory
+from referral.calendars import CalendarSource, WorkerCalendars
 from referral.commands import run_command
 from referral.family_view import FamilyViewPublic, check_link, family_view
 from referral.institutions import find_institution
@@ -75,7 +76,17 @@ def advocacy(request: Request) -> AdvocacyDirectory:
     return found
 
 
+def calendars(request: Request) -> CalendarSource:
+    """The calendars journeys count on, from the worker; a test may set `app.state.calendars`."""
+    found: CalendarSource | None = getattr(request.app.state, "calendars", None)
+    if found is None:
+        found = WorkerCalendars(runtime(request).settings)
+        request.app.state.calendars = found
+    return found
+
+
 Rt = Annotated[Runtime, Depends(runtime)]
+Calendars = Annotated[CalendarSource, Depends(calendars)]
 JourneyDep = Annotated[Journey, Depends(journey)]
 Advocacy = Annotated[AdvocacyDirectory, Depends(advocacy)]
 
@@ -89,10 +100,11 @@ async def post_referral(
     body: ReferralCreate,
     rt: Rt,
     journey: JourneyDep,
+    calendars: Calendars,
     principal: CurrentPrincipal,
     today: Today,
 ) -> ReferralPublic:
-    referred = await intake.refer(rt, journey, principal, body, today=today)
+    referred = await intake.refer(rt, journey, principal, body, today=today, calendars=calendars)
     if referred.attached:
         response.status_code = 200  # attached to the open case as new information
     return referred

@@ -1,5 +1,5 @@
-"""Kafka handlers of the referral service: the case list's projection of journey events, and
-the boards' s.20 answers from the health topic."""
+"""Kafka handlers of the referral service: the case list's projection of journey events, the
+boards' s.20 answers from the health topic, and calendar changes (intake's cached calendars)."""
 
 from llwybr_common.kafka import IdempotentConsumer
 from llwybr_common.runtime import Runtime
@@ -7,6 +7,7 @@ from llwybr_contracts import topics
 from llwybr_contracts.events import (
     AlnDecided,
     AppealWindowOpened,
+    CalendarChanged,
     CaseClosed,
     ClockChanged,
     ClockMet,
@@ -21,7 +22,7 @@ from llwybr_contracts.events import (
     ReferredToLa,
     StateChanged,
 )
-from referral import projection
+from referral import calendars, projection
 
 GROUP = "referral-case-projection"
 HEALTH_GROUP = "referral-health-answers"
@@ -50,7 +51,11 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
             group_id=GROUP,
             engine=rt.engine,
             broker=rt.broker,
-            handlers=dict.fromkeys(PROJECTED, projection.apply),
+            handlers={
+                **dict.fromkeys(PROJECTED, projection.apply),
+                # term dates changed: intake asks the worker again (referral.calendars)
+                CalendarChanged: calendars.calendar_changed,
+            },
             max_attempts=rt.settings.max_delivery_attempts,
         ),
         # the board's s.20 answers (Act s.21), for the LA's case view

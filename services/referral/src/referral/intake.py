@@ -1,15 +1,26 @@
 """Referral intake end to end: check, record in one unit of work, start the journey (fast
-path) and say when the first statutory clock falls due."""
+path) and say when the first statutory clock falls due.
+
+The due date is counted here by the journey's own pure clock (`llwybr_clock.first_clock`) on the
+calendars the journey loads (referral.calendars), so the answer needs no round trip through the
+workflow; the journey stays the authority and the case list follows its `ClockStarted`
+(docs/rules.md, "The first clock at intake"). Without the calendars, intake waits briefly for
+the journey's own answer instead.
+"""
 
 import logging
 from datetime import date
 
+from llwybr_clock import ClockError
+from llwybr_clock.first_clock import calendar_school, first_clock
 from llwybr_common.auth import Principal
 from llwybr_common.errors import AccessDenied
 from llwybr_common.unit_of_work import Transactions, unit_of_work
+from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState
 from referral import access, service
-from referral.journey_client import Journey, clock_error, first_clock
+from referral.calendars import CalendarSource
+from referral.journey_client import Journey, clock_error, journey_clock
 from referral.models import Case
 from referral.schemas import FirstClockPublic, ReferralCreate, ReferralPublic
 
@@ -25,6 +36,7 @@ async def refer(
     body: ReferralCreate,
     *,
     today: date,
+    calendars: CalendarSource | None = None,
     wait_seconds: float = 3.0,
 ) -> ReferralPublic:
     """A new case (`attached` false) or new information on the learner's open case."""
@@ -46,8 +58,11 @@ async def refer(
             await journey.start(intake.journey)
         except Exception:
             log.warning("journey start deferred to the bridge", extra={"case_id": case.id})
-    clock = await _first_clock(rt, journey, case, wait_seconds)
-    return _public(case, intake.referral.id, attached=False, clock=clock)
+    counted = None
+    if calendars is not None and intake.journey is not None:
+        counted = await _counted_clock(rt, calendars, case, intake.journey, today)
+    first = counted or await _first_clock(rt, journey, case, wait_seconds)
+    return _public(case, intake.referral.id, attached=False, clock=first)
 
 
 def _health(principal: Principal) -> frozenset[str] | None:
@@ -55,6 +70,25 @@ def _health(principal: Principal) -> frozenset[str] | None:
     if not access.refers_for_health_body(principal):
         return None
     return frozenset(principal.scoped("board"))
+
+
+async def _counted_clock(
+    rt: Transactions, source: CalendarSource, case: Case, journey: JourneyInput, today: date
+) -> FirstClockPublic | None:
+    """The first clock counted here, on the calendars the journey loads in the same year (its
+    bank holidays run from the year before); None without them, or when no clock runs yet."""
+    if not case.first_rule:
+        return None
+    found = await source.calendars(journey.authority, calendar_school(journey), today.year)
+    if found is None:
+        return None
+    try:
+        counted = first_clock(journey, school=found.school, bank=found.bank)
+    except ClockError as exc:
+        return await _not_counted(rt, case, type(exc).__name__)
+    if counted is None or counted.due is None:
+        return None
+    return FirstClockPublic(rule=counted.rule, due=counted.due, assumed=counted.assumed)
 
 
 async def _first_clock(
@@ -68,25 +102,30 @@ async def _first_clock(
             else "the case is closed"
         )
         return clock
-    view, status = await first_clock(journey, case.id, case.first_rule, wait_seconds=wait_seconds)
+    view, status = await journey_clock(journey, case.id, case.first_rule, wait_seconds=wait_seconds)
     error = clock_error(status, case.first_rule) if status else None
     if view is not None and view.due is not None:
         return FirstClockPublic(rule=view.rule, due=view.due, assumed=view.assumed)
     if view is not None or error:
-        # docs/rules.md, Coverage: never fall back to counting weekdays.
-        clock.why_null = (
-            "the calendar does not cover the dates this clock needs"
-            + (f" ({error})" if error else "")
-            + "; an officer must check the authority's term dates"
-        )
-        await _flag(rt, case, CLOCK_NOT_COMPUTED)
-    else:
-        clock.why_null = (
-            "the journey has not reported its clock yet"
-            if status is None
-            else "the journey has not started this clock yet"
-        ) + f"; see GET /api/v1/cases/{case.id}"
+        return await _not_counted(rt, case, error)
+    clock.why_null = (
+        "the journey has not reported its clock yet"
+        if status is None
+        else "the journey has not started this clock yet"
+    ) + f"; see GET /api/v1/cases/{case.id}"
     return clock
+
+
+async def _not_counted(rt: Transactions, case: Case, error: str | None) -> FirstClockPublic:
+    """No date, flagged for an officer: docs/rules.md, Coverage (never count weekdays)."""
+    await _flag(rt, case, CLOCK_NOT_COMPUTED)
+    return FirstClockPublic(
+        rule=case.first_rule,
+        due=None,
+        why_null="the calendar does not cover the dates this clock needs"
+        + (f" ({error})" if error else "")
+        + "; an officer must check the authority's term dates",
+    )
 
 
 async def _flag(rt: Transactions, case: Case, flag: str) -> None:

@@ -131,7 +131,7 @@ class TemporalJourney:
             return None
 
 
-async def first_clock(
+async def journey_clock(
     journey: Journey, case_id: str, rule: str, *, wait_seconds: float = 3.0
 ) -> tuple[ClockView | None, JourneyStatus | None]:
     """Wait briefly for the journey to report the clock routing chose, or to say it could not

@@ -27,6 +27,7 @@ from llwybr_contracts.events import (
     StateChanged,
 )
 from llwybr_contracts.states import DecidingBody
+from referral.intake import CLOCK_NOT_COMPUTED
 from referral.models import Case, CaseClock, CaseHealthAnswer, TimelineEntry
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,10 @@ async def _clock(
     row.calendar_version = event.calendar_version or row.calendar_version
     if isinstance(event, ClockStarted):
         row.start, row.status, row.met_on = event.start, "running", None
+        if event.due is not None and event.rule == case.first_rule:
+            # the journey counted the first clock after all (its calendar changed since
+            # intake counted): its answer wins, the flag goes
+            case.flags = [f for f in case.flags if f != CLOCK_NOT_COMPUTED]
     elif isinstance(event, ClockChanged):
         row.status = CLOCK_CHANGE_STATUS[event.change] or row.status
         if event.change == "paused":

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from llwybr_clock import CalendarSnapshot, Lift, Pause, ReasonCode, Resume, StatutoryClock
-from llwybr_clock.rules import rule_for
+from llwybr_clock.first_clock import calendar_for
 from llwybr_clock.wales import WALES
 from llwybr_contracts.events import (
     DeadlineAtRisk,
@@ -106,12 +106,8 @@ class ClockBook:
     # -- clocks ------------------------------------------------------------------------------
 
     def calendar_for(self, rule: str) -> CalendarSnapshot | None:
-        spec = rule_for(rule)
-        if spec.needs_school_calendar:
-            return self.school
-        if spec.needs_bank_holidays:
-            return self.bank
-        return None  # idp-review, tribunal-review-application: no calendar (clock/README.md)
+        # the one choice intake makes too (llwybr_clock.first_clock), so both count alike
+        return calendar_for(rule, school=self.school, bank=self.bank)
 
     def clock(self, record: ClockRecord) -> StatutoryClock:
         exceptions: list[Pause | Resume | Lift] = []
