@@ -1,0 +1,51 @@
+"""`llwybr clock` answers in a fraction of a second because it imports none of the stack's
+machinery: no SQLAlchemy, no Temporal or Kafka client, no pydantic, and not the `holidays`
+library (the shipped bank-holiday table stands in for it). Each probe runs in a fresh
+interpreter, with no stack recorded and no database configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+HEAVY = ("sqlalchemy", "temporalio", "aiokafka", "faststream", "pydantic", "holidays")
+
+
+def loaded_after(code: str, home: Path) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    env = {k: v for k, v in os.environ.items() if k != "LLWYBR_DATABASE_URL"}
+    env["LLWYBR_HOME"] = str(home)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
+    return set(out.stdout.split("\n")[-2].split())
+
+
+def test_importing_the_clock_command_loads_no_database_kafka_or_temporal_client(
+    tmp_path: Path,
+) -> None:
+    assert loaded_after("import llwybr.clock_cli", tmp_path) == set()
+
+
+def test_a_clock_answered_on_the_shipped_calendar_loads_none_of_them_either(
+    tmp_path: Path,
+) -> None:
+    answer = (
+        "from llwybr import cli\n"
+        "cli.main(['clock', 'school-decision', '--start', '2026-11-20', '--authority', 'Cardiff'])"
+    )
+    assert loaded_after(answer, tmp_path) == set()
+
+
+def test_the_json_answer_validates_through_the_contract_model(tmp_path: Path) -> None:
+    answer = (
+        "from llwybr import cli\n"
+        "cli.main(['clock', 'school-decision', '--start', '2026-11-20', '--authority', "
+        "'Cardiff', '--json'])"
+    )
+    # --json prints the contract's ClockAnswer: pydantic comes in then, and nothing else does
+    assert loaded_after(answer, tmp_path) == {"pydantic"}
