@@ -11,6 +11,7 @@ BENCHES = {
     "clock": "clock_recompute.py",  # 100,000 clocks recomputed after a calendar change
     "pipeline": "skeleton_latency.py",  # intake latency, referral to notification
     "journey": "journey_timers.py",  # open journeys holding live timers on the dev server
+    "recompute": "journey_recompute.py",  # 10,000 journeys recomputed after CalendarChanged
     "health-inbox": "health_inbox.py",  # DECLO inbox paging at 200,000 requests
 }
 

@@ -31,6 +31,20 @@ async def signal_calendar_changed(
     client: Client, fact: CalendarChangedFact, *, in_flight: int = SIGNALS_IN_FLIGHT
 ) -> int:
     """Signal every running journey of `fact.authority`; the number signalled."""
+    query = open_cases_query(fact.authority)
+    try:
+        return await signal_all(client, query, SIGNAL_CALENDAR_CHANGED, fact, in_flight=in_flight)
+    except FanOutIncomplete:
+        log.warning(
+            "calendar change not signalled to every journey", extra={"authority": fact.authority}
+        )
+        raise
+
+
+async def signal_all(
+    client: Client, query: str, name: str, payload: object, *, in_flight: int = SIGNALS_IN_FLIGHT
+) -> int:
+    """Signal `name` to every workflow the visibility query lists; the number signalled."""
     gate = asyncio.Semaphore(in_flight)
     failures: list[BaseException] = []
     signalled = 0
@@ -38,7 +52,7 @@ async def signal_calendar_changed(
     async def signal(workflow_id: str) -> None:
         nonlocal signalled
         try:
-            await client.get_workflow_handle(workflow_id).signal(SIGNAL_CALENDAR_CHANGED, fact)
+            await client.get_workflow_handle(workflow_id).signal(name, payload)
             signalled += 1
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:  # NOT_FOUND: it closed since the list
@@ -49,7 +63,6 @@ async def signal_calendar_changed(
             gate.release()
 
     tasks: set[asyncio.Task[None]] = set()
-    query = open_cases_query(fact.authority)
     try:
         async for wf in client.list_workflows(query, page_size=PAGE_SIZE):
             await gate.acquire()  # the list is read no faster than the signals go
@@ -60,11 +73,7 @@ async def signal_calendar_changed(
         if tasks:
             await asyncio.gather(*tasks)
     if failures:
-        log.warning(
-            "calendar change not signalled to every journey",
-            extra={"authority": fact.authority, "failed": len(failures), "sent": signalled},
-        )
         raise FanOutIncomplete(
-            f"{len(failures)} journeys of {fact.authority} not signalled: {failures[0]!r}"
+            f"{len(failures)} workflows not signalled ({signalled} were): {failures[0]!r}"
         ) from failures[0]
     return signalled
