@@ -3,6 +3,7 @@ machinery: no SQLAlchemy, no Temporal or Kafka client, no pydantic, and not the 
 library (the shipped bank-holiday table stands in for it). Each probe runs in a fresh
 interpreter, with no stack recorded and no database configured."""
 
+import json
 import os
 import subprocess
 import sys
@@ -49,3 +50,32 @@ def test_the_json_answer_validates_through_the_contract_model(tmp_path: Path) ->
     )
     # --json prints the contract's ClockAnswer: pydantic comes in then, and nothing else does
     assert loaded_after(answer, tmp_path) == {"pydantic"}
+
+
+def test_the_clock_counts_on_the_calendars_of_the_stack_under_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LLWYBR_DATABASE_URL", raising=False)
+    # a stack recorded under --home whose database is down: the clock asks it (and says it
+    # cannot reach it) rather than answering quietly on the shipped calendar
+    from llwybr import cli
+
+    record = {
+        "port_base": 45000,
+        "ports": {},
+        "embedded": [],
+        "processes": {},
+        "endpoints": {
+            "database_url": "postgresql+asyncpg://llwybr@127.0.0.1:9/llwybr",
+            "temporal": "127.0.0.1:9",
+            "temporal_ui": "http://127.0.0.1:9",
+            "kafka": "127.0.0.1:9",
+            "smtp": "127.0.0.1:9",
+        },
+    }
+    (tmp_path / "stack.json").write_text(json.dumps(record))
+    argv = ["clock", "school-decision", "--start", "2026-11-20", "--authority", "Cardiff"]
+    assert cli.main([*argv, "--home", str(tmp_path / "elsewhere")]) == 0  # no stack there
+    assert "due" in capsys.readouterr().out
+    assert cli.main([*argv, "--home", str(tmp_path)]) == 2
+    assert "cannot reach the journey's database" in capsys.readouterr().err

@@ -127,7 +127,7 @@ def _snapshot(args: argparse.Namespace, rule_id: str, start: date) -> CalendarSn
                 f"{rule.id} counts {rule.unit} on a school calendar: give --authority "
                 "CODE_OR_NAME or --calendar FILE"
             )
-        return load_snapshot(args.authority, args.school)
+        return load_snapshot(args.authority, args.school, home=_home(args))
     if args.authority:
         find_authority(args.authority)  # still reject an unknown authority
     if rule.needs_bank_holidays:
@@ -469,6 +469,7 @@ def register(subparsers: Any) -> None:
     clock.add_argument("--met", metavar="YYYY-MM-DD", help="the duty was done on this date")
     clock.add_argument("--on", metavar="YYYY-MM-DD", help="status on this date (default today)")
     clock.add_argument("--json", action="store_true", help="print one JSON object")
+    clock.add_argument("--home", type=Path, help=_HOME_HELP + "; its calendars are used")
     clock.set_defaults(func=_guarded(run_clock))
 
     calendar = subparsers.add_parser("calendar", help="school calendars: import, show")
