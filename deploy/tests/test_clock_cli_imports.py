@@ -79,3 +79,9 @@ def test_the_clock_counts_on_the_calendars_of_the_stack_under_home(
     assert "due" in capsys.readouterr().out
     assert cli.main([*argv, "--home", str(tmp_path)]) == 2
     assert "cannot reach the journey's database" in capsys.readouterr().err
+
+
+def test_the_clock_looks_for_the_stack_record_the_stack_writes() -> None:
+    from llwybr import calendar_events, stack
+
+    assert calendar_events.RECORD_FILE == stack.RECORD_FILE
