@@ -27,7 +27,7 @@ from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
 from llwybr_contracts.temporal import SEARCH_ATTRIBUTES, TASK_QUEUE, journey_workflow_id
 from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
-from llwybr_workflows.calendar_store import snapshot_from
+from llwybr_workflows.calendar_snapshots import snapshot_from
 from llwybr_workflows.handoff_watch import HandoffWatch
 from llwybr_workflows.journey.activities import (
     CaseSetupLoader,

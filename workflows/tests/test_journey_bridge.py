@@ -3,9 +3,11 @@ a fact for a workflow that no longer exists is acknowledged (time-skipping serve
 
 import asyncio
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from journey_kit import case_input, journey_worker, new_case, start_case, today
+from journey_kit import AUTHORITY, case_input, journey_worker, new_case, start_case, today
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from llwybr_contracts import events as ev
@@ -13,6 +15,7 @@ from llwybr_contracts import journey as j
 from llwybr_contracts.journey import RequestHealthInput
 from llwybr_contracts.states import DecidingBody
 from llwybr_workflows.bridge import send_signal
+from llwybr_workflows.calendar_fanout import signal_calendar_changed
 from llwybr_workflows.journey.health import HealthInput
 from llwybr_workflows.journey.workflows import IdpJourney
 from llwybr_workflows.signals import SIGNALLED, fact_signal, open_cases_query
@@ -91,3 +94,36 @@ async def test_bridge_signal_ends_a_health_request(skipping: WorkflowEnvironment
             await asyncio.sleep(0.05)
         assert view.due is None  # lifted from the recorded date (Regs reg 11(3))
         await handle.terminate("test over")
+
+
+@pytest.mark.dev_server  # visibility queries need the dev server
+async def test_calendar_changed_reaches_each_running_journey_of_the_authority_once(
+    journey_env: WorkflowEnvironment, temporal_env_kind: str
+) -> None:
+    env = journey_env
+    async with journey_worker(env):
+        now = await today(env)
+        ours = [await start_case(env, case_input(new_case(), now)) for _ in range(3)]
+        other = case_input(new_case(), now).model_copy(update={"authority": "W06000011"})
+        theirs = await start_case(env, other)
+        wanted = {h.id for h in ours}
+        for _ in range(100):  # visibility follows the start
+            found = {wf.id async for wf in env.client.list_workflows(open_cases_query(AUTHORITY))}
+            if wanted <= found:
+                break
+            await asyncio.sleep(0.1)
+        fact = j.CalendarChangedFact(event_id=new_case(), authority=AUTHORITY, calendar_version="v")
+        assert await signal_calendar_changed(env.client, fact) >= 3
+
+        async def signals(handle: WorkflowHandle[Any, Any]) -> list[str]:
+            return [
+                e.workflow_execution_signaled_event_attributes.signal_name
+                async for e in handle.fetch_history_events()
+                if e.HasField("workflow_execution_signaled_event_attributes")
+            ]
+
+        for handle in ours:
+            assert await signals(handle) == [j.SIGNAL_CALENDAR_CHANGED]
+        assert await signals(theirs) == []  # another authority's calendar did not change
+        for handle in [*ours, theirs]:
+            await handle.terminate("test over")

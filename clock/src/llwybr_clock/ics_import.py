@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import icalendar
-
 from llwybr_clock.calendar import CalendarEntry, Kind, validate_entries
 from llwybr_clock.errors import CalendarError
 
@@ -64,6 +62,8 @@ def _day(event: Any, prop: str, name: str) -> date | None:
 
 def parse_ics(text: str, *, school: str | None = None) -> list[CalendarEntry]:
     try:
+        import icalendar  # only .ics files need it, and it takes a while to import
+
         cal = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
         raise CalendarError(f"unreadable iCalendar file: {exc}") from None

@@ -6,8 +6,10 @@ The rule ids and their limits are set out, with the law behind each, in `docs/ru
 """
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+if TYPE_CHECKING:
+    from llwybr_contracts.refusal import Refusal as Refusal
 
 
 class RuleId(StrEnum):
@@ -86,8 +88,11 @@ class RefusalCode(StrEnum):
 REFUSAL_ERROR_TYPE = "JourneyRefused"
 
 
-class Refusal(BaseModel):
-    """A refused command: a stable code and its parameters (ids, codes and dates only)."""
+def __getattr__(name: str) -> object:
+    # `Refusal` is a pydantic model, defined in refusal.py and lent here: the rest of this
+    # module is plain enums, which the clock (and `llwybr clock`) use without pydantic.
+    if name == "Refusal":
+        from llwybr_contracts.refusal import Refusal
 
-    code: RefusalCode
-    params: dict[str, str] = Field(default_factory=dict)
+        return Refusal
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

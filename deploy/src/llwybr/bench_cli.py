@@ -12,6 +12,7 @@ BENCHES = {
     "intake": "intake.py",  # POST /referrals to 201 beside plain start and update-with-start
     "pipeline": "skeleton_latency.py",  # intake latency, referral to notification
     "journey": "journey_timers.py",  # open journeys holding live timers on the dev server
+    "recompute": "journey_recompute.py",  # 10,000 journeys recomputed after CalendarChanged
     "health-inbox": "health_inbox.py",  # DECLO inbox paging at 200,000 requests
     "stack": "stack_footprint.py",  # `llwybr up` time to healthy, processes, RSS and PSS
 }

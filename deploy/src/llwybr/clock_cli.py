@@ -11,10 +11,10 @@ import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from llwybr.calendar_events import Unreachable, on_store
-from llwybr.stack import run_sync
 from llwybr_clock import (
     RULES,
     ClockError,
@@ -31,10 +31,16 @@ from llwybr_clock.formats import guess_format, parse_calendar
 from llwybr_clock.shipped import authorities, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_clock.wales import WALES, today_in_wales
-from llwybr_contracts.clock_answer import ClockAnswer, ClockDaySpan, ClockHistoryEntry
-from llwybr_workflows.calendar_store import SHIPPED, CalendarStore
+from llwybr_workflows.calendar_snapshots import SHIPPED
+
+if TYPE_CHECKING:
+    from llwybr_contracts.clock_answer import ClockAnswer
+    from llwybr_workflows.calendar_store import CalendarStore
 
 CLI_ACTOR = "cli"
+# What this module imports is what `llwybr clock` waits for: SQLAlchemy, the stack's clients
+# and the Kafka and Temporal SDKs come in (through calendar_events) only on the paths that
+# read or write the stack's database (deploy/tests/test_clock_cli_imports.py).
 
 
 def _home(args: argparse.Namespace) -> Path:
@@ -51,7 +57,7 @@ def load_snapshot(
     )
     if asked and found is not None:
         return found
-    return run_sync(SHIPPED.snapshot(authority, school))
+    return SHIPPED.snapshot_now(authority, school)
 
 
 class BadInput(Exception):
@@ -121,7 +127,7 @@ def _snapshot(args: argparse.Namespace, rule_id: str, start: date) -> CalendarSn
                 f"{rule.id} counts {rule.unit} on a school calendar: give --authority "
                 "CODE_OR_NAME or --calendar FILE"
             )
-        return load_snapshot(args.authority, args.school)
+        return load_snapshot(args.authority, args.school, home=_home(args))
     if args.authority:
         find_authority(args.authority)  # still reject an unknown authority
     if rule.needs_bank_holidays:
@@ -130,7 +136,7 @@ def _snapshot(args: argparse.Namespace, rule_id: str, start: date) -> CalendarSn
     return None
 
 
-def _history(clock: StatutoryClock) -> list[ClockHistoryEntry]:
+def _history(clock: StatutoryClock) -> list[dict[str, Any]]:
     out = []
     for entry in clock.history():
         exc = entry.exception
@@ -139,61 +145,78 @@ def _history(clock: StatutoryClock) -> list[ClockHistoryEntry]:
         else:
             first, last = exc.on, None
         out.append(
-            ClockHistoryEntry(
-                exception=exc.kind,  # type: ignore[arg-type]
-                reason=exc.reason.value,
-                first=first,
-                last=last,
-                due_before=entry.due_before,
-                due_after=entry.due_after,
-            )
+            {
+                "exception": exc.kind,
+                "reason": exc.reason.value,
+                "first": first,
+                "last": last,
+                "due_before": entry.due_before,
+                "due_after": entry.due_after,
+            }
         )
     return out
 
 
-def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswer:
+def answer_fields(clock: StatutoryClock, on: date, authority: str | None) -> dict[str, Any]:
+    """The fields of a `ClockAnswer`, plain: the text answer needs no pydantic (a quarter of a
+    second to import), `--json` validates them into the contract's model."""
     explanation = clock.explain()
     cal = clock.calendar
     covers = [cal.first, cal.last] if cal and cal.first and cal.last else None
-    return ClockAnswer(
-        rule=clock.rule,
-        start=clock.start,
-        on=on,
-        due=clock.due(on),
-        unit=clock.unit.value,  # type: ignore[arg-type]
-        count_unit=clock.spec.count_unit.value,  # type: ignore[arg-type]
-        status=clock.status(on).value,  # type: ignore[arg-type]
-        limit=clock.limit,
-        warnings=list(clock.warnings(on)),
-        citation=clock.citation,
-        basis=clock.basis.value,  # type: ignore[arg-type]
-        assumed_conventions=list(clock.assumed_conventions),
-        assumed=clock.assumed,
-        illustrative_calendar=bool(cal and cal.illustrative),
-        calendar_version=clock.calendar_version,
-        calendar=cal.label if cal else None,
-        calendar_covers=covers,  # type: ignore[arg-type]
-        authority=authority,
-        school=cal.school if cal else None,
-        disagreement_resolution=clock.disagreement_resolution,
-        who_acts=clock.spec.who_acts,
-        met_on=clock.met_on,
-        days_late=clock.days_late(),
-        days_elapsed=clock.days_elapsed(on),
-        days_remaining=clock.days_remaining(on),
-        explanation=[
-            ClockDaySpan(
-                first=s.first,
-                last=s.last,
-                days=s.days,
-                counted=s.counted,
-                reason=s.reason.value if s.reason else None,  # type: ignore[arg-type]
-            )
+    return {
+        "rule": clock.rule,
+        "start": clock.start,
+        "on": on,
+        "due": clock.due(on),
+        "unit": clock.unit.value,
+        "count_unit": clock.spec.count_unit.value,
+        "status": clock.status(on).value,
+        "limit": clock.limit,
+        "warnings": list(clock.warnings(on)),
+        "citation": clock.citation,
+        "basis": clock.basis.value,
+        "assumed_conventions": list(clock.assumed_conventions),
+        "assumed": clock.assumed,
+        "illustrative_calendar": bool(cal and cal.illustrative),
+        "calendar_version": clock.calendar_version,
+        "calendar": cal.label if cal else None,
+        "calendar_covers": covers,
+        "authority": authority,
+        "school": cal.school if cal else None,
+        "disagreement_resolution": clock.disagreement_resolution,
+        "who_acts": clock.spec.who_acts,
+        "met_on": clock.met_on,
+        "days_late": clock.days_late(),
+        "days_elapsed": clock.days_elapsed(on),
+        "days_remaining": clock.days_remaining(on),
+        "explanation": [
+            {
+                "first": s.first,
+                "last": s.last,
+                "days": s.days,
+                "counted": s.counted,
+                "reason": s.reason.value if s.reason else None,
+            }
             for s in explanation.spans()
         ],
-        steps=list(explanation.steps),
-        history=_history(clock),
-    )
+        "steps": list(explanation.steps),
+        "history": _history(clock),
+    }
+
+
+def answer(clock: StatutoryClock, on: date, authority: str | None) -> ClockAnswer:
+    from llwybr_contracts.clock_answer import ClockAnswer
+
+    return ClockAnswer.model_validate(answer_fields(clock, on, authority))
+
+
+def _as_attributes(value: Any) -> Any:
+    """Plain fields read like the model's attributes (render_text reads either)."""
+    if isinstance(value, dict):
+        return SimpleNamespace(**{k: _as_attributes(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_as_attributes(v) for v in value]
+    return value
 
 
 def _d(day: date | None) -> str:
@@ -212,7 +235,7 @@ _REASON_TEXT = {
 }
 
 
-def render_text(a: ClockAnswer) -> str:
+def render_text(a: ClockAnswer | SimpleNamespace) -> str:
     unit = a.unit.replace("-", " ")
     lines = [
         f"{a.rule}: {a.who_acts}",
@@ -297,11 +320,10 @@ def run_clock(args: argparse.Namespace) -> int:
     )
     clock.due()  # coverage and calendar errors surface here
     authority = find_authority(args.authority).ons_code if args.authority else None
-    result = answer(clock, on, authority)
     if args.json:
-        print(result.model_dump_json())
+        print(answer(clock, on, authority).model_dump_json())
     else:
-        print(render_text(result))
+        print(render_text(_as_attributes(answer_fields(clock, on, authority))))
     return 0
 
 
@@ -447,6 +469,7 @@ def register(subparsers: Any) -> None:
     clock.add_argument("--met", metavar="YYYY-MM-DD", help="the duty was done on this date")
     clock.add_argument("--on", metavar="YYYY-MM-DD", help="status on this date (default today)")
     clock.add_argument("--json", action="store_true", help="print one JSON object")
+    clock.add_argument("--home", type=Path, help=_HOME_HELP + "; its calendars are used")
     clock.set_defaults(func=_guarded(run_clock))
 
     calendar = subparsers.add_parser("calendar", help="school calendars: import, show")

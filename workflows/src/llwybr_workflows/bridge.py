@@ -5,7 +5,7 @@ path; a no-op when it already runs) with what the referral service answers for t
 claim-check with the bridge's own credential): an event naming a case the referral service does
 not have starts nothing and is dead-lettered. Facts from idp, health-liaison and advocacy
 become signals (signals.py names which); `CalendarChanged` is signalled to every running
-journey of that authority, which recomputes its clocks. Idempotent twice over: the inbox records the event id,
+journey of that authority, which recomputes its clocks (calendar_fanout.py, many at a time). Idempotent twice over: the inbox records the event id,
 and each workflow ignores a signal whose event id it has seen.
 """
 
@@ -23,9 +23,10 @@ from llwybr_common.runtime import Runtime, build_app, serve
 from llwybr_contracts import topics
 from llwybr_contracts.envelope import CloudEvent
 from llwybr_contracts.events import CalendarChanged, CaseOpened, Event
-from llwybr_contracts.journey import SIGNAL_CALENDAR_CHANGED, CalendarChangedFact
+from llwybr_contracts.journey import CalendarChangedFact
+from llwybr_workflows.calendar_fanout import signal_calendar_changed
 from llwybr_workflows.case_directory import CaseDirectory, NoSuchCase
-from llwybr_workflows.signals import SIGNALLED, fact_signal, open_cases_query
+from llwybr_workflows.signals import SIGNALLED, fact_signal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 GROUP = "journey-bridge"
@@ -77,8 +78,7 @@ def consumers(rt: Runtime) -> list[IdempotentConsumer]:
             school_ref=event.school_ref,
             calendar_version=event.calendar_version,
         )
-        async for wf in rt.temporal.list_workflows(open_cases_query(event.authority)):
-            await send_signal(rt.temporal, wf.id, SIGNAL_CALENDAR_CHANGED, fact)
+        await signal_calendar_changed(rt.temporal, fact)
 
     handlers: dict[type[Event], Handler] = {
         CaseOpened: on_case_opened,

@@ -7,48 +7,42 @@ closure, a different INSET day) add to it with the precedence docs/rules.md sets
 The API a caller needs (the CLI today, a console calendar-admin page through an endpoint
 later): `CalendarStore.import_calendar` (validates, stores and queues `CalendarChanged` in the
 journey outbox, one transaction), `snapshot` (show), `changes` (the import log). Not workflow
-code: activities and the CLI call it. `ShippedCalendars` answers with the shipped calendars
-only, for tools and tests that run without a database.
+code: activities and the CLI call it. The pure part (building snapshots, `ShippedCalendars`
+for tools and tests without a database) is calendar_snapshots.py, which needs no SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from llwybr_clock.calendar import CalendarEntry, Kind, build_snapshot
-from llwybr_clock.csv_import import is_illustrative, parse_csv
 from llwybr_clock.errors import CalendarError
 from llwybr_clock.formats import parse_calendar
-from llwybr_clock.shipped import Authority, find_authority, shipped_calendar_text
+from llwybr_clock.shipped import Authority, find_authority
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_common.outbox import add_event
 from llwybr_contracts.events import CalendarChanged
+from llwybr_workflows.calendar_snapshots import (  # noqa: F401 (re-exported: callers' home)
+    FORMATS,
+    SHIPPED,
+    CalendarSource,
+    CalendarText,
+    ShippedCalendars,
+    built,
+    check_school,
+    files_under,
+    snapshot_from,
+)
 from llwybr_workflows.models import CalendarChange, StoredCalendar
-
-_SCHOOL_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-FORMATS = ("csv", "ics")
+from llwybr_workflows.shared_reads import SharedReads
 
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-
-
-@dataclass(frozen=True)
-class CalendarText:
-    """One stored calendar: the authority's (school None) or a school's rows."""
-
-    authority: str
-    school: str | None
-    format: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -62,79 +56,13 @@ class ChangeView:
     source: str
 
 
-def check_school(school: str) -> str:
-    if not _SCHOOL_REF.match(school) or ".." in school:
-        raise CalendarError(
-            f"school reference {school!r} must be letters, digits, '-', '_' or '.' (max 64)"
-        )
-    return school
-
-
-def snapshot_from(
-    authority: Authority, school: str | None, stored: Iterable[CalendarText]
-) -> CalendarSnapshot:
-    """Pure: the authority's calendar (imported, else shipped illustrative) plus the school's."""
-    return _built(authority, school, stored)[0]
-
-
-def _built(
-    authority: Authority, school: str | None, stored: Iterable[CalendarText]
-) -> tuple[CalendarSnapshot, list[tuple[date, date]]]:
-    """The snapshot and its term spans (first and last day, in order)."""
-    own = {(c.school or None): c for c in stored if c.authority == authority.ons_code}
-    found = own.get(None)
-    if found is not None:
-        entries: list[CalendarEntry] = parse_calendar(found.text, found.format)
-        illustrative = False
-    else:
-        shipped = shipped_calendar_text(authority)
-        entries, illustrative = parse_csv(shipped), is_illustrative(shipped)
-    if school is not None:
-        rows = own.get(check_school(school))
-        if rows is not None:
-            entries += parse_calendar(rows.text, rows.format, school=school)
-    snapshot = build_snapshot(
-        entries,
-        label=authority.name_en,
-        authority=authority.ons_code,
-        school=school,
-        illustrative=illustrative,
-    )
-    terms = {
-        (e.start, e.end)
-        for e in entries
-        if e.kind is Kind.TERM and (e.school is None or e.school == school)
-    }
-    return snapshot, sorted(terms)
-
-
-class CalendarSource(Protocol):
-    async def snapshot(self, authority: str, school: str | None = None) -> CalendarSnapshot: ...
-
-    async def stamp(self, ons_code: str) -> object:
-        """Changes whenever the authority's stored calendars change (workers' cache key)."""
-        ...
-
-
-class ShippedCalendars:
-    """The shipped calendars only: nothing imported (no database)."""
-
-    async def snapshot(self, authority: str, school: str | None = None) -> CalendarSnapshot:
-        return snapshot_from(find_authority(authority), school, ())
-
-    async def stamp(self, ons_code: str) -> object:
-        return None
-
-
-SHIPPED = ShippedCalendars()
-
-
 class CalendarStore:
     """The store in the journey schema; `sessions()` opens one unit of work (commit on exit)."""
 
     def __init__(self, sessions: Sessions, *, source: str = "/llwybr/cli") -> None:
         self._sessions = sessions
         self._source = source
+        self._stamps: SharedReads[str, object] = SharedReads(self._read_stamp)
 
     async def _stored(self, session: AsyncSession, ons_code: str) -> list[CalendarText]:
         rows = (
@@ -151,6 +79,11 @@ class CalendarStore:
         return snapshot_from(found, school, stored)
 
     async def stamp(self, ons_code: str) -> object:
+        """The authority's latest change id (a worker's cache key for its snapshot); callers
+        at the same moment share one query (shared_reads.py: a recompute asks 10,000 times)."""
+        return await self._stamps.get(ons_code)
+
+    async def _read_stamp(self, ons_code: str) -> object:
         async with self._sessions() as session:
             return (
                 await session.execute(
@@ -253,28 +186,7 @@ def _proposed(
     """The snapshot and terms with `new` in place of what is stored for its school (or the
     authority); a school's rows must leave the authority's own calendar building too."""
     rows = [c for c in stored if c.school != school] + [new]
-    built = _built(found, school, rows)
+    result = built(found, school, rows)
     if school is not None:
         snapshot_from(found, None, rows)
-    return built
-
-
-def files_under(home: Path) -> list[CalendarText]:
-    """Calendars of the file store this one replaced (`<home>/calendars/<ONS code>/
-    authority.<fmt>` and `.../schools/<ref>.<fmt>`): what migration 0002 imports."""
-    root = home / "calendars"
-    found: list[CalendarText] = []
-    if not root.is_dir():
-        return found
-    for directory in sorted(p for p in root.iterdir() if p.is_dir()):
-        for fmt in FORMATS:
-            path = directory / f"authority.{fmt}"
-            if path.is_file():
-                found.append(CalendarText(directory.name, None, fmt, path.read_text("utf-8")))
-        schools = directory / "schools"
-        if schools.is_dir():
-            for path in sorted(schools.iterdir()):
-                stem, _, fmt = path.name.rpartition(".")
-                if fmt in FORMATS and path.is_file():
-                    found.append(CalendarText(directory.name, stem, fmt, path.read_text("utf-8")))
-    return found
+    return result

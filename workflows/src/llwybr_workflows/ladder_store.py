@@ -23,6 +23,7 @@ from llwybr_workflows.calendar_store import Sessions
 from llwybr_workflows.journey.contracts import LadderStep
 from llwybr_workflows.journey.ladder import alert_target
 from llwybr_workflows.models import StoredLadder
+from llwybr_workflows.shared_reads import SharedReads
 
 
 class LadderError(ValueError):
@@ -99,6 +100,8 @@ def _version(row: StoredLadder) -> LadderVersion:
 class LadderStore:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
+        # a recompute asks 10,000 times at once: callers at the same moment share one query
+        self._stamps: SharedReads[str, object] = SharedReads(self._read_stamp)
 
     async def _add(
         self, authority: str, rule: str, steps: tuple[LadderStep, ...] | None, by: str
@@ -158,6 +161,9 @@ class LadderStore:
         return found
 
     async def stamp(self, ons_code: str) -> object:
+        return await self._stamps.get(ons_code)
+
+    async def _read_stamp(self, ons_code: str) -> object:
         async with self._sessions() as session:
             return (
                 await session.execute(

@@ -12,7 +12,7 @@ from alembic import op
 from llwybr_clock.errors import ClockError
 from llwybr_clock.shipped import find_authority
 from llwybr_common.migrations import create_tables
-from llwybr_workflows.calendar_store import files_under, snapshot_from
+from llwybr_workflows.calendar_snapshots import files_under, snapshot_from
 from llwybr_workflows.models import CalendarChange, StoredCalendar
 
 revision = "0002"
