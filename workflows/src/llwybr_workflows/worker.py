@@ -30,9 +30,9 @@ WORKFLOWS = [IdpJourney, HealthInput, HandoffWatch]
 # replays its history on its next task. Journeys share their calendars (`shared_setup`), so
 # one cached journey costs tens of kB; 10,000 keeps every journey of a large authority warm.
 WORKFLOW_CACHE = 10_000
-# Workflow tasks and local activities in flight at once: a journey's first task runs its
-# setup and outbox writes locally, so both pools fill together when many start.
-TASKS_IN_FLIGHT = 200
+# Workflow tasks and local activities in flight at once (a journey's first task runs its
+# setup and outbox writes locally); more only queues on 2 cores and lets tasks time out.
+TASKS_IN_FLIGHT = 50
 
 
 def make_worker(
