@@ -270,3 +270,83 @@ async def test_record_dates_within_case_history(skipping: WorkflowEnvironment) -
         (HISTORIES / "journey-dates-within-case-duties-end.json").write_text(
             json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
         )
+
+
+def _settle_shape(history: WorkflowHistory) -> tuple[int, int]:
+    """Workflow tasks completed and activity tasks scheduled before the first timer."""
+    tasks = activities = 0
+    for e in history.events:
+        if e.HasField("timer_started_event_attributes"):
+            break
+        tasks += e.HasField("workflow_task_completed_event_attributes")
+        activities += e.HasField("activity_task_scheduled_event_attributes")
+    return tasks, activities
+
+
+async def test_new_journey_settles_in_one_task(skipping: WorkflowEnvironment) -> None:
+    """Patch `one-task-settle`: the calendars load and JourneyStarted leaves with the first
+    clock's events in the first workflow task, with no activity task through the server, and
+    a breach later still publishes (locally)."""
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await start_case(
+            env, case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY)
+        )
+        await eventually(lambda: "clock-started" in outbox.names(wid))
+        assert outbox.names(wid)[:2] == ["journey-started", "clock-started"]
+        assert [e.seq for e in outbox.events if e.workflow_id == wid] == list(
+            range(1, len(outbox.of(wid)) + 1)
+        )
+        due = expected("la-decision", start).due()
+        assert due is not None
+        await advance_to(env, at(due + timedelta(days=1), 0, 1))
+        await eventually(lambda: len(outbox.of(wid, "DeadlineBreached")) == 2)
+        history = await handle.fetch_history()
+        assert _settle_shape(history) == (1, 0)
+        await handle.terminate("test over")
+
+
+@pytest.mark.recording  # LLWYBR_RECORD_HISTORIES=1 -k one_task_settle (writes only its own file)
+async def test_record_one_task_settle_history(skipping: WorkflowEnvironment) -> None:
+    """Patch `one-task-settle`: a fact held while the calendars load (start signal), settled
+    in one task, breached, decided ALN and the IDP issued, all published by local activities."""
+    env = skipping
+    async with journey_worker(env) as outbox:
+        start = await today(env)
+        case = new_case()
+        wid = journey_workflow_id(case)
+        handle = await env.client.start_workflow(
+            IdpJourney.run,
+            case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY),
+            id=wid,
+            task_queue=TASK_QUEUE,
+            start_signal=SIGNAL_CALENDAR_CHANGED,
+            start_signal_args=[
+                CalendarChangedFact(event_id="cal-0", authority=AUTHORITY, calendar_version="v0")
+            ],
+        )
+        due = expected("la-decision", start).due()
+        assert due is not None
+        await advance_to(env, at(due + timedelta(days=1), 0, 1))
+        await eventually(lambda: len(outbox.of(wid, "DeadlineBreached")) == 2)
+        decided = due + timedelta(days=2)
+        await advance_to(env, at(decided, 10))
+        await handle.execute_update(
+            IdpJourney.record_decision,
+            RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
+        )
+        issued = decided + timedelta(days=10)
+        await advance_to(env, at(issued, 10))
+        await handle.signal(
+            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
+        )
+        await eventually(lambda: len(outbox.of(wid, "AppealWindowOpened")) == 1)
+        await handle.terminate("recorded")
+        history = await handle.fetch_history()
+        assert _settle_shape(history)[1] == 0
+        (HISTORIES / "journey-one-task-settle.json").write_text(
+            json.dumps({"workflow_id": wid, "history": json.loads(history.to_json())}, indent=1)
+        )

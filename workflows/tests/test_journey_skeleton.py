@@ -39,12 +39,17 @@ async def test_journey_publishes_journey_started_once(journey_env: WorkflowEnvir
         published.append(request)
         return journey_event_id(request.workflow_id, request.seq)
 
+    @activity.defn(name="record_journey_events")  # a new journey's first batch (one task)
+    async def record_many(requests: list[PublishJourneyEvent]) -> list[str]:
+        published.extend(requests)
+        return [journey_event_id(r.workflow_id, r.seq) for r in requests]
+
     case_id = uuid.uuid4().hex
     async with Worker(
         temporal_env.client,
         task_queue=TASK_QUEUE,
         workflows=[IdpJourney],
-        activities=[record, load_case_setup],
+        activities=[record, record_many, load_case_setup],
     ):
         assert await start_journey(temporal_env.client, journey(case_id)) is True
         # The bridge's later start from CaseOpened is a no-op.

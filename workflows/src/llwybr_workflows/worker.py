@@ -26,7 +26,21 @@ log = logging.getLogger(__name__)
 WORKFLOWS = [IdpJourney, HealthInput, HandoffWatch]
 
 
-def make_worker(rt: Runtime) -> Worker:
+# Journeys kept in this worker between tasks (the SDK's default is 1,000): a journey evicted
+# replays its history on its next task. Journeys share their calendars (`shared_setup`), so
+# one cached journey costs tens of kB; 10,000 keeps every journey of a large authority warm.
+WORKFLOW_CACHE = 10_000
+# Workflow tasks and local activities in flight at once (a journey's first task runs its
+# setup and outbox writes locally); more only queues on 2 cores and lets tasks time out.
+TASKS_IN_FLIGHT = 50
+
+
+def make_worker(
+    rt: Runtime,
+    *,
+    max_cached_workflows: int = WORKFLOW_CACHE,
+    tasks_in_flight: int = TASKS_IN_FLIGHT,
+) -> Worker:
     assert rt.temporal is not None
     activities = JourneyActivities(rt)
     setup = CaseSetupLoader(CalendarStore(rt.session, source=rt.source), LadderStore(rt.session))
@@ -39,6 +53,9 @@ def make_worker(rt: Runtime) -> Worker:
             activities.record_journey_events,
             setup.load_case_setup,
         ],
+        max_cached_workflows=max_cached_workflows,
+        max_concurrent_workflow_tasks=tasks_in_flight,
+        max_concurrent_local_activities=tasks_in_flight,
     )
 
 

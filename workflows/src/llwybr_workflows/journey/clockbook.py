@@ -90,6 +90,29 @@ def shared_snapshot(data: dict[str, Any]) -> CalendarSnapshot:
     return found
 
 
+_SETUPS: dict[tuple[object, ...], CaseSetup] = {}
+
+
+def shared_setup(setup: CaseSetup) -> CaseSetup:
+    """One `CaseSetup` object for every journey in this worker whose setup has the same content
+    (the calendars by their content-hash versions, the rest compared whole), so a sticky cache
+    of thousands of journeys holds a few copies of the calendars, not one each. Sharing the
+    frozen value is as deterministic as keeping one's own."""
+    key = (
+        setup.school_calendar["version"] if setup.school_calendar else None,
+        setup.bank_holidays["version"],
+        setup.board,
+        repr(setup.ladders),
+        repr(setup.ladder_versions),
+    )
+    found = _SETUPS.get(key)
+    if found is None:
+        if len(_SETUPS) >= _SNAPSHOTS_LIMIT:
+            _SETUPS.clear()
+        found = _SETUPS[key] = setup
+    return found
+
+
 # (role key) -> (alert_role, alert_scope)
 Resolver = Callable[[str, ClockRecord], tuple[str, str]]
 

@@ -40,3 +40,24 @@ TRIBUNAL_REVIEW_WINDOW = "tribunal-review-window"
 # An open pause takes effect on its FROM date: a pause planned for a later day leaves the
 # clock's warnings before that day in place (before, recording it silenced them at once).
 OPEN_PAUSE_FROM_ITS_DATE = "open-pause-from-its-date"
+
+# A new journey settles in one workflow task: its calendars load and its events publish as
+# local activities, JourneyStarted leaves in one batch with the first clock's events, and
+# every patch above is in force without a marker of its own (`BORN_WITH`).
+ONE_TASK_SETTLE = "one-task-settle"
+
+# The patches a journey on ONE_TASK_SETTLE was born with (it never checks them again).
+BORN_WITH = frozenset(
+    {
+        STATUTORY_JOURNEY,
+        UPSERT_ON_MET,
+        BATCH_EVENTS,
+        HOLD_EARLY_FACTS,
+        ALERT_ROLES_ARE_TOKEN_ROLES,
+        APPEAL_ORDER_REOPENS_IDP,
+        ADVOCATE_APPEAL_ALERT,
+        DATES_WITHIN_CASE,
+        TRIBUNAL_REVIEW_WINDOW,
+        OPEN_PAUSE_FROM_ITS_DATE,
+    }
+)

@@ -1,7 +1,7 @@
 """`IdpJourney`: one per case (id `case-<case id>`, task queue `aln-journey`).
 
 A thin shell around the journey's pure rules (rules.py): it loads the calendars through an
-activity, runs one updatable timer for the next alarm of any clock, calls the rule for each
+activity (a local one since patch `one-task-settle`: a new journey settles in one workflow task), runs one updatable timer for the next alarm of any clock, calls the rule for each
 update (validators refuse with a `Refusal` code), signal and alarm, and publishes what the rules
 return through the journey outbox. workflows/README.md lists the messages it accepts.
 """
@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from llwybr_contracts.vocabulary import Refusal, RefusalCode
     from llwybr_workflows.journey import patches, rules
     from llwybr_workflows.journey.activities import load_case_setup
+    from llwybr_workflows.journey.clockbook import shared_setup
     from llwybr_workflows.journey.contracts import CaseSetup, CaseSetupRequest, JourneyCarry
     from llwybr_workflows.journey.publisher import ACTIVITY_TIMEOUT, Publisher
     from llwybr_workflows.journey.refusal import refusal_error
@@ -41,6 +42,8 @@ class IdpJourney:
         self._early: list[tuple[rules.FactRule[Any], Any]] = []
         self._continue = False
         self._calendar_reload = False
+        # this run is on patch ONE_TASK_SETTLE: local activities, earlier patches in force
+        self._born = False
 
     # -- run -----------------------------------------------------------------------------------
 
@@ -54,15 +57,19 @@ class IdpJourney:
         self._pub = Publisher(journey.case_id)
         if carry is None:
             self._apply(rules.start(journey, workflow.now(), workflow.info().workflow_id))
-            await self._pub.publish(self._queue.pop(0))
-            if not workflow.patched(patches.STATUTORY_JOURNEY):
+            self._born = self._pub.local = workflow.patched(patches.ONE_TASK_SETTLE)
+            if not self._born:
+                await self._pub.publish(self._queue.pop(0))
+            if not self._patched(patches.STATUTORY_JOURNEY):
                 await workflow.wait_condition(lambda: self._state.closed)
                 return
-            token_roles = workflow.patched(patches.ALERT_ROLES_ARE_TOKEN_ROLES)
+            token_roles = self._patched(patches.ALERT_ROLES_ARE_TOKEN_ROLES)
             setup = await self._load_setup()
+            # JourneyStarted (still queued on ONE_TASK_SETTLE) leaves with these in one batch
             self._apply(rules.begin(self._state, setup, workflow.now(), token_roles=token_roles))
         else:
             self._s = carried(journey, carry)
+            self._born = self._pub.local = workflow.patched(patches.ONE_TASK_SETTLE)
             self._pub.seq = self._s.seq
             if self._s.ready:
                 # fresh snapshots for the new cycle (bank holidays run 4 years ahead)
@@ -70,7 +77,8 @@ class IdpJourney:
             else:
                 self._s = rules.adopt_setup(self._s, await self._load_setup())
         self._apply_early_facts()
-        await self._upsert()
+        if not (self._born and any(self._moves_search_attributes(e) for e in self._queue)):
+            await self._upsert()  # else the first drain sets them, in the same task
         await self._loop()
         # let every update finish (and publish what it queued) before closing or moving on
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -84,18 +92,30 @@ class IdpJourney:
         assert self._s is not None
         return self._s
 
+    def _patched(self, patch_id: str) -> bool:
+        """`workflow.patched`, except that a run born on ONE_TASK_SETTLE has every patch before
+        it in force and records no marker for them (fewer commands to settle)."""
+        if self._born and patch_id in patches.BORN_WITH:
+            return True
+        return workflow.patched(patch_id)
+
     async def _load_setup(self) -> CaseSetup:
         journey = self._state.journey
-        return await workflow.execute_activity(
-            load_case_setup,
-            CaseSetupRequest(
-                authority=journey.authority,
-                # an FEI's term-time days: its calendar, imported under its UKPRN [assumed]
-                school_ref=journey.school_ref or journey.institution,
-                year=wales_date(workflow.now()).year,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        request = CaseSetupRequest(
+            authority=journey.authority,
+            # an FEI's term-time days: its calendar, imported under its UKPRN [assumed]
+            school_ref=journey.school_ref or journey.institution,
+            year=wales_date(workflow.now()).year,
         )
+        if self._born:
+            setup = await workflow.execute_local_activity(
+                load_case_setup, request, start_to_close_timeout=ACTIVITY_TIMEOUT
+            )
+        else:
+            setup = await workflow.execute_activity(
+                load_case_setup, request, start_to_close_timeout=ACTIVITY_TIMEOUT
+            )
+        return shared_setup(setup)
 
     async def _recompute_calendars(self) -> None:
         setup = await self._load_setup()
@@ -125,7 +145,7 @@ class IdpJourney:
     async def _drain(self) -> None:
         changed = False
         while self._queue:
-            if len(self._queue) > 1 and workflow.patched(patches.BATCH_EVENTS):
+            if len(self._queue) > 1 and self._patched(patches.BATCH_EVENTS):
                 batch, self._queue = self._queue, []
                 for event in batch:
                     changed = self._moves_search_attributes(event) or changed
@@ -141,7 +161,7 @@ class IdpJourney:
         if isinstance(event, StateChanged | ClockStarted | ClockChanged):
             return True
         # the next due date moves when a clock is met
-        return isinstance(event, ClockMet) and workflow.patched(patches.UPSERT_ON_MET)
+        return isinstance(event, ClockMet) and self._patched(patches.UPSERT_ON_MET)
 
     async def _upsert(self) -> None:
         workflow.upsert_search_attributes(search_attributes(self._state))
@@ -162,7 +182,7 @@ class IdpJourney:
     async def _command(self, rule: rules.UpdateRule[M], cmd: M) -> rules.Outcome:
         if self._s is None or not self._s.ready:
             await workflow.wait_condition(lambda: self._s is not None and self._s.ready)
-        if workflow.patched(patches.DATES_WITHIN_CASE):
+        if self._patched(patches.DATES_WITHIN_CASE):
             if (bounded := rules.within_case(self._state, cmd, workflow.now())) is not None:
                 raise refusal_error(bounded)
         out = rule(self._state, cmd, workflow.now())
@@ -174,7 +194,7 @@ class IdpJourney:
     def _fact(self, rule: rules.FactRule[M], fact: M) -> None:
         if self._s is not None and self._s.ready:
             self._apply(rule(self._s, fact, workflow.now()))
-        elif workflow.patched(patches.HOLD_EARLY_FACTS):
+        elif self._patched(patches.HOLD_EARLY_FACTS):
             self._early.append((rule, fact))
         elif self._s is not None:
             self._apply(rule(self._s, fact, workflow.now()))
@@ -251,7 +271,7 @@ class IdpJourney:
             cmd.action == "pause"
             and cmd.until is None
             and cmd.from_ > wales_date(workflow.now())
-            and workflow.patched(patches.OPEN_PAUSE_FROM_ITS_DATE)
+            and self._patched(patches.OPEN_PAUSE_FROM_ITS_DATE)
         ):
             rule = functools.partial(rules.record_exception, alarms_before_pause=True)
         return (await self._command(rule, cmd)).accepted()
@@ -338,15 +358,15 @@ class IdpJourney:
 
     @workflow.signal(name=j.SIGNAL_APPEAL_DECIDED)
     def appeal_decided(self, fact: j.AppealDecidedFact) -> None:
-        orders_idp = workflow.patched(patches.APPEAL_ORDER_REOPENS_IDP)
-        review = workflow.patched(patches.TRIBUNAL_REVIEW_WINDOW)
+        orders_idp = self._patched(patches.APPEAL_ORDER_REOPENS_IDP)
+        review = self._patched(patches.TRIBUNAL_REVIEW_WINDOW)
         rule = functools.partial(rules.appeal_decided, orders_idp=orders_idp, review_window=review)
         self._fact(rule, fact)
 
     @workflow.signal(name=j.SIGNAL_ADVOCACY_HANDOFF_ACCEPTED)
     def advocacy_handoff_accepted(self, fact: j.AdvocacyHandoffAcceptedFact) -> None:
         # a journey whose history predates the fact ignores it (it was never signalled then)
-        if workflow.patched(patches.ADVOCATE_APPEAL_ALERT):
+        if self._patched(patches.ADVOCATE_APPEAL_ALERT):
             self._fact(rules.advocacy_handoff_accepted, fact)
 
     @workflow.signal(name=j.SIGNAL_CALENDAR_CHANGED)
