@@ -89,22 +89,6 @@ async def connect_broker(
     )
 
 
-# A group join on Tansu takes half the session timeout (measured: 5 s at Kafka's old default of
-# 10 s, 3 s at 6 s, whatever the rebalance timeout); 6 s still rides out a busy event loop.
-SESSION_TIMEOUT_MS = 6000
-HEARTBEAT_INTERVAL_MS = 2000
-
-
-async def start_broker(broker: KafkaBroker) -> None:
-    """`broker.start()`, but the consumer groups join at the same time rather than one after
-    another (each join is seconds on Tansu, and a service start waits for all of them)."""
-    await broker.connect()
-    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
-    for publisher in broker.publishers:
-        await publisher.start()
-    broker.running = True
-
-
 class IdempotentConsumer:
     """One consumer group on one topic, dispatching by event type to handlers.
 
@@ -167,8 +151,6 @@ class IdempotentConsumer:
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
-            session_timeout_ms=SESSION_TIMEOUT_MS,
-            heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
             max_workers=1,
             title=f"{','.join(self.topics)}:{self.group_id}",
             description=f"Consumer group {self.group_id}: "

@@ -28,7 +28,7 @@ from llwybr_common.availability import install_availability_handlers
 from llwybr_common.connections import database_options
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
-from llwybr_common.kafka import IdempotentConsumer, connect_broker, start_broker
+from llwybr_common.kafka import IdempotentConsumer, connect_broker
 from llwybr_common.logs import setup_logging
 from llwybr_common.migrations import migrate
 from llwybr_common.outbox import OutboxMessage, OutboxRelay
@@ -190,7 +190,7 @@ async def start_runtime(
         if verifier is not None:
             consumer.verify_with(verifier)
         consumer.attach(broker)
-    await start_broker(broker)
+    await broker.start()
     for consumer in rt.consumers:
         watch = consumer.watch_for_lost_log()
         rt.tasks.append(asyncio.create_task(watch, name=f"{consumer.group_id}-lost-log-watch"))
