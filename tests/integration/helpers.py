@@ -17,12 +17,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from llwybr_common.db import make_engine
 from llwybr_common.migrations import migrate
+from llwybr_contracts.events import CaseOpened
+from llwybr_contracts.states import CaseState
 
 T = TypeVar("T")
 
 # A migrations folder with only the common tables (outbox, inbox, delivery attempts, audit,
 # idempotency keys): no service's own tables.
 COMMON_MIGRATIONS = Path(__file__).parent / "common_migrations"
+
+
+def opened(case_id: str) -> CaseOpened:
+    """A Cardiff case opened on a fixed day: the event the plumbing tests send."""
+    return CaseOpened(
+        case_id=case_id,
+        child_ref=f"ch-{case_id}",
+        authority="W06000015",
+        received_on=date(2026, 11, 16),
+        state=CaseState.DECISION_PENDING,
+    )
 
 
 async def fresh_schema(database_url: str, schema: str) -> AsyncEngine:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import subprocess
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -23,8 +22,7 @@ from llwybr.stack import Endpoints, free_port_base, tansu_bin
 from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_contracts.envelope import CloudEvent, wrap
 from llwybr_contracts.events import CaseOpened
-from llwybr_contracts.states import CaseState
-from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.helpers import create_topics, eventually, fresh_schema, opened
 from tests.integration.signing import Keys
 
 pytestmark = pytest.mark.integration
@@ -86,16 +84,6 @@ async def commit_on(bootstrap: str, group: str, topic: str, offset: int) -> None
         await side.commit({TopicPartition(topic, 0): offset})
     finally:
         await side.stop()
-
-
-def opened(case_id: str) -> CaseOpened:
-    return CaseOpened(
-        case_id=case_id,
-        child_ref=f"ch-{case_id}",
-        authority="W06000015",
-        received_on=date(2026, 11, 16),
-        state=CaseState.DECISION_PENDING,
-    )
 
 
 async def test_after_a_broker_restart_the_consumer_reads_the_new_log_from_its_start(

@@ -29,8 +29,7 @@ from llwybr_common.outbox import OutboxRelay, add_event
 from llwybr_common.settings import Settings
 from llwybr_contracts.temporal import SEARCH_ATTRIBUTES
 from tests.certs import Issued, issue, make_ca
-from tests.integration.helpers import COMMON_MIGRATIONS, fresh_schema
-from tests.integration.test_outbox_and_inbox import opened
+from tests.integration.helpers import COMMON_MIGRATIONS, fresh_schema, opened
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,6 @@
 PostgreSQL, and a Temporal server of the test's own that it stops and starts again."""
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,13 @@ from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_contracts.envelope import CloudEvent, wrap
 from llwybr_contracts.events import CaseOpened
 from llwybr_contracts.journey import JourneyInput
-from llwybr_contracts.states import CaseState
 from llwybr_contracts.temporal import journey_workflow_id
 from llwybr_contracts.topics import dlq
-from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.helpers import create_topics, eventually, fresh_schema, opened
 from tests.integration.signing import Keys
 from tests.integration.temporal_server import TemporalServer
 
 pytestmark = pytest.mark.integration
-
-
-def opened(case_id: str) -> CaseOpened:
-    return CaseOpened(
-        case_id=case_id,
-        child_ref=f"ch-{case_id}",
-        authority="W06000015",
-        received_on=date(2026, 11, 16),
-        state=CaseState.DECISION_PENDING,
-    )
 
 
 async def journey_exists(client: Client, case_id: str) -> bool:

@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,22 +22,11 @@ from llwybr_common.kafka import (
 from llwybr_common.outbox import OutboxRelay, add_event, mark_for_replay
 from llwybr_contracts.envelope import CloudEvent, wrap
 from llwybr_contracts.events import CaseOpened, CaseOpenedV2
-from llwybr_contracts.states import CaseState
 from llwybr_contracts.topics import dlq
-from tests.integration.helpers import create_topics, eventually, fresh_schema
+from tests.integration.helpers import create_topics, eventually, fresh_schema, opened
 from tests.integration.signing import Keys
 
 pytestmark = pytest.mark.integration
-
-
-def opened(case_id: str) -> CaseOpened:
-    return CaseOpened(
-        case_id=case_id,
-        child_ref=f"ch-{case_id}",
-        authority="W06000015",
-        received_on=date(2026, 11, 16),
-        state=CaseState.DECISION_PENDING,
-    )
 
 
 async def test_relay_publishes_in_order_marks_sent_and_replays(

@@ -1,9 +1,10 @@
 """`IdpJourney`: one per case (id `case-<case id>`, task queue `aln-journey`).
 
 A thin shell around the journey's pure rules (rules.py): it loads the calendars through an
-activity (a local one since patch `one-task-settle`: a new journey settles in one workflow task), runs one updatable timer for the next alarm of any clock, calls the rule for each
-update (validators refuse with a `Refusal` code), signal and alarm, and publishes what the rules
-return through the journey outbox. workflows/README.md lists the messages it accepts.
+activity (a local one since patch `one-task-settle`, so a new journey settles in one workflow
+task), runs one updatable timer for the next alarm of any clock, calls the rule for each update
+(validators refuse with a `Refusal` code), signal and alarm, and publishes what the rules return
+through the journey outbox. workflows/README.md lists the messages it accepts.
 """
 
 import functools
