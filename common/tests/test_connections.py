@@ -15,13 +15,14 @@ from llwybr_common.connections import (
     APACHE_KAFKA,
     TANSU,
     OAuthClientCredentials,
+    consumer_options,
     database_options,
     database_ssl,
     kafka_connection,
     producer_options,
     temporal_options,
 )
-from llwybr_common.kafka import make_broker
+from llwybr_common.kafka import IdempotentConsumer, make_broker
 from llwybr_common.settings import Settings
 from tests.certs import Issued, issue, make_ca
 
@@ -230,3 +231,35 @@ def test_postgres_ssl_disable_and_unknown_modes() -> None:
     assert database_ssl(Settings(database_sslmode="disable")) is False
     with pytest.raises(ValueError, match="LLWYBR_DATABASE_SSLMODE"):
         database_ssl(Settings(database_sslmode="prefer"))
+
+
+# --------------------------------------------------------------------------- consumers
+
+
+def test_consumers_wait_briefly_on_tansu_and_keep_kafkas_default_on_kafka() -> None:
+    # Tansu holds a fetch for its whole wait (500 ms put ~120 ms on every hop); Kafka answers
+    # as soon as a record arrives, so the wait there only bounds an idle poll.
+    assert consumer_options(TANSU) == {"fetch_max_wait_ms": 100}
+    assert consumer_options(APACHE_KAFKA) == {"fetch_max_wait_ms": 500}
+    assert consumer_options(TANSU, 20) == {"fetch_max_wait_ms": 20}  # the operator's choice
+    with pytest.raises(ValueError, match="FETCH_WAIT_MS"):
+        consumer_options(APACHE_KAFKA, -1)
+
+
+def test_a_consumer_fetches_with_the_wait_of_the_broker_it_was_attached_for() -> None:
+    # FastStream keeps what it will hand aiokafka's consumer in `_connection_args`.
+    def wait_of(options: dict[str, int] | None) -> int:
+        broker = make_broker("kafka:9092")
+        consumer = IdempotentConsumer(
+            topic="aln.t.v1",
+            group_id="g",
+            engine=None,  # type: ignore[arg-type]
+            broker=broker,
+            handlers={},
+        )
+        consumer.attach(broker, options)
+        return int(consumer._subscriber._connection_args["fetch_max_wait_ms"])
+
+    assert wait_of(consumer_options(APACHE_KAFKA)) == 500
+    assert wait_of(consumer_options(TANSU)) == 100
+    assert wait_of(None) == 100  # unprobed (the AsyncAPI document): the embedded broker's

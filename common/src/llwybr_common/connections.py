@@ -137,16 +137,23 @@ def kafka_connection(settings: Settings) -> KafkaConnection:
 
 @dataclass(frozen=True)
 class BrokerProfile:
-    """What a broker lets producers rely on, learnt by asking it (`probe_broker`)."""
+    """What a broker lets producers rely on, learnt by asking it (`probe_broker`), and how long
+    a consumer's fetch should wait there for data."""
 
     name: str
     idempotent_producer: bool
+    fetch_wait_ms: int
 
 
-# Apache Kafka (and Strimzi, MSK, Confluent) grant a producer id; Tansu, the embedded broker,
-# answers aiokafka's InitProducerId with an error, so its producers cannot be idempotent.
-APACHE_KAFKA = BrokerProfile("apache-kafka", idempotent_producer=True)
-TANSU = BrokerProfile("tansu", idempotent_producer=False)
+# Apache Kafka (and Strimzi, MSK, Confluent) grant a producer id, and answer a fetch as soon as
+# a record arrives: the wait only bounds an idle poll, so aiokafka's default (500 ms) costs no
+# latency. Tansu, the embedded broker, answers InitProducerId with an error (no idempotent
+# producers) and often holds a fetch for its whole wait: measured here with eight consumers,
+# produce-to-consume p50 122 ms at 500 ms, 7 ms at 100 ms, 6 ms at 50 ms, for an idle cost of
+# 5%, 19% and 27% of a core (broker and consumers together). 100 ms takes nearly all the
+# latency away for a small idle cost.
+APACHE_KAFKA = BrokerProfile("apache-kafka", idempotent_producer=True, fetch_wait_ms=500)
+TANSU = BrokerProfile("tansu", idempotent_producer=False, fetch_wait_ms=100)
 
 
 def producer_options(
@@ -163,6 +170,14 @@ def producer_options(
         )
     idempotent = profile.idempotent_producer and idempotence != "off"
     return {"acks": "all", "enable_idempotence": idempotent}
+
+
+def consumer_options(profile: BrokerProfile, fetch_wait_ms: int = 0) -> dict[str, Any]:
+    """The consumer settings for a broker: its fetch wait, unless `LLWYBR_KAFKA_FETCH_WAIT_MS`
+    names one (0: the broker's)."""
+    if fetch_wait_ms < 0:
+        raise ValueError("LLWYBR_KAFKA_FETCH_WAIT_MS must be 0 (the broker's) or more")
+    return {"fetch_max_wait_ms": fetch_wait_ms or profile.fetch_wait_ms}
 
 
 async def probe_broker(bootstrap: str, connection: KafkaConnection | None = None) -> BrokerProfile:

@@ -27,7 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from llwybr_common import inbox
 from llwybr_common.connections import (
     TANSU,
+    BrokerProfile,
     KafkaConnection,
+    consumer_options,
     kafka_connection,
     probe_broker,
     producer_options,
@@ -76,17 +78,24 @@ def make_broker(
 
 async def connect_broker(
     settings: Settings, tracer_provider: TracerProvider | None = None
-) -> KafkaBroker:
-    """The process's broker, with the producer settings the Kafka cluster at hand supports."""
+) -> tuple[KafkaBroker, BrokerProfile]:
+    """The process's broker, with the producer settings the Kafka cluster at hand supports, and
+    that cluster's profile (the consumers' settings follow it: `consumer_options`)."""
     connection = kafka_connection(settings)
-    profile = TANSU
-    if settings.kafka_idempotence != "off":
-        profile = await probe_broker(settings.kafka_bootstrap, connection)
+    profile = await probe_broker(settings.kafka_bootstrap, connection)
     producer = producer_options(profile, settings.kafka_idempotence)
-    log.info("kafka producer settings", extra={"broker": profile.name, **producer})
-    return make_broker(
+    log.info(
+        "kafka settings",
+        extra={
+            "broker": profile.name,
+            **producer,
+            **consumer_options(profile, settings.kafka_fetch_wait_ms),
+        },
+    )
+    broker = make_broker(
         settings.kafka_bootstrap, tracer_provider, connection=connection, producer=producer
     )
+    return broker, profile
 
 
 class IdempotentConsumer:
@@ -145,13 +154,17 @@ class IdempotentConsumer:
         """The producers' keys; the runtime sets them for the consumers a service declares."""
         self._verifier = verifier
 
-    def attach(self, router: KafkaRouter | KafkaBroker) -> None:
+    def attach(
+        self, router: KafkaRouter | KafkaBroker, options: dict[str, Any] | None = None
+    ) -> None:
+        """`options`: from `consumer_options` for the broker at hand (its fetch wait)."""
         subscriber = router.subscriber(
             *self.topics,
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             max_workers=1,
+            **(options or consumer_options(TANSU)),
             title=f"{','.join(self.topics)}:{self.group_id}",
             description=f"Consumer group {self.group_id}: "
             + ", ".join(sorted(cls.event_name() for cls in self._handlers)),

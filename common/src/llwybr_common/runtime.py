@@ -25,7 +25,7 @@ from temporalio.client import Client
 
 from llwybr_common.api_docs import install_api_docs
 from llwybr_common.availability import install_availability_handlers
-from llwybr_common.connections import database_options
+from llwybr_common.connections import consumer_options, database_options
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
 from llwybr_common.kafka import IdempotentConsumer, connect_broker
@@ -172,7 +172,7 @@ async def start_runtime(
     schema = schema or schema_name(service)
     await migrate_as_owner(settings, migrations, schema)
     engine = make_engine(settings.database_url, schema, **database_options(settings))
-    broker = await connect_broker(settings, provider)
+    broker, profile = await connect_broker(settings, provider)
     relay = OutboxRelay(
         lambda: session_scope(engine),
         broker,
@@ -189,7 +189,7 @@ async def start_runtime(
     for consumer in rt.consumers:
         if verifier is not None:
             consumer.verify_with(verifier)
-        consumer.attach(broker)
+        consumer.attach(broker, consumer_options(profile, settings.kafka_fetch_wait_ms))
     await broker.start()
     for consumer in rt.consumers:
         watch = consumer.watch_for_lost_log()

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     kafka_idempotence: str = Field(
         "auto", description="auto (ask the broker), on (refuse to start without it) or off"
     )
+    kafka_fetch_wait_ms: int = Field(
+        0, description="how long a consumer's fetch waits at the broker; 0: the broker's profile"
+    )
     kafka_replication_factor: int = Field(1, description="replicas per topic; production: 3")
     kafka_min_insync_replicas: int = Field(1, description="acks=all needs this many; prod: 2")
     kafka_partitions: int = Field(0, description="partitions per topic; 0: the catalogue's count")
