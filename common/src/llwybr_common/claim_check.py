@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from llwybr_common.auth import service_token
+from llwybr_common.http_client import service_client
 from llwybr_common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,7 @@ async def fetch(
         return NoAnswer(f"{target}-not-configured")
     headers = {"Authorization": f"Bearer {service_token(settings, caller)}"}
     try:
-        async with httpx.AsyncClient(
-            base_url=base, transport=transport, timeout=wait_seconds
-        ) as http:
+        async with service_client(base, transport=transport, timeout=wait_seconds) as http:
             response = await http.get(path, headers=headers)
     except httpx.HTTPError as exc:
         log.warning(

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 from aiokafka.abc import AbstractTokenProvider
 from faststream.kafka.security import parse_security
 from faststream.security import BaseSecurity, SASLOAuthBearer, SASLScram512
 from temporalio.service import TLSConfig
 
+from llwybr_common.http_client import service_client
 from llwybr_common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class OAuthClientCredentials(AbstractTokenProvider):  # type: ignore[misc]
         form = {"grant_type": "client_credentials"} | (
             {"scope": self._scope} if self._scope else {}
         )
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with service_client(timeout=10) as client:
             resp = await client.post(self._url, data=form, auth=(self._id, self._secret))
         resp.raise_for_status()
         body = resp.json()

@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import psutil
 
 from llwybr.components import (
@@ -61,6 +60,7 @@ from llwybr.components import (
     components_of,
     port_plan,
 )
+from llwybr_common.http_client import service_client
 from llwybr_common.logs import log_object
 
 RECORD_FILE = "stack.json"
@@ -224,7 +224,7 @@ async def _bounded(check: Coroutine[Any, Any, str]) -> str:
 
 async def probe_http(url: str) -> str:
     async def check() -> str:
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as client:
+        async with service_client(timeout=PROBE_TIMEOUT) as client:
             resp = await client.get(f"{url}/healthz")
         return "ok" if resp.status_code == 200 else f"/healthz answered HTTP {resp.status_code}"
 

@@ -11,6 +11,7 @@ import httpx
 
 from llwybr_common.auth import service_token
 from llwybr_common.dependencies import DependencyUnavailable
+from llwybr_common.http_client import service_client
 from llwybr_common.settings import Settings
 from llwybr_contracts.journey import JourneyInput
 
@@ -64,8 +65,8 @@ class CaseDirectory:
             raise DependencyUnavailable(REFERRAL, "no URL in LLWYBR_SERVICE_URLS")
         headers = {"Authorization": f"Bearer {service_token(self._settings, self._service)}"}
         try:
-            async with httpx.AsyncClient(
-                base_url=self._base, transport=self._transport, timeout=self._timeout
+            async with service_client(
+                self._base, transport=self._transport, timeout=self._timeout
             ) as http:
                 response = await http.get(path, params=params, headers=headers)
         except httpx.TransportError as exc:

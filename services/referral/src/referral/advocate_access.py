@@ -14,6 +14,7 @@ import httpx
 
 from llwybr_common.auth import Principal, service_token
 from llwybr_common.errors import Unavailable
+from llwybr_common.http_client import service_client
 from llwybr_common.settings import Settings
 from llwybr_contracts.vocabulary import Role
 
@@ -69,8 +70,8 @@ class AdvocacyDirectory:
         headers = {"Authorization": f"Bearer {service_token(self._settings, SERVICE)}"}
         params = {"case_id": case_id, "advocate": advocate, "provider": provider}
         try:
-            async with httpx.AsyncClient(
-                base_url=self._base or "", transport=self._transport, timeout=self._timeout
+            async with service_client(
+                self._base or "", transport=self._transport, timeout=self._timeout
             ) as http:
                 response = await http.get(
                     "/api/v1/internal/advocate-access", params=params, headers=headers

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from llwybr_clock.snapshot import CalendarSnapshot
 from llwybr_common.auth import service_token
+from llwybr_common.http_client import service_client
 from llwybr_common.settings import Settings
 from llwybr_contracts.envelope import CloudEvent
 from llwybr_contracts.events import CalendarChanged
@@ -122,8 +123,8 @@ class WorkerCalendars:
         if school:
             params["school"] = school
         try:
-            async with httpx.AsyncClient(
-                base_url=self._base or "", transport=self._transport, timeout=self._timeout
+            async with service_client(
+                self._base or "", transport=self._transport, timeout=self._timeout
             ) as http:
                 response = await http.get(
                     f"/api/v1/internal/journey-calendars/{authority}",
