@@ -243,6 +243,68 @@ async def dead_letters_of(stack: Stack, run: Run) -> list[dict[str, str]]:
     return found
 
 
+async def where_health_requests_stopped(stack: Stack, run: Run, got: dict[str, Any]) -> Any:
+    """For each case whose health request never reached health-liaison: the request's child
+    workflow in Temporal, the journey outbox rows for the case, and what health-liaison's inbox
+    and attempt counts hold for them, so a failure says at which hop the request stopped."""
+    if "error" in got:
+        return None
+    missing = {
+        case: run.requests.get(case)
+        for case in run.cases.values()
+        if got["health_requests"].get(case) != [run.requests.get(case)]
+    }
+    if not missing:
+        return None
+    out: dict[str, Any] = {}
+    try:
+        from temporalio.client import Client
+
+        from llwybr_contracts.temporal import health_workflow_id
+
+        assert stack.endpoints is not None
+        temporal = await Client.connect(stack.endpoints.temporal)
+        conn = await asyncpg.connect(superuser_dsn(stack), timeout=5)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    try:
+        for case, request in missing.items():
+            seen: dict[str, Any] = {"request": request}
+            try:
+                if request:
+                    handle = temporal.get_workflow_handle(health_workflow_id(request))
+                    status = (await handle.describe()).status
+                    seen["child"] = status.name if status else None
+            except Exception as exc:
+                seen["child"] = type(exc).__name__
+            rows = await conn.fetch(
+                "SELECT event_id, event_type, sent_at IS NOT NULL AS sent FROM journey.outbox "
+                "WHERE key = $1 ORDER BY seq",
+                case,
+            )
+            ids = [r["event_id"] for r in rows]
+            inbox = await conn.fetch(
+                "SELECT consumer, event_id FROM health_liaison.inbox WHERE event_id = ANY($1)", ids
+            )
+            attempts = await conn.fetch(
+                "SELECT event_id, attempts, last_error FROM health_liaison.delivery_attempts "
+                "WHERE event_id = ANY($1)",
+                ids,
+            )
+            seen["journey_outbox"] = [
+                (r["event_type"].split(".")[-2], r["event_id"][-12:], r["sent"]) for r in rows
+            ]
+            seen["health_liaison_inbox"] = [r["event_id"][-12:] for r in inbox]
+            seen["health_liaison_attempts"] = [tuple(r) for r in attempts]
+            out[case] = seen
+    except Exception as exc:
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close()
+    return out
+
+
 KINDS = ["referral", "worker", "bridge", "notifications", "temporal", "kafka", "postgres"]
 # A run per kind, so a failure names the kill that broke an invariant. `LLWYBR_CHAOS_IN_TURN=1`
 # kills every kind in turn in one run instead (the broker before PostgreSQL, so the replay is
@@ -307,7 +369,19 @@ async def test_kill_9_then_restart_loses_and_doubles_nothing(
     got = await eventually(
         lambda: facts(stack, run, began), lambda g: not broken(run, g), within=RECOVERY, every=1
     )
-    assert not broken(run, got), (broken(run, got), await dead_letters_of(stack, run), run.log)
+    if wrong := broken(run, got):
+        pytest.fail(  # in full: an assertion's repr would cut the diagnosis short
+            "\n".join(
+                [
+                    f"broken: {wrong}",
+                    f"dead letters: {await dead_letters_of(stack, run)}",
+                    "where the missing health requests stopped: "
+                    f"{await where_health_requests_stopped(stack, run, got)}",
+                    "log:",
+                    *run.log,
+                ]
+            )
+        )
     # Journeys last: every case opened in the run, whoever started its journey.
     states = await eventually(
         lambda: journeys_running(stack, got["opened"]), all_running, within=30, every=1
