@@ -40,7 +40,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from llwybr.stack import TEMPORAL_SQLITE
 from llwybr_clock.wales import WALES
@@ -236,6 +236,12 @@ async def main() -> None:
     parser.add_argument("--fire-rate", type=float, default=50.0, help="timer fires/s")
     parser.add_argument("--time-box", type=float, default=3600.0, help="seconds for the run")
     parser.add_argument("--cache", type=int, default=WORKFLOW_CACHE, help="sticky cache")
+    parser.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="journeys outside Temporal's sandbox, as the baselines run (which the sandbox "
+        "cannot load from __main__): the sandbox's share of the journey's cost",
+    )
     args = parser.parse_args()
     stop = Stop(args.time_box)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
@@ -262,6 +268,9 @@ async def main() -> None:
     )
     server, worker_proc = server_process(), psutil.Process()
     print(f"idle: server {rss_mb(server):.0f} MB, worker {rss_mb(worker_proc):.0f} MB")
+    print(
+        "journeys " + ("outside the sandbox (--unsandboxed)" if args.unsandboxed else "sandboxed")
+    )
     run = uuid.uuid4().hex[:6]
     base: dict[str, float] = {}
     async with Worker(
@@ -273,6 +282,7 @@ async def main() -> None:
         max_concurrent_workflow_tasks=TASKS_IN_FLIGHT,
         max_concurrent_local_activities=TASKS_IN_FLIGHT,
         max_concurrent_activities=TASKS_IN_FLIGHT,
+        **({"workflow_runner": UnsandboxedWorkflowRunner()} if args.unsandboxed else {}),
     ):
         # 1. baselines: one activity then a timer; the same with a local activity
         for name, wf in (
