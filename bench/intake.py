@@ -27,6 +27,8 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import psutil
+from stack_cpu import cpu_by_process
 from temporalio import workflow
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
@@ -165,30 +167,9 @@ async def intake(
 
 
 def cpu_seconds(stack: Stack) -> dict[str, float]:
-    """CPU time (user + system) so far of each stack process and everything below it (a
-    shared host under the names it hosts), and of this process (the bench's HTTP client)."""
-    import psutil
-
-    def tree(proc: psutil.Process) -> float:
-        total = 0.0
-        for p in [proc, *proc.children(recursive=True)]:
-            try:
-                t = p.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += t.user + t.system
-        return total
-
-    by_pid: dict[int, list[str]] = {}
-    procs: dict[int, psutil.Process] = {}
-    for name, proc in stack.live_processes().items():
-        by_pid.setdefault(proc.pid, []).append(name)
-        procs[proc.pid] = proc
+    """CPU seconds so far of each stack process and of this one (the bench's HTTP client)."""
     me = psutil.Process().cpu_times()
-    return {
-        **{"+".join(names): tree(procs[pid]) for pid, names in by_pid.items()},
-        "bench client": me.user + me.system,
-    }
+    return {**cpu_by_process(stack), "bench client": me.user + me.system}
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from stack_cpu import cpu_by_process
 
 from llwybr.stack import Stack, free_port_base
 from llwybr_common.auth import mint_token
@@ -176,29 +177,10 @@ async def baseline(bootstrap: str, n: int, size: int) -> tuple[list[float], floa
 
 
 def idle_cpu(stack: Stack, seconds: float = 10.0) -> dict[str, float]:
-    """Per process (a shared host under the names it hosts, with its children): the share of
-    one core used over `seconds` with no work arriving."""
-    import psutil
-
-    def used(proc: psutil.Process) -> float:
-        total = 0.0
-        for p in [proc, *proc.children(recursive=True)]:
-            try:
-                t = p.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += t.user + t.system
-        return total
-
-    procs: dict[int, tuple[list[str], psutil.Process]] = {}
-    for name, proc in stack.live_processes().items():
-        procs.setdefault(proc.pid, ([], proc))[0].append(name)
-    before = {pid: used(proc) for pid, (_, proc) in procs.items()}
+    """Per process, the share of one core used over `seconds` with no work arriving."""
+    before = cpu_by_process(stack)
     time.sleep(seconds)
-    return {
-        "+".join(names): (used(proc) - before[pid]) / seconds
-        for pid, (names, proc) in procs.items()
-    }
+    return {k: (v - before.get(k, 0.0)) / seconds for k, v in cpu_by_process(stack).items()}
 
 
 def main() -> None:
