@@ -5,12 +5,13 @@ Record them again with `LLWYBR_RECORD_HISTORIES=1 pytest workflows/tests/test_jo
 --temporal-env time-skipping` (only when adding a history: old ones must keep replaying)."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from journey_kit import (
     AUTHORITY,
+    Outbox,
     advance_to,
     at,
     case_input,
@@ -22,7 +23,7 @@ from journey_kit import (
     start_case,
     today,
 )
-from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -174,6 +175,51 @@ async def test_record_no_aln_appeal_history(skipping: WorkflowEnvironment) -> No
         )
 
 
+async def _held_then_breached(
+    env: WorkflowEnvironment, outbox: Outbox
+) -> tuple[WorkflowHandle[IdpJourney, None], str, date]:
+    """An LA journey started with a calendar fact held while its calendars load (a start
+    signal), then left past its due date until both breach alerts are out: (handle, workflow
+    id, the due date)."""
+    start = await today(env)
+    case = new_case()
+    wid = journey_workflow_id(case)
+    handle = await env.client.start_workflow(
+        IdpJourney.run,
+        case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY),
+        id=wid,
+        task_queue=TASK_QUEUE,
+        start_signal=SIGNAL_CALENDAR_CHANGED,
+        start_signal_args=[
+            CalendarChangedFact(event_id="cal-0", authority=AUTHORITY, calendar_version="v0")
+        ],
+    )
+    due = expected("la-decision", start).due()
+    assert due is not None
+    await advance_to(env, at(due + timedelta(days=1), 0, 1))
+    await eventually(lambda: len(outbox.of(wid, "DeadlineBreached")) == 2)
+    return handle, wid, due
+
+
+async def _aln_then_issued(
+    env: WorkflowEnvironment,
+    outbox: Outbox,
+    handle: WorkflowHandle[IdpJourney, None],
+    decided: date,
+) -> date:
+    """ALN decided on `decided`, the LA's IDP issued ten days later and its appeal window
+    opened; the day it was issued."""
+    await handle.execute_update(
+        IdpJourney.record_decision,
+        RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
+    )
+    issued = decided + timedelta(days=10)
+    await advance_to(env, at(issued, 10))
+    await handle.signal(IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued))
+    await eventually(lambda: len(outbox.of(handle.id, "AppealWindowOpened")) == 1)
+    return issued
+
+
 @pytest.mark.recording  # LLWYBR_RECORD_HISTORIES=1 -k rules_shell (writes only its own file)
 async def test_record_rules_shell_history(skipping: WorkflowEnvironment) -> None:
     """The journey as a shell around pure rules: a fact held while the calendars load, a
@@ -181,23 +227,7 @@ async def test_record_rules_shell_history(skipping: WorkflowEnvironment) -> None
     issued (appeal window) and its first review (continue-as-new carrying `JourneyState`)."""
     env = skipping
     async with journey_worker(env) as outbox:
-        start = await today(env)
-        case = new_case()
-        wid = journey_workflow_id(case)
-        handle = await env.client.start_workflow(
-            IdpJourney.run,
-            case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY),
-            id=wid,
-            task_queue=TASK_QUEUE,
-            start_signal=SIGNAL_CALENDAR_CHANGED,
-            start_signal_args=[
-                CalendarChangedFact(event_id="cal-0", authority=AUTHORITY, calendar_version="v0")
-            ],
-        )
-        due = expected("la-decision", start).due()
-        assert due is not None
-        await advance_to(env, at(due + timedelta(days=1), 0, 1))
-        await eventually(lambda: len(outbox.of(wid, "DeadlineBreached")) == 2)
+        handle, wid, due = await _held_then_breached(env, outbox)
         breached = [b["alert_role"] for b in outbox.of(wid, "DeadlineBreached")]
         assert breached == ["la-manager", "head-of-service"]
         decided = due + timedelta(days=2)
@@ -206,16 +236,7 @@ async def test_record_rules_shell_history(skipping: WorkflowEnvironment) -> None
             await handle.execute_update(
                 IdpJourney.record_consent, RecordConsent(actor="u-1", answer="given", on=decided)
             )
-        await handle.execute_update(
-            IdpJourney.record_decision,
-            RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
-        )
-        issued = decided + timedelta(days=10)
-        await advance_to(env, at(issued, 10))
-        await handle.signal(
-            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
-        )
-        await eventually(lambda: len(outbox.of(wid, "AppealWindowOpened")) == 1)
+        issued = await _aln_then_issued(env, outbox, handle, decided)
         held = issued + timedelta(days=300)
         await advance_to(env, at(held, 10))
         await handle.signal(
@@ -315,35 +336,10 @@ async def test_record_one_task_settle_history(skipping: WorkflowEnvironment) -> 
     in one task, breached, decided ALN and the IDP issued, all published by local activities."""
     env = skipping
     async with journey_worker(env) as outbox:
-        start = await today(env)
-        case = new_case()
-        wid = journey_workflow_id(case)
-        handle = await env.client.start_workflow(
-            IdpJourney.run,
-            case_input(case, start, rule="la-decision", body=DecidingBody.LOCAL_AUTHORITY),
-            id=wid,
-            task_queue=TASK_QUEUE,
-            start_signal=SIGNAL_CALENDAR_CHANGED,
-            start_signal_args=[
-                CalendarChangedFact(event_id="cal-0", authority=AUTHORITY, calendar_version="v0")
-            ],
-        )
-        due = expected("la-decision", start).due()
-        assert due is not None
-        await advance_to(env, at(due + timedelta(days=1), 0, 1))
-        await eventually(lambda: len(outbox.of(wid, "DeadlineBreached")) == 2)
+        handle, wid, due = await _held_then_breached(env, outbox)
         decided = due + timedelta(days=2)
         await advance_to(env, at(decided, 10))
-        await handle.execute_update(
-            IdpJourney.record_decision,
-            RecordDecision(actor="u-1", outcome="aln", decided_on=decided),
-        )
-        issued = decided + timedelta(days=10)
-        await advance_to(env, at(issued, 10))
-        await handle.signal(
-            IdpJourney.idp_issued, IdpIssuedFact(event_id="i-1", idp_id="p", on=issued)
-        )
-        await eventually(lambda: len(outbox.of(wid, "AppealWindowOpened")) == 1)
+        issued = await _aln_then_issued(env, outbox, handle, decided)
         await handle.terminate("recorded")
         history = await handle.fetch_history()
         assert _settle_shape(history)[1] == 0
