@@ -40,6 +40,7 @@ from llwybr_common.auth import mint_token
 from llwybr_common.settings import Settings
 
 QUEUE = "bench-intake-baseline"
+WARM_UP = 30  # referrals posted before the burst, not timed
 BODY: dict[str, Any] = {
     "learner": {"given_name": "Cerys", "family_name": "Jones", "date_of_birth": "2019-05-01"},
     "authority": "W06000015",
@@ -146,7 +147,7 @@ async def intake(
             counted[1] += 1
             counted[0] += r.json()["clock"]["due"] is not None
 
-        await timed(30, concurrency, one)  # warm-up: pools, the calendars' first fetch
+        await timed(WARM_UP, concurrency, one)  # pools, the calendars' first fetch
         counted[:] = [0, 0]
         burst = Figures("intake (POST to 201)", *await timed(n, concurrency, one))
         latencies: list[float] = []
@@ -206,10 +207,11 @@ def main() -> None:
         f"intake / update-with-start: p50 {burst.p50 / uws.p50:.2f}x, p99 {burst.p99 / uws.p99:.2f}x,"
         f" rate {burst.rate / uws.rate:.2f}x"
     )
-    print(f"CPU per referral (ms), by process, over all {total} referrals of both runs:")
+    posted = total + WARM_UP  # the CPU was counted from before the warm-up
+    print(f"CPU per referral (ms), by process, over all {posted} referrals posted:")
     for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:<24} {seconds * 1000 / total:7.1f}")
-    print(f"  {'all':<24} {sum(spent.values()) * 1000 / total:7.1f} (2 cores give 2,000 ms/s)")
+        print(f"  {name:<24} {seconds * 1000 / posted:7.1f}")
+    print(f"  {'all':<24} {sum(spent.values()) * 1000 / posted:7.1f} (2 cores give 2,000 ms/s)")
     print("targets (issue 17): p50 < 40 ms, p99 < 150 ms, >= 100 referrals/s sustained for 60 s")
 
 
