@@ -339,7 +339,7 @@ async def test_record_one_task_settle_history(skipping: WorkflowEnvironment) -> 
         handle, wid, due = await _held_then_breached(env, outbox)
         decided = due + timedelta(days=2)
         await advance_to(env, at(decided, 10))
-        issued = await _aln_then_issued(env, outbox, handle, decided)
+        await _aln_then_issued(env, outbox, handle, decided)
         await handle.terminate("recorded")
         history = await handle.fetch_history()
         assert _settle_shape(history)[1] == 0
