@@ -1,6 +1,7 @@
 """What the console's pages render, in Welsh and English, and what their forms post (the
 services answered by a fake; no browser)."""
 
+import html
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -264,6 +265,30 @@ async def test_a_paused_clock_says_why_in_words(console: httpx.AsyncClient, fake
     page = (await console.get(f"/cases/{CASE_ID}")).text
     assert "Reason: the learner is absent." in page
     assert 'data-tag="paused"' in page
+
+
+async def test_an_fei_decision_clock_is_marked_assumed_in_both_languages(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    # docs/rules.md fei-decision: no limit in the law, so its due date never reads as statutory
+    fei_case = detail(
+        clocks=[{"rule": "fei-decision", "start": day(-5), "due": day(40), "status": "running"}]
+    )
+    fake.on("GET", f"/api/v1/cases/{CASE_ID}", {**fei_case, "deciding_body": "fei"})
+    await sign_in(console)  # the home authority's officer reads its learner's case
+    page = (await console.get(f"/cases/{CASE_ID}")).text
+    assert "Penderfyniad y sefydliad addysg bellach (35 diwrnod tymor, terfyn tybiedig)" in page
+    await console.get("/language/en")
+    page = html.unescape((await console.get(f"/cases/{CASE_ID}")).text)
+    assert "Further education institution's decision (35 term-time days, an assumed limit)" in page
+
+
+def test_every_rule_has_a_name_in_both_languages() -> None:
+    from llwybr_common.i18n import has_message
+    from llwybr_contracts.vocabulary import RuleId
+
+    missing = [r.value for r in RuleId if not has_message(f"console.rule.{r.value}")]
+    assert not missing, missing
 
 
 def test_dates_read_as_words_in_both_languages() -> None:

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from llwybr_common.i18n import catalogue
+from llwybr_common.i18n import catalogue, has_message
 from llwybr_contracts.vocabulary import RuleId
 from notifications.rendering import STAGES, inbox_text, languages, render_alert, render_digest
 
@@ -72,6 +72,15 @@ def test_every_stage_of_every_rule_renders_in_both_languages(stage: str, rule: R
     for lang in ("cy", "en"):
         text = inbox_text(params, lang)
         assert "8d0c3f1e-case" in text and "notifications." not in text
+
+
+def test_every_rule_names_its_duty_and_fei_decision_says_its_limit_is_assumed() -> None:
+    missing = [r.value for r in RuleId if not has_message(f"notifications.duty.{r.value}")]
+    assert not missing, missing
+    # docs/rules.md fei-decision: the law sets no limit, so an alert never passes it off as one
+    params = alert(stage="at-risk", rule="fei-decision", on="2026-12-15")
+    assert "tybiedig" in inbox_text(params, "cy")
+    assert "assumed time limit" in render_alert(params, "en").text
 
 
 def test_the_digest_lists_each_alert() -> None:
