@@ -119,6 +119,8 @@ async def test_health_answered_late(skipping: WorkflowEnvironment) -> None:
         st = await status(handle)
         view = clock_of(st, "health-response", rid)
         assert (view.met_on, view.due) == (late, due)
+        # docs/rules.md#met: done after its due date is still met, counted 3 days late
+        assert (view.status, view.days_late) == ("met", 3)
         await handle.terminate("test over")
 
 
