@@ -24,12 +24,14 @@ async def test_routing_by_age_and_s64_and_dates_that_cannot_be(
     running: Stack, officer: dict[str, str], token: Callable[..., str]
 ) -> None:
     consent = {"status": "given", "date": "2026-11-20"}
-    too_old = referral(learner=learner("2000-11-19", consent=consent), school=None)
-    r = await post(running, "/api/v1/referrals", too_old, officer)
-    assert r.status_code == 422, r.text
-    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
-        ("learner.date_of_birth", "dates.age-25-or-over")
-    ]
+    # 25 on the date of attention (20 Nov 2026) and 26: both refused by the birth date's field
+    for born in ("2001-11-20", "2000-11-19"):
+        too_old = referral(learner=learner(born, consent=consent), school=None)
+        r = await post(running, "/api/v1/referrals", too_old, officer)
+        assert r.status_code == 422, (born, r.text)
+        assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+            ("learner.date_of_birth", "dates.age-25-or-over")
+        ], born
 
     nineteen = referral(learner=learner("2007-03-14", consent=consent), school=None)
     r = await post(running, "/api/v1/referrals", {**nineteen, "source": "young-person"}, officer)
@@ -50,7 +52,11 @@ async def test_routing_by_age_and_s64_and_dates_that_cannot_be(
     r = await post(running, "/api/v1/referrals", notice, declo)
     assert r.status_code == 201, r.text
     case_id = r.json()["case_id"]
-    assert (r.json()["deciding_authority"], r.json()["clock"]["rule"]) == (CARDIFF, "la-decision")
+    assert (
+        r.json()["deciding_body"],
+        r.json()["deciding_authority"],
+        r.json()["clock"]["rule"],
+    ) == ("local-authority", CARDIFF, "la-decision")
 
     early = {"outcome": "no-aln", "decided_on": "2026-11-19", "notice_given_on": "2026-11-19"}
     r = await post(running, f"/api/v1/cases/{case_id}/decision", early, officer)
