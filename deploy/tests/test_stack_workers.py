@@ -1,5 +1,6 @@
 """`llwybr up --workers 2`: two workflow worker processes, each on its own port, both polling the
-journey's task queue; with the first one stopped, the second alone carries a new journey."""
+journey's task queue; they share the calendar store (an import through one is used by both);
+with the first one stopped, the second alone carries a new journey."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from temporalio.client import Client
 
 from llwybr.components import PORT_SPAN
 from llwybr.stack import Stack, free_port_base
-from llwybr_common.auth import mint_token
+from llwybr_common.auth import mint_token, service_token
 from llwybr_common.settings import Settings
 from llwybr_contracts.temporal import TASK_QUEUE
 from tests.integration.helpers import eventually
 from tests.system.test_referral import CARDIFF, referral
 
 pytestmark = pytest.mark.system
+
+CEREDIGION = "W06000008"  # no other test imports its calendar
+FIXTURE = Path(__file__).parents[2] / "clock" / "tests" / "fixtures" / "sir-enghraifft-2026-27.csv"
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +100,43 @@ async def test_two_worker_processes_each_on_its_port_both_poll(two_workers: Stac
     )
     assert wanted <= {identity.split("@")[0] for identity in seen}
     assert len(await journey_started(two_workers)) == 1
+
+
+async def test_a_calendar_imported_through_one_worker_is_used_by_both(two_workers: Stack) -> None:
+    """The calendar store is the journey's schema, not one process's files (docs/rules.md,
+    calendars; issue 15 item 9). Each worker first loads and caches the shipped calendar with
+    the journey's own `load_case_setup` loader (served to intake); an import through worker-2
+    is then what both count on, the first worker's cache notwithstanding."""
+    settings = Settings(home=two_workers.home)
+    service = {"Authorization": f"Bearer {service_token(settings, 'referral')}"}
+    officer = mint_token(settings, subject="t", roles=["la-officer"], scopes=[f"la:{CEREDIGION}"])
+
+    async def loaded(http: httpx.AsyncClient) -> list[tuple[str, bool]]:
+        found = []
+        for worker in ("worker", "worker-2"):
+            r = await http.get(
+                f"{two_workers.url_of(worker)}/api/v1/internal/journey-calendars/{CEREDIGION}",
+                params={"year": 2026},
+                headers=service,
+            )
+            assert r.status_code == 200, r.text
+            calendar = r.json()["school_calendar"]
+            found.append((calendar["version"], calendar["illustrative"]))
+        return found
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        [first, second] = await loaded(http)
+        assert first == second and first[1], "both start on the shipped, illustrative calendar"
+        upload = {"authority": CEREDIGION, "format": "csv", "calendar": FIXTURE.read_text("utf-8")}
+        r = await http.post(
+            f"{two_workers.url_of('worker-2')}/api/v1/calendars",
+            json=upload,
+            headers={"Authorization": f"Bearer {officer}"},
+        )
+        assert r.status_code == 201, r.text
+        version = r.json()["calendar_version"]
+        assert version != first[0]
+        assert await loaded(http) == [(version, False), (version, False)]
 
 
 async def test_the_second_worker_alone_carries_a_journey(two_workers: Stack) -> None:
