@@ -101,6 +101,8 @@ async def test_a_request_through_the_case_api_is_answered_and_the_journey_meets_
             headers=declo,
         )
         assert answered.status_code == 200, answered.text
+        assert answered.json()["clock_state"] == "met", "the answer meets reg 11's 6 weeks"
+        answered_on = answered.json()["answered_on"]
 
     async def timeline() -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=referral_url, timeout=30) as http:
@@ -114,6 +116,27 @@ async def test_a_request_through_the_case_api_is_answered_and_the_journey_meets_
         )
 
     assert health_clock_met(await eventually(timeline, health_clock_met, within=60))
+
+    # Each agency sees the others' answers (docs/rules.md s.20 answers): the LA's case view has
+    # the board's answer from its event, and the board's view stays met once the journey's
+    # ClockMet for it has come back (it said running again before)
+    async def answers() -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=referral_url, timeout=30) as http:
+            case = (await http.get(f"/api/v1/cases/{case_id}", headers=officer)).json()
+        found: list[dict[str, Any]] = case["health_answers"]
+        return found
+
+    assert await eventually(answers, bool, within=60) == [
+        {
+            "request_id": request_id,
+            "service_identified": True,
+            "welsh_delivery": True,
+            "answered_on": answered_on,
+        }
+    ]
+    async with httpx.AsyncClient(base_url=liaison_url, timeout=30) as http:
+        view = (await http.get(f"/api/v1/health-requests/{request_id}", headers=officer)).json()
+    assert (view["clock_state"], view["answered_on"]) == ("met", answered_on)
 
 
 @pytest.fixture(scope="module")
