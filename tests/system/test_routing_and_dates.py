@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from llwybr.stack import Stack
-from tests.system.test_referral import CARDIFF, learner, post, referral
+from tests.system.test_referral import CARDIFF, get, learner, post, referral
 
 pytestmark = pytest.mark.system
 
@@ -57,6 +57,11 @@ async def test_routing_by_age_and_s64_and_dates_that_cannot_be(
         r.json()["deciding_authority"],
         r.json()["clock"]["rule"],
     ) == ("local-authority", CARDIFF, "la-decision")
+    # the authority's officer has the case, with the board's notice on its timeline (Act s.64)
+    seen = await get(running, f"/api/v1/cases/{case_id}", officer)
+    assert seen.status_code == 200, seen.text
+    notices = [t for t in seen.json()["timeline"] if t["kind"] == "health-notice-s64"]
+    assert [t["detail"] for t in notices] == [CARDIFF_AND_VALE]
 
     early = {"outcome": "no-aln", "decided_on": "2026-11-19", "notice_given_on": "2026-11-19"}
     r = await post(running, f"/api/v1/cases/{case_id}/decision", early, officer)
