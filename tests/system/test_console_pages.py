@@ -29,17 +29,24 @@ pytestmark = pytest.mark.system
 SNAP = "advocacy:snap-cymru"
 
 
-async def both_languages(page: Page, name: str, artefacts: Path) -> None:
+async def both_languages(page: Page, name: str, artefacts: Path, keyboard: bool = False) -> None:
     """axe on the page in the language it is in, then in the other (the switch on every page),
-    leaving it in the language it started in."""
+    leaving it in the language it started in; `keyboard`: the switch reached by Tab, taken by
+    Enter."""
     first = await page.get_attribute("html", "lang")
     other = "en" if first == "cy" else "cy"
     await accessible(page, f"{name}-{first}", artefacts)
-    await page.locator(f'a[hreflang="{other}"]').first.click()
-    await page.wait_for_function(f"document.documentElement.lang === '{other}'")
-    await accessible(page, f"{name}-{other}", artefacts)
-    await page.locator(f'a[hreflang="{first}"]').first.click()
-    await page.wait_for_function(f"document.documentElement.lang === '{first}'")
+    for lang in (other, first):
+        switch = f'a[hreflang="{lang}"]'
+        if keyboard:
+            await tab_to(page, switch)
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+        else:
+            await page.locator(switch).first.click()
+        await page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        if lang == other:
+            await accessible(page, f"{name}-{other}", artefacts)
 
 
 async def tab_to(page: Page, selector: str, most: int = 80) -> None:
@@ -219,7 +226,7 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
         await page.wait_for_url(f"{console}/advocacy")
-        await both_languages(page, "advocacy-inbox", artefacts)
+        await both_languages(page, "advocacy-inbox", artefacts, keyboard=True)
         await tab_to(page, f'a[href="/advocacy/{handoff_id}"]')
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
@@ -231,7 +238,7 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
             await page.keyboard.press("Enter")
         await page.get_by_text("Rydych wedi derbyn yr achos.").wait_for()
         assert "advocate.snap" in await page.locator("main").inner_text()  # the advocate named
-        await both_languages(page, "advocacy-case", artefacts)
+        await both_languages(page, "advocacy-case", artefacts, keyboard=True)
 
         withdraw = f"/api/v1/advocacy-consents/{setup['consent_id']}/withdraw"
         gone = await api(running, "advocacy", "POST", withdraw, setup["officer"], json={})
@@ -240,7 +247,7 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         assert await page.locator("#consent").get_attribute("data-standing") == "false"
         assert not await page.locator("#clock-table").count()
         assert "Nid yw caniatâd y teulu" in await page.locator("#consent").inner_text()
-        await both_languages(page, "advocacy-case-no-consent", artefacts)
+        await both_languages(page, "advocacy-case-no-consent", artefacts, keyboard=True)
     except Exception:
         await page.screenshot(path=artefacts / "console-pages-advocate-failed.png", full_page=True)
         raise
