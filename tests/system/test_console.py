@@ -213,6 +213,10 @@ async def test_the_declo_answers_in_the_browser_and_the_officer_sees_the_health_
         await accessible(page, "declo-inbox-en", artefacts)
         await row.get_by_role("link").click()
         await page.wait_for_url(f"{console}/health-requests/{request_id}")
+        for lang in ("cy", "en"):  # the request page in Welsh too, then back to English
+            await page.locator(f'a[hreflang="{lang}"]').first.click()
+            await page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+            await accessible(page, f"declo-request-page-{lang}", artefacts)
         await page.get_by_text("Answer the request", exact=True).click()
         form = page.locator("#respond-form")
         await form.get_by_label("There is a treatment or service likely to be of benefit").check()

@@ -3,10 +3,14 @@ Chromium, shared with test_console.py): the LA officer withdraws a health reques
 case's plan, writes a section and a vague outcome (flagged), issues it and opens its PDF; the
 advocate, by keyboard alone, signs in and accepts a case handed to SNAP Cymru, then sees the
 case withheld once the family's consent is withdrawn; the head of service reads an alert in
-their notifications inbox, the unread count in the header. axe-core at WCAG 2.2 AA on every
-page in Welsh and English, with a screenshot of each kept as a test artefact."""
+their notifications inbox, the unread count in the header; sign-in, the new referral form
+(the API's refusal beside its field, then a case opened), home and page-not-found. axe-core at
+WCAG 2.2 AA on every page in Welsh and English, with a screenshot of each kept as a test
+artefact."""
 
+import uuid
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +29,24 @@ pytestmark = pytest.mark.system
 SNAP = "advocacy:snap-cymru"
 
 
-async def both_languages(page: Page, name: str, artefacts: Path) -> None:
+async def both_languages(page: Page, name: str, artefacts: Path, keyboard: bool = False) -> None:
     """axe on the page in the language it is in, then in the other (the switch on every page),
-    leaving it in the language it started in."""
+    leaving it in the language it started in; `keyboard`: the switch reached by Tab, taken by
+    Enter."""
     first = await page.get_attribute("html", "lang")
     other = "en" if first == "cy" else "cy"
     await accessible(page, f"{name}-{first}", artefacts)
-    await page.locator(f'a[hreflang="{other}"]').first.click()
-    await page.wait_for_function(f"document.documentElement.lang === '{other}'")
-    await accessible(page, f"{name}-{other}", artefacts)
-    await page.locator(f'a[hreflang="{first}"]').first.click()
-    await page.wait_for_function(f"document.documentElement.lang === '{first}'")
+    for lang in (other, first):
+        switch = f'a[hreflang="{lang}"]'
+        if keyboard:
+            await tab_to(page, switch)
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+        else:
+            await page.locator(switch).first.click()
+        await page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        if lang == other:
+            await accessible(page, f"{name}-{other}", artefacts)
 
 
 async def tab_to(page: Page, selector: str, most: int = 80) -> None:
@@ -215,7 +226,7 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
         await page.wait_for_url(f"{console}/advocacy")
-        await both_languages(page, "advocacy-inbox", artefacts)
+        await both_languages(page, "advocacy-inbox", artefacts, keyboard=True)
         await tab_to(page, f'a[href="/advocacy/{handoff_id}"]')
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
@@ -227,7 +238,7 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
             await page.keyboard.press("Enter")
         await page.get_by_text("Rydych wedi derbyn yr achos.").wait_for()
         assert "advocate.snap" in await page.locator("main").inner_text()  # the advocate named
-        await both_languages(page, "advocacy-case", artefacts)
+        await both_languages(page, "advocacy-case", artefacts, keyboard=True)
 
         withdraw = f"/api/v1/advocacy-consents/{setup['consent_id']}/withdraw"
         gone = await api(running, "advocacy", "POST", withdraw, setup["officer"], json={})
@@ -236,7 +247,7 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         assert await page.locator("#consent").get_attribute("data-standing") == "false"
         assert not await page.locator("#clock-table").count()
         assert "Nid yw caniatâd y teulu" in await page.locator("#consent").inner_text()
-        await both_languages(page, "advocacy-case-no-consent", artefacts)
+        await both_languages(page, "advocacy-case-no-consent", artefacts, keyboard=True)
     except Exception:
         await page.screenshot(path=artefacts / "console-pages-advocate-failed.png", full_page=True)
         raise
@@ -273,6 +284,89 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
             assert int(await after.get_attribute("data-count") or 0) == before - 1
     except Exception:
         await page.screenshot(path=artefacts / "console-pages-inbox-failed.png", full_page=True)
+        raise
+    finally:
+        await context.close()
+
+
+async def fill_referral(page: Page, family_name: str, nhs_number: str) -> None:
+    """A referral the API would take (a parent's, today, for a learner at no school), but for
+    the NHS number, which the API judges."""
+    today = today_in_wales()
+    await page.locator("#source").check()  # the first choice: a parent
+    for field, day in (("received_on", today), ("learner-date_of_birth", date(2017, 5, 2))):
+        await page.locator(f"#{field}-day").fill(str(day.day))
+        await page.locator(f"#{field}-month").fill(str(day.month))
+        await page.locator(f"#{field}-year").fill(str(day.year))
+    await page.locator("#learner-given_name").fill("Mabli")
+    await page.locator("#learner-family_name").fill(family_name)
+    await page.locator("#learner-nhs_number").fill(nhs_number)
+    await page.locator("#concern").fill("Speech unclear; finds reading hard")
+
+
+async def the_nhs_number_is_refused(page: Page, family_name: str, reason: str) -> None:
+    """The GOV.UK error summary names the field and links to it; the same reason sits beside
+    the field; following the link puts the focus in the field."""
+    async with page.expect_navigation(timeout=90_000):
+        await page.locator("form#form button").click()
+    summary = page.locator(".govuk-error-summary")
+    await summary.wait_for()
+    link = summary.locator('a[href="#learner-nhs_number"]')
+    assert reason in await link.inner_text()
+    beside = page.locator(".govuk-form-group--error:has(#learner-nhs_number) .govuk-error-message")
+    assert reason in await beside.inner_text()
+    assert await page.locator("#learner-family_name").input_value() == family_name  # kept
+    await link.click()
+    assert await page.evaluate("document.activeElement.id") == "learner-nhs_number"
+
+
+@pytest.mark.timeout(900)
+async def test_sign_in_the_new_referral_form_and_the_plain_pages_in_both_languages(
+    running: Stack, browser: Browser, artefacts: Path
+) -> None:
+    """The pages no journey above reaches: sign-in, the new referral form (blank, with the
+    API's refusal beside its field in Welsh and in English, then accepted), the home page and
+    the page-not-found page, each checked by axe in both languages."""
+    console = running.url_of("console")
+    family_name = f"Rees-{uuid.uuid4().hex[:8]}"  # a new learner, not one a referral attaches to
+    context = await browser.new_context(locale="cy-GB")
+    page = await context.new_page()
+    try:
+        await page.goto(f"{console}/sign-in")
+        await both_languages(page, "sign-in", artefacts)
+        await page.get_by_role("button", name="Mewngofnodi fel Siân Evans").click()
+        await page.wait_for_url(f"{console}/cases")
+        await page.get_by_role("link", name="Atgyfeiriad newydd").click()
+        await page.wait_for_url(f"{console}/referrals/new")
+        assert await page.locator("#authority").input_value() == CARDIFF  # her own authority
+        await both_languages(page, "referral-form", artefacts)
+
+        await fill_referral(page, family_name, "123 456 7890")  # its check digit does not match
+        await the_nhs_number_is_refused(page, family_name, "nid yw hwn yn rhif GIG dilys")
+        await accessible(page, "referral-form-errors-cy", artefacts)
+
+        await page.locator('a[hreflang="en"]').first.click()
+        await page.wait_for_function("document.documentElement.lang === 'en'")
+        await fill_referral(page, family_name, "1234567890")
+        await the_nhs_number_is_refused(page, family_name, "not a valid NHS number")
+        await accessible(page, "referral-form-errors-en", artefacts)
+
+        await page.locator("#learner-nhs_number").fill("")
+        async with page.expect_navigation(timeout=90_000):
+            await page.locator("form#form button").click()
+        assert not await page.locator(".govuk-error-summary").count()
+        assert "/cases/" in page.url
+        await page.get_by_text("Referral received and a case opened.").wait_for()
+        assert f"Mabli {family_name}" in await page.locator("main").inner_text()
+
+        await page.goto(f"{console}/home")
+        await both_languages(page, "home", artefacts)
+        response = await page.goto(f"{console}/cases/no-such-case")
+        assert response is not None and response.status == 404
+        assert await page.locator("h1").inner_text() == "Page not found"
+        await both_languages(page, "not-found", artefacts)
+    except Exception:
+        await page.screenshot(path=artefacts / "console-pages-forms-failed.png", full_page=True)
         raise
     finally:
         await context.close()

@@ -8,10 +8,12 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
@@ -24,6 +26,7 @@ from llwybr_contracts.journey import QUERY_STATUS, JourneyStatus
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.temporal import journey_workflow_id
 from tests.integration.helpers import eventually
+from tests.system.test_console import accessible
 
 pytestmark = pytest.mark.system
 
@@ -185,3 +188,68 @@ async def test_the_demo_loads_a_spread_worth_looking_at_and_a_second_run_adds_no
         r = await advocacy.get("/api/v1/advocacy-handoffs", headers=lead)
         assert r.status_code == 200, r.text
         assert [i for i in r.json()["items"] if ours.get(i["case_id"]) == "advocacy"]
+
+
+@pytest.mark.timeout(1200)
+async def test_a_newcomer_signs_in_and_decides_a_demo_case_in_the_browser(
+    running: Stack, token: Callable[..., str], browser: Browser, artefacts: Path
+) -> None:
+    """The README's first steps on the demo data, without the API: an LA officer (Mark Jones,
+    Cardiff) sees the demo's cases nearest due first, opens Cardiff's demo case awaiting a
+    decision, records no ALN with its notice date, and sees the LA's clock met and the family's
+    appeal window open."""
+    assert await asyncio.to_thread(demo, running) == 0  # idempotent: loads, or finds it loaded
+    ledger = json.loads((running.home / "demo-2026.json").read_text())["cases"]
+    officer = {"Authorization": f"Bearer {token('la-officer', 'la:' + CARDIFF)}"}
+    async with httpx.AsyncClient(base_url=running.url_of("referral"), timeout=30) as referral:
+        pending = [e["case_id"] for e in ledger.values() if e["kind"] == "decision-pending"]
+        seen = [(c, await referral.get(f"/api/v1/cases/{c}", headers=officer)) for c in pending]
+    [case_id] = [c for c, r in seen if r.status_code == 200]  # Cardiff's; others are 404
+    demo_cases = {e["case_id"] for e in ledger.values()}
+
+    console = running.url_of("console")
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    try:
+        await page.goto(console)
+        await page.get_by_role("button", name="Sign in as Mark Jones").click()
+        await page.wait_for_url(f"{console}/cases")
+        rows = await page.locator("#worktray tbody tr").all()
+        listed = [
+            (await r.get_attribute("data-case-id"), await r.get_attribute("data-next-due"))
+            for r in rows
+        ]
+        shown = [due or "9999" for c, due in listed if c in demo_cases]
+        assert len(shown) >= 5 and shown == sorted(shown), listed  # nearest due first
+        await accessible(page, "demo-worktray-en", artefacts)
+
+        await page.locator("#reference").fill(case_id)  # the worktray's search
+        await page.get_by_role("button", name="Filter").click()
+        await page.locator(f'#worktray tr[data-case-id="{case_id}"] a').click()
+        await page.wait_for_url(f"{console}/cases/{case_id}")
+        clock = page.locator('#clock-table tr[data-rule="la-decision"]')
+        assert await clock.get_attribute("data-tag") in ("running", "at-risk")
+
+        today = today_in_wales()
+        await page.get_by_text("Record the decision", exact=True).first.click()
+        form = page.locator("#record-decision-form")
+        await form.get_by_label("The learner does not have ALN").check()
+        for field in ("decided_on", "notice_given_on"):
+            await form.locator(f"#record-decision-{field}-day").fill(str(today.day))
+            await form.locator(f"#record-decision-{field}-month").fill(str(today.month))
+            await form.locator(f"#record-decision-{field}-year").fill(str(today.year))
+        async with page.expect_navigation(timeout=90_000):
+            await form.get_by_role("button", name="Record the decision").click()
+        problem = page.locator(".govuk-error-summary")
+        assert not await problem.count(), await problem.inner_text()
+        await page.get_by_text("Decision recorded.").wait_for()
+        assert await clock.get_attribute("data-tag") == "met"
+        appeal = page.locator('#clock-table tr[data-rule="tribunal-appeal"]')
+        assert await appeal.get_attribute("data-tag") in ("running", "at-risk")
+        assert "The family may appeal" in await appeal.inner_text()
+        await accessible(page, "demo-case-decided-en", artefacts)
+    except Exception:
+        await page.screenshot(path=artefacts / "console-demo-failed.png", full_page=True)
+        raise
+    finally:
+        await context.close()

@@ -205,6 +205,86 @@ async def test_recording_a_decision_posts_the_command_and_shows_it_done(
     assert "Decision recorded." in page
 
 
+def dated(prefix: str, on: str) -> dict[str, str]:
+    y, m, d = on.split("-")
+    return {f"{prefix}-day": str(int(d)), f"{prefix}-month": str(int(m)), f"{prefix}-year": y}
+
+
+# Each of the case page's other steps: who takes it, in which state, what is typed, and the
+# command the referral service receives (the decision is above).
+STEP_CASES = [
+    (
+        "record-consent", "la-officer.cardiff", "consent-pending", "local-authority",
+        {"record-consent-status": "given", **dated("record-consent-date", day(-1))},
+        "consent", {"status": "given", "date": day(-1)}, "Consent recorded.",
+    ),
+    (
+        "refer-to-la", "alnco.6812345", "decision-pending", "school",
+        dated("refer-to-la-referred_on", day(0)),
+        "referral-to-la", {"referred_on": day(0)}, "Case referred to the local authority.",
+    ),
+    (
+        "request-health-input", "la-officer.cardiff", "decision-pending", "local-authority",
+        {"request-health-input-reason": "Speech unclear"},
+        "health-requests", {"reason": "Speech unclear"}, "Request sent to the NHS body.",
+    ),
+    (
+        "record-exception", "la-officer.cardiff", "decision-pending", "local-authority",
+        {"record-exception-action": "pause", "record-exception-rule": "la-decision",
+         "record-exception-reason": "learner-absent", **dated("record-exception-from", day(-2))},
+        "exceptions",
+        {"action": "pause", "rule": "la-decision", "reason": "learner-absent", "from": day(-2)},
+        "Time limit change recorded.",
+    ),
+    (
+        "request-review", "la-officer.cardiff", "idp-active", "local-authority",
+        {"request-review-requested_by": "family", **dated("request-review-requested_on", day(0))},
+        "review-requests", {"requested_on": day(0), "requested_by": "family"},
+        "Review request recorded.",
+    ),
+    (
+        "request-reconsideration", "la-officer.cardiff", "no-aln", "local-authority",
+        {"request-reconsideration-kind": "decision",
+         **dated("request-reconsideration-received_on", day(0))},
+        "reconsideration-requests", {"kind": "decision", "received_on": day(0)},
+        "Reconsideration request recorded.",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "state", "body", "typed", "path", "command", "done"),
+    STEP_CASES,
+    ids=[c[0] for c in STEP_CASES],
+)
+async def test_each_step_on_the_case_page_posts_its_command_and_says_it_is_done(
+    console: httpx.AsyncClient,
+    fake: Any,
+    action: str,
+    who: str,
+    state: str,
+    body: str,
+    typed: dict[str, str],
+    path: str,
+    command: dict[str, str],
+    done: str,
+) -> None:
+    case = {**detail(state), "deciding_body": body, "school_ref": "6812345"}
+    fake.on("GET", f"/api/v1/cases/{CASE_ID}", case)
+    fake.on("POST", f"/api/v1/cases/{CASE_ID}/{path}", {"case_id": CASE_ID, "state": state})
+    await sign_in(console, who)
+    await console.get("/language/en")
+    page = (await console.get(f"/cases/{CASE_ID}")).text
+    assert f'id="{action}-form"' in page  # offered to this person in this state
+    form = {"csrf_token": csrf_of(page), **typed}
+    r = await console.post(f"/cases/{CASE_ID}/actions/{action}", data=form)
+    assert r.status_code == 303, r.text
+    posted = fake.sent[-1]
+    assert (posted.method, posted.url.path) == ("POST", f"/api/v1/cases/{CASE_ID}/{path}")
+    assert fake.last_body() == command
+    assert done in (await console.get(f"/cases/{CASE_ID}")).text
+
+
 async def test_a_missing_notice_date_is_shown_beside_its_field_and_nothing_is_posted(
     console: httpx.AsyncClient, fake: Any
 ) -> None:
@@ -456,6 +536,43 @@ async def test_the_declo_answers_and_the_api_field_errors_show_beside_their_fiel
         "notes": None,
     }
     assert 'href="#respond-welsh_delivery"' in r.text and "Say whether in Welsh" in r.text
+
+
+async def test_the_declo_assigns_a_request_and_records_six_weeks_impractical_with_its_reason(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    """Regs reg 11(3): impractical needs its reason; the API's refusal of a missing one is
+    shown beside the reason box, and a step taken is said on the request's page."""
+    fake.on("GET", "/api/v1/health-requests/r-1", health_request())
+    fake.on("POST", "/api/v1/health-requests/r-1/assign", {"status": "assigned"})
+    problem = {
+        "code": "validation",
+        "title": "Invalid request",
+        "errors": [{"field": "reason", "code": "missing", "reason": "Give the reason"}],
+    }
+    fake.on("POST", "/api/v1/health-requests/r-1/impractical", problem, status=422)
+    await sign_in(console, "declo.cav")
+    await console.get("/language/en")
+    page = (await console.get("/health-requests/r-1")).text
+    token = csrf_of(page)
+    form = {"csrf_token": token, "assign-kind": "clinician", "assign-assignee": "SLT team A"}
+    r = await console.post("/health-requests/r-1/assign", data=form)
+    assert r.status_code == 303 and r.headers["location"] == "/health-requests/r-1"
+    assert fake.last_body() == {"kind": "clinician", "assignee": "SLT team A"}
+    assert "Request assigned." in (await console.get("/health-requests/r-1")).text
+
+    r = await console.post("/health-requests/r-1/impractical", data={"csrf_token": token})
+    assert r.status_code == 422 and fake.last_body() == {"reason": ""}
+    assert 'href="#impractical-reason"' in r.text and 'id="impractical-reason-error"' in r.text
+    assert "Give the reason" in r.text
+
+    fake.on("POST", "/api/v1/health-requests/r-1/impractical", {"status": "impractical"})
+    form = {"csrf_token": token, "impractical-reason": "The child is in hospital until March"}
+    r = await console.post("/health-requests/r-1/impractical", data=form)
+    assert r.status_code == 303
+    assert fake.last_body() == {"reason": "The child is in hospital until March"}
+    shown = (await console.get("/health-requests/r-1")).text
+    assert "Recorded that 6 weeks is impractical." in shown
 
 
 async def test_a_service_that_cannot_answer_is_a_page_that_says_so(

@@ -324,6 +324,16 @@ async def test_the_list_finds_a_cases_plan_by_case_id_within_the_callers_scope(
     r = await desk.http.get("/api/v1/idps", params={"case_id": case_id}, headers=officer)
     assert r.status_code == 200, r.text
     assert [(i["idp_id"], i["case_id"]) for i in r.json()["items"]] == [(idp_id, case_id)]
+    # Only the plan shown is a read in the audit log, not every plan in the officer's scope.
+    async with session_scope(desk.rt.engine) as session:
+        listed = (
+            await session.exec(
+                select(AuditRecord.resource_id).where(
+                    AuditRecord.purpose == "GET /api/v1/idps (list)"
+                )
+            )
+        ).all()
+    assert list(listed) == [idp_id]
     # Another authority's officer gets an empty list: not whether the case has a plan.
     swansea = desk.officer(SWANSEA)
     r = await desk.http.get("/api/v1/idps", params={"case_id": case_id}, headers=swansea)

@@ -290,6 +290,28 @@ async def test_the_case_list_filters_by_rule_and_reference_and_shows_each_cases_
     assert set(await listed(reference=ref)) == {warned}
 
 
+async def test_the_case_list_audits_a_read_of_every_case_it_shows_and_no_other(
+    desk: Desk,
+) -> None:
+    """The worktray lists learners' names, so each listed case is a read in the audit log, by
+    the caller and for the list; a case the caller may not see leaves no read behind."""
+    from llwybr_common.audit import AuditRecord
+
+    shown, hidden = await open_case(desk), await open_case(desk)
+    r = await desk.http.get(
+        "/api/v1/cases", params={"reference": shown}, headers=desk.officer(SWANSEA)
+    )
+    assert r.status_code == 200 and r.json()["items"] == []
+    r = await desk.http.get("/api/v1/cases", params={"reference": shown}, headers=desk.officer())
+    assert [i["case_id"] for i in r.json()["items"]] == [shown]
+    reads = [
+        (a.actor, a.resource, a.resource_id, a.purpose)
+        for a in await desk.rows(AuditRecord, case_id=shown, action="read")
+    ]
+    assert reads == [("test-la-officer", "case", shown, "case list")]
+    assert ("read", "ok") not in await desk.audit(hidden)
+
+
 async def test_a_health_request_recorded_afterwards_keeps_the_day_it_was_sent(desk: Desk) -> None:
     """The board's 6 weeks run from the day the request was sent (Act s.88(6)); a request sent
     by post and recorded later says so, else it was sent today."""

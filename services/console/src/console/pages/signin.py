@@ -141,10 +141,11 @@ async def oidc_callback(request: Request) -> Response:
     if client is None:
         raise HTTPException(404)
     from authlib.integrations.starlette_client import OAuthError
+    from joserfc.errors import JoseError
 
     try:
         token = await client.authorize_access_token(request)
-    except OAuthError as exc:
+    except (OAuthError, JoseError) as exc:  # JoseError: an ID token that fails its checks
         raise HTTPException(403) from exc
     console: ConsoleSettings = request.app.state.console
     claims = token.get("userinfo") or {}
