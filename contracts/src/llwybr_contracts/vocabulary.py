@@ -30,6 +30,15 @@ class RuleId(StrEnum):
     FEI_DECISION = "fei-decision"  # [assumed] docs/rules.md s.1
 
 
+# A party's own window to act, not a duty anyone owes: the family's appeal (ETW Regs reg 10),
+# its request to reconsider ceasing a plan (Regs reg 12) and a party's Tribunal review
+# application (ETW Regs reg 53). When its time is up the window closes: nobody is late, it is
+# never overdue nor a breach, and the case list does not sort on it (docs/rules.md#windows).
+WINDOW_RULES: frozenset[str] = frozenset(
+    {RuleId.TRIBUNAL_APPEAL, RuleId.CEASE_RECONSIDER_REQUEST, RuleId.TRIBUNAL_REVIEW_APPLICATION}
+)
+
+
 class Role(StrEnum):
     """The roles a token may carry; the escalation ladder names the same objects."""
 

@@ -165,3 +165,17 @@ def test_every_rule_says_who_is_acting_and_what_happens_next_in_both_languages()
     for rule in RuleId:
         for part in ("who", "next"):
             assert has_message(f"console.family.{part}.{rule.value}"), (part, rule.value)
+
+
+async def test_the_familys_own_appeal_window_past_its_date_says_it_closed_not_late(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    # docs/rules.md#windows: the window was the family's to use; nobody was late
+    ended = TODAY - timedelta(days=3)
+    lapsed = {"rule": "tribunal-appeal", "status": "running", "start": "2026-09-01"}
+    fake.on("GET", VIEW_PATH, view(clocks=[{**lapsed, "due": ended.isoformat()}]))
+    r = await console.get(f"/family/{link()}", headers={"Accept-Language": "cy"})
+    page = html.unescape(r.text)
+    assert "Wedi cau: daeth yr amser ar gyfer hyn i ben ar" in page
+    assert "Yn hwyr" not in page and "gallwch ofyn i'r awdurdod lleol pam" not in page
+    assert "Chi: gallwch apelio" not in page, "no call to act on a closed window"

@@ -146,6 +146,20 @@ async def test_the_worktray_shows_each_clock_as_a_tag_in_the_services_order(
     assert fake.sent[-1].headers["authorization"].startswith("Bearer ")
 
 
+async def test_a_familys_appeal_window_past_its_date_is_closed_not_overdue(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    # docs/rules.md#windows: the family's right to appeal ended; nobody is late for it
+    lapsed = list_item("f", "CR-6", day(-3), rule="tribunal-appeal")
+    fake.on("GET", "/api/v1/cases", {"items": [lapsed, list_item("g", "CR-7", day(-3))]})
+    await sign_in(console)
+    for lang, closed, overdue in (("en", "Closed", "Overdue"), ("cy", "Wedi cau", "Yn hwyr")):
+        await console.get(f"/language/{lang}")
+        page = html.unescape((await console.get("/cases")).text)
+        tags = re.findall(r'govuk-tag (govuk-tag--\w+)">[^<]*: ([^<]+)</strong>', page)
+        assert tags == [("govuk-tag--grey", closed), ("govuk-tag--red", overdue)], lang
+
+
 async def test_the_case_page_in_welsh_shows_the_clock_and_the_steps_the_role_may_take(
     console: httpx.AsyncClient, fake: Any
 ) -> None:

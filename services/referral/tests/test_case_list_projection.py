@@ -84,3 +84,24 @@ async def test_referral_to_the_la_changes_the_deciding_body_and_a_rebuild_agrees
         r = await desk.http.get(f"/api/v1/cases/{case}", headers=desk.officer())
         kinds = [t["kind"] for t in r.json()["timeline"]]
         assert kinds.count("ReferredToLa") == 1 and kinds.count("ClockStarted") == 2
+
+
+async def test_the_list_sorts_on_the_next_duty_never_on_the_familys_appeal_window(
+    desk: Desk,
+) -> None:
+    # docs/rules.md#windows: the appeal window is the family's, shown among the case's clocks;
+    # once it has passed it is closed, so a case must not sort first on it for ever after
+    case_id = await open_case(desk)
+    appeal = ClockStarted(case_id=case_id, rule="tribunal-appeal", start=date(2026, 9, 1),
+                          due=date(2026, 10, 27))  # fmt: skip
+    review = ClockStarted(case_id=case_id, rule="idp-review", start=date(2026, 9, 1),
+                          due=date(2027, 8, 31))  # fmt: skip
+    async with session_scope(desk.rt.engine) as session:
+        for i, event in enumerate((appeal, review)):
+            envelope = wrap(event, event_id=f"{case_id}-w{i}", source="/llwybr/worker",
+                            subject=case_id)  # fmt: skip
+            await projection.apply(session, envelope, event)
+    item = await listed(desk, case_id)
+    assert (item["next_rule"], item["next_due"]) == ("idp-review", "2027-08-31")
+    assert not item["overdue"]
+    assert {c["rule"] for c in item["open_clocks"]} == {"tribunal-appeal", "idp-review"}

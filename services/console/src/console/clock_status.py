@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
+from llwybr_contracts.vocabulary import WINDOW_RULES
+
 
 class ClockTag(StrEnum):
     RUNNING = "running"
@@ -14,6 +16,7 @@ class ClockTag(StrEnum):
     PAUSED = "paused"
     MET = "met"
     LIFTED = "lifted"
+    CLOSED = "closed"
 
 
 TAG_CLASSES = {
@@ -24,6 +27,7 @@ TAG_CLASSES = {
     ClockTag.PAUSED: "govuk-tag--grey",
     ClockTag.MET: "govuk-tag--green",
     ClockTag.LIFTED: "govuk-tag--purple",
+    ClockTag.CLOSED: "govuk-tag--grey",
 }
 
 
@@ -32,12 +36,14 @@ def clock_tag(
     due: date | None,
     today: date,
     *,
+    rule: str,
     warnings: Iterable[date] = (),
     at_risk: bool = False,
 ) -> ClockTag:
     """`status` is the journey's (running, paused, lifted, met). A running clock is at risk
     once the first of its rule's warning days has come (the journey warns on those days,
-    `DeadlineAtRisk`), or when the service says it has warned (`at_risk`)."""
+    `DeadlineAtRisk`), or when the service says it has warned (`at_risk`). A party's window
+    past its date has closed: nobody is late (docs/rules.md#windows)."""
     if status == "met":
         return ClockTag.MET
     if status == "lifted":
@@ -45,7 +51,7 @@ def clock_tag(
     if status == "paused" or due is None:
         return ClockTag.PAUSED
     if due < today:
-        return ClockTag.OVERDUE
+        return ClockTag.CLOSED if rule in WINDOW_RULES else ClockTag.OVERDUE
     if due == today:
         return ClockTag.DUE_TODAY
     if at_risk or any(w <= today for w in warnings):

@@ -27,6 +27,7 @@ from llwybr_contracts.events import (
     StateChanged,
 )
 from llwybr_contracts.states import DecidingBody
+from llwybr_contracts.vocabulary import WINDOW_RULES
 from referral.intake import CLOCK_NOT_COMPUTED
 from referral.models import Case, CaseClock, CaseHealthAnswer, TimelineEntry
 
@@ -114,11 +115,14 @@ async def _clock(
         row.status, row.met_on = "met", event.met_on
     session.add(row)
     await session.flush()
+    # the list sorts on the next duty someone owes; a party's window (an appeal) is shown
+    # among the case's clocks but never sorted on: once its date passes it has closed, and
+    # nobody is late (docs/rules.md#windows)
     running = (
         await session.exec(
             select(CaseClock)
             .where(CaseClock.case_id == case.id, CaseClock.status == "running")
-            .where(col(CaseClock.due).is_not(None))
+            .where(col(CaseClock.due).is_not(None), col(CaseClock.rule).not_in(WINDOW_RULES))
             .order_by(col(CaseClock.due))
         )
     ).first()

@@ -9,7 +9,7 @@ the day after the due date.
 
 from collections.abc import Mapping
 
-from llwybr_contracts.vocabulary import Role, RuleId
+from llwybr_contracts.vocabulary import WINDOW_RULES, Role, RuleId
 from llwybr_workflows.journey.contracts import LadderStep
 
 # The case's own officer, resolved per clock: the school's ALNCo for a school's clock, else the
@@ -45,10 +45,6 @@ WINDOW_LADDER: tuple[LadderStep, ...] = (
     LadderStep(stage="at-risk", roles=(OFFICER,)),
     LadderStep(stage="due", roles=(OFFICER,)),
     LadderStep(stage="breached", roles=()),
-)
-
-WINDOW_RULES = frozenset(
-    {RuleId.TRIBUNAL_APPEAL, RuleId.CEASE_RECONSIDER_REQUEST, RuleId.TRIBUNAL_REVIEW_APPLICATION}
 )
 
 RULE_LADDERS: dict[str, tuple[LadderStep, ...]] = {

@@ -29,7 +29,7 @@ def _row(handoff: dict[str, Any], today: date) -> dict[str, Any]:
     clocks = []
     for clock in handoff.get("clocks") or []:
         due = date.fromisoformat(clock["due"]) if clock.get("due") else None
-        tag = clock_tag(clock["status"], due, today)
+        tag = clock_tag(clock["status"], due, today, rule=clock["rule"])
         clocks.append({**clock, "due": due, "tag": tag.value, "classes": TAG_CLASSES[tag]})
     window = handoff.get("appeal_window")
     return {**handoff, "clock_rows": clocks, "window_due": window["due"] if window else None}

@@ -41,7 +41,7 @@ def clock_rows(case: dict[str, Any], today: date, lang: str) -> list[dict[str, A
     for clock in case.get("clocks", []):
         due = date.fromisoformat(clock["due"]) if clock.get("due") else None
         warnings = [date.fromisoformat(w) for w in clock.get("warnings", [])]
-        tag = clock_tag(clock["status"], due, today, warnings=warnings)
+        tag = clock_tag(clock["status"], due, today, rule=clock["rule"], warnings=warnings)
         rows.append(
             {
                 "rule": clock["rule"],

@@ -20,6 +20,7 @@ from console.language import page_language, text
 from console.services import ServiceProblem, services_of
 from console.templating import render
 from llwybr_common.wales import today_in_wales
+from llwybr_contracts.vocabulary import RuleId
 
 router = APIRouter()
 STATUSES = ("open", "assigned", "responded", "impractical", "withdrawn")
@@ -57,7 +58,7 @@ def _countdown(item: dict[str, Any], today: date) -> dict[str, Any]:
     status = "running" if item.get("status") in AWAITING else "met"
     if item.get("clock_state") in ("paused", "lifted"):
         status = item["clock_state"]
-    tag = clock_tag(status, due, today)
+    tag = clock_tag(status, due, today, rule=RuleId.HEALTH_RESPONSE)
     return {**item, "due": due, "tag": tag.value, "classes": TAG_CLASSES[tag]}
 
 

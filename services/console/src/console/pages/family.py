@@ -15,7 +15,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from console.clock_status import TAG_CLASSES, clock_tag, days_remaining
+from console.clock_status import TAG_CLASSES, ClockTag, clock_tag, days_remaining
 from console.identity import settings_of
 from console.language import chosen_language, has_text, long_date, page_language, text
 from console.services import problem_of, services_of
@@ -88,7 +88,7 @@ def clock_rows(view: dict[str, Any], today: date, lang: str) -> list[dict[str, A
     for clock in view["clocks"]:
         rule, status = clock["rule"], clock["status"]
         due, met_on = _d(clock.get("due")), _d(clock.get("met_on"))
-        tag = clock_tag(status, due, today)
+        tag = clock_tag(status, due, today, rule=rule)
         reason = clock.get("reason")
         why = text(f"reason.{reason}", lang) if reason and has_text(f"reason.{reason}") else ""
         if status == "met":
@@ -97,11 +97,13 @@ def clock_rows(view: dict[str, Any], today: date, lang: str) -> list[dict[str, A
             where = text("family.clock.lifted" + (".why" if why else ""), lang, reason=why)
         elif status == "paused" or due is None:
             where = text("family.clock.paused" + (".why" if why else ""), lang, reason=why)
+        elif tag == ClockTag.CLOSED:
+            where = text("family.clock.closed", lang, date=long_date(due, lang))
         else:
             days = days_remaining(due, today) or 0
             key = {True: "overdue", False: "running"}[days < 0] if days else "due-today"
             where = text(f"family.clock.{key}", lang, date=long_date(due, lang), days=abs(days))
-        open_ = status in ("running", "paused")
+        open_ = status in ("running", "paused") and tag != ClockTag.CLOSED
         rows.append(
             {
                 "rule": text(f"rule.{rule}", lang) if has_text(f"rule.{rule}") else rule,

@@ -77,7 +77,9 @@ def _tags(item: dict[str, Any], today: date) -> list[dict[str, Any]]:
     tags = []
     for clock in item.get("open_clocks", []):
         due = date.fromisoformat(clock["due"]) if clock.get("due") else None
-        tag = clock_tag(clock["status"], due, today, at_risk=clock.get("at_risk", False))
+        tag = clock_tag(
+            clock["status"], due, today, rule=clock["rule"], at_risk=clock.get("at_risk", False)
+        )
         tags.append(
             {
                 "rule": clock["rule"],
