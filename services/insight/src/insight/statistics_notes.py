@@ -26,8 +26,9 @@ NOTES: tuple[tuple[str, str], ...] = (
     (
         "statutory tables",
         "current IDPs by maintaining body, year group, language of education; "
-        "Welsh-medium provision; referrals by source; decisions; reconsiderations; "
-        "disagreements; appeals",
+        "Welsh-medium provision; referrals by source; decisions; reconsiderations requested "
+        "and decided (the authority's decision made: its clock met); disagreements; appeals "
+        "lodged and decided, by outcome",
     ),
     (
         "idps_by_year_group",

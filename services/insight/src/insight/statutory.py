@@ -127,7 +127,9 @@ def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> l
             return []
         return ["aln" if c.has_aln else "no-aln"]
     if name == "reconsiderations":
-        return ["requested" for d in c.reconsiderations if _in(d, start, end)]
+        requested = ["requested" for d in c.reconsiderations if _in(d, start, end)]
+        decided = ["decided" for d in c.reconsiderations_decided if _in(d, start, end)]
+        return requested + decided
     if name == "disagreements":
         return ["raised" for d in c.disagreements if _in(d, start, end)]
     if name == "appeals":
@@ -174,7 +176,10 @@ TABLES: dict[str, tuple[str, Sequence[str]]] = {
     ),
     "referrals_by_source": ("referrals received in the period, by who referred", SOURCES),
     "decisions": ("decisions whether a learner has ALN made in the period", ("aln", "no-aln")),
-    "reconsiderations": ("LA reconsiderations started in the period (s.26, s.27)", ("requested",)),
+    "reconsiderations": (
+        "LA reconsiderations requested and decided in the period (s.26, s.27)",
+        ("requested", "decided"),
+    ),
     "disagreements": ("disagreements raised in the period (s.68)", ("raised",)),
     "appeals": ("Tribunal appeals lodged and decided in the period, by outcome (s.70)", ()),
 }
@@ -225,8 +230,9 @@ def build(
 
 def _row(group: str, counts: dict[str, int], columns: Sequence[str], name: str) -> TableRow:
     cells: dict[str, Count] = {c: counts.get(c, 0) for c in columns}
-    # Appeals count lodged and decided separately: the row total is not their sum.
-    total = sum(v for k, v in counts.items() if not k.startswith("decided:"))
+    # Appeals and reconsiderations count lodged (requested) and decided apart: the row total
+    # is the first alone.
+    total = sum(v for k, v in counts.items() if not k.startswith("decided"))
     if name in PARTS:
         total = counts.get(PARTS[name][0], 0)
     return TableRow(group=group, total=total, cells=cells)
@@ -240,7 +246,7 @@ def _sets(table: Table) -> list[list[Cell]]:
     across the groups with the total row."""
     rows = [r.group for r in (table.total, *table.groups)]
     keys = ["total", *table.columns]
-    additive = ["total", *(c for c in table.columns if not c.startswith("decided:"))]
+    additive = ["total", *(c for c in table.columns if not c.startswith("decided"))]
     sets = [[(table.name, g, k) for k in additive] for g in rows]
     if table.name in PARTS:
         whole, parts = PARTS[table.name]
