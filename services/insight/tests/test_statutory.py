@@ -1,5 +1,6 @@
 """Statutory figures from the event table against a hand count of a generated data set: plans
-by maintaining body, referrals by source, decisions, reconsiderations, disagreements, appeals."""
+by maintaining body, referrals by source, decisions, reconsiderations requested and decided,
+disagreements, appeals and their outcomes."""
 
 import random
 from collections import Counter
@@ -11,6 +12,7 @@ from llwybr_contracts.events import (
     AppealDecided,
     AppealLodged,
     CaseOpened,
+    ClockMet,
     ClockStarted,
     DisagreementRaised,
     Event,
@@ -67,6 +69,12 @@ def case_events(i: int, rng: random.Random) -> tuple[dict[str, Any], list[Event]
         out.append(
             ClockStarted(case_id=case_id, rule="la-reconsider-decision", start=start, due=start)
         )
+    # The authority decides the reconsideration: its clock is met.
+    fact["reconsideration_decided"] = fact["reconsidered"] and rng.random() < 0.6
+    if fact["reconsideration_decided"]:
+        out.append(
+            ClockMet(case_id=case_id, rule="la-reconsider-decision", due=start, met_on=start)
+        )
     fact["disagreements"] = rng.randrange(3)
     out += [DisagreementRaised(case_id=case_id, raised_on=start)] * fact["disagreements"]
     fact["appeal"] = rng.choice((None, "upheld", "dismissed"))
@@ -84,7 +92,10 @@ def hand_count(facts: list[dict[str, Any]], authority: str) -> dict[str, dict[st
         "idps_by_maintainer": dict(Counter(f["maintainer"] for f in mine if f["maintainer"])),
         "referrals_by_source": dict(Counter(f["source"] for f in mine)),
         "decisions": dict(Counter("aln" if f["aln"] else "no-aln" for f in mine)),
-        "reconsiderations": dict(Counter("requested" for f in mine if f["reconsidered"])),
+        "reconsiderations": {
+            "requested": sum(1 for f in mine if f["reconsidered"]),
+            "decided": sum(1 for f in mine if f["reconsideration_decided"]),
+        },
         "disagreements": {"raised": sum(f["disagreements"] for f in mine)},
         "appeals": dict(appeals),
     }
@@ -103,7 +114,9 @@ async def test_statutory_figures_match_a_hand_count(desk: Desk) -> None:
     r = await desk.http.get("/api/v1/insight/statutory", params=PERIOD, headers=officer)
     assert r.status_code == 200, r.text
     tables = {t["name"]: t for t in r.json()["tables"]}
-    for name, want in hand_count(facts, CARDIFF).items():
+    counted = hand_count(facts, CARDIFF)
+    assert counted["reconsiderations"]["decided"], "the data set decides some reconsiderations"
+    for name, want in counted.items():
         (row,) = tables[name]["groups"]
         got = {k: v for k, v in row["cells"].items() if v}
         assert got == {k: v for k, v in want.items() if v}, name
@@ -120,6 +133,15 @@ async def test_statutory_figures_match_a_hand_count(desk: Desk) -> None:
         for row in (table["total"], *table["groups"]):
             for value in (row["total"], *row["cells"].values()):
                 assert value == "*" or value >= 5, (table["name"], row)
+    # Nothing hidden can be worked out: no breakdown or column with exactly one hidden cell.
+    for name in ("referrals_by_source", "decisions", "idps_by_maintainer"):
+        table = next(t for t in body["tables"] if t["name"] == name)
+        rows = [table["total"], *table["groups"]]
+        for row in rows:
+            assert [row["total"], *row["cells"].values()].count("*") != 1, (name, row)
+        for key in ("total", *table["columns"]):
+            column = [row["total"] if key == "total" else row["cells"][key] for row in rows]
+            assert column.count("*") != 1, (name, key, column)
     wales = {t["name"]: t["total"] for t in body["tables"]}
     decided = Counter("aln" if f["aln"] else "no-aln" for f in facts)
     assert wales["decisions"]["cells"] == {k: v if v >= 5 else "*" for k, v in decided.items()}

@@ -231,6 +231,12 @@ async def test_exports_are_suppressed_csv_and_an_ods_workbook_with_notes(fed: De
     content = z.read("content.xml").decode()
     assert re.findall(r'table:name="([^"]+)"', content) == ["timeliness", "statutory", "notes"]
     assert "illustrative" in content and "case-" not in content
+    # The notes name the rules counted in school days (they rest on a school calendar), and
+    # only those: la-decision counts calendar days.
+    notes = re.findall(r"<text:p>([^<]*)</text:p>", content)
+    (calendars,) = [note for note in notes if "school calendars" in note]
+    assert "(school-decision, fei-decision, fei-takeover-response)" in calendars
+    assert "la-decision" not in calendars and "health-response" not in calendars
     import xml.dom.minidom
 
     xml.dom.minidom.parseString(content)  # well-formed

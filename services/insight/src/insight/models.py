@@ -48,6 +48,8 @@ class CaseFact(SQLModel, table=True):
     idp_ceased_on: date | None = None
     # Dates (ISO) of each, so a period can count them; outcomes as `<date>|<outcome>`.
     reconsiderations: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
+    # Days the authority decided a reconsideration (its clock met).
+    reconsiderations_decided: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     disagreements: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeals_lodged: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeal_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))

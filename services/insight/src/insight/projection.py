@@ -161,6 +161,9 @@ class Projection:
         elif name == "ClockMet":
             clock.state, clock.met_on = "met", date.fromisoformat(str(d["met_on"]))
             clock.met_due = clock.due = due
+            if rule in RECONSIDERATION_RULES:  # the authority has decided (Act s.26(3), s.27)
+                decided = [*self.case.reconsiderations_decided, clock.met_on.isoformat()]
+                self.case.reconsiderations_decided = decided
 
 
 def project(case_id: str, events: Iterable[InsightEvent]) -> Projection:

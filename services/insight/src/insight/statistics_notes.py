@@ -1,5 +1,10 @@
 """The notes sheet of every export: what each column means, and what the figures rest on."""
 
+from llwybr_clock.rules import RULES
+
+# The rules whose due dates are counted in school days: they rest on a school calendar.
+SCHOOL_CALENDAR_RULES = tuple(r.value for r, spec in RULES.items() if spec.needs_school_calendar)
+
 NOTES: tuple[tuple[str, str], ...] = (
     ("rule", "the statutory time limit (docs/rules.md gives the law behind each rule id)"),
     (
@@ -21,8 +26,9 @@ NOTES: tuple[tuple[str, str], ...] = (
     (
         "statutory tables",
         "current IDPs by maintaining body, year group, language of education; "
-        "Welsh-medium provision; referrals by source; decisions; reconsiderations; "
-        "disagreements; appeals",
+        "Welsh-medium provision; referrals by source; decisions; reconsiderations requested "
+        "and decided (the authority's decision made: its clock met); disagreements; appeals "
+        "lodged and decided, by outcome",
     ),
     (
         "idps_by_year_group",
@@ -63,9 +69,9 @@ NOTES: tuple[tuple[str, str], ...] = (
     ),
     (
         "illustrative calendars",
-        "school-day clocks (school-decision, la-decision and others "
-        "counted in school days) rest on the authorities' school calendars; where an authority's "
-        "calendar has not been imported the shipped illustrative calendar was used, so those due "
-        "dates, and the shares within time that rest on them, are illustrative",
+        f"the clocks counted in school days ({', '.join(SCHOOL_CALENDAR_RULES)}) rest on the "
+        "authorities' school calendars; where an authority's calendar has not been imported the "
+        "shipped illustrative calendar was used, so those due dates, and the shares within time "
+        "that rest on them, are illustrative; every other rule counts calendar days",
     ),
 )

@@ -12,6 +12,7 @@ as `unknown` (codes) or `provision-not-recorded` (counts).
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import pairwise
 
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
@@ -126,7 +127,9 @@ def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> l
             return []
         return ["aln" if c.has_aln else "no-aln"]
     if name == "reconsiderations":
-        return ["requested" for d in c.reconsiderations if _in(d, start, end)]
+        requested = ["requested" for d in c.reconsiderations if _in(d, start, end)]
+        decided = ["decided" for d in c.reconsiderations_decided if _in(d, start, end)]
+        return requested + decided
     if name == "disagreements":
         return ["raised" for d in c.disagreements if _in(d, start, end)]
     if name == "appeals":
@@ -173,7 +176,10 @@ TABLES: dict[str, tuple[str, Sequence[str]]] = {
     ),
     "referrals_by_source": ("referrals received in the period, by who referred", SOURCES),
     "decisions": ("decisions whether a learner has ALN made in the period", ("aln", "no-aln")),
-    "reconsiderations": ("LA reconsiderations started in the period (s.26, s.27)", ("requested",)),
+    "reconsiderations": (
+        "LA reconsiderations requested and decided in the period (s.26, s.27)",
+        ("requested", "decided"),
+    ),
     "disagreements": ("disagreements raised in the period (s.68)", ("raised",)),
     "appeals": ("Tribunal appeals lodged and decided in the period, by outcome (s.70)", ()),
 }
@@ -216,46 +222,76 @@ def build(
             total=_row(TOTAL, every, columns, name),
             groups=groups,
         )
-        if suppress:
-            suppress_table(table)
         report.tables.append(table)
+    if suppress:
+        suppress_tables(report.tables)
     return report
 
 
 def _row(group: str, counts: dict[str, int], columns: Sequence[str], name: str) -> TableRow:
     cells: dict[str, Count] = {c: counts.get(c, 0) for c in columns}
-    # Appeals count lodged and decided separately: the row total is not their sum.
-    total = sum(v for k, v in counts.items() if not k.startswith("decided:"))
+    # Appeals and reconsiderations count lodged (requested) and decided apart: the row total
+    # is the first alone.
+    total = sum(v for k, v in counts.items() if not k.startswith("decided"))
     if name in PARTS:
         total = counts.get(PARTS[name][0], 0)
     return TableRow(group=group, total=total, cells=cells)
 
 
-def suppress_table(table: Table) -> None:
-    rows = [table.total, *table.groups]
+Cell = tuple[str, str, str]  # (table, group, column); column "total" is the row total
+
+
+def _sets(table: Table) -> list[list[Cell]]:
+    """The cells of one table that add up: each row's breakdown with its total, each column
+    across the groups with the total row."""
+    rows = [r.group for r in (table.total, *table.groups)]
     keys = ["total", *table.columns]
-    cells = {
-        (i, k): int(r.total if k == "total" else r.cells[k])
-        for i, r in enumerate(rows)
-        for k in keys
-    }
-    additive = ["total", *(c for c in table.columns if not c.startswith("decided:"))]
-    sets = [[(i, k) for k in additive] for i in range(len(rows))]
+    additive = ["total", *(c for c in table.columns if not c.startswith("decided"))]
+    sets = [[(table.name, g, k) for k in additive] for g in rows]
     if table.name in PARTS:
         whole, parts = PARTS[table.name]
         # The row total is the `whole` column itself: both are one figure, hidden together.
-        sets = [[(i, k) for k in ("total", *parts)] for i in range(len(rows))]
-        sets += [[(i, "total"), (i, whole)] for i in range(len(rows))]
-    sets += [[(i, k) for i in range(len(rows))] for k in keys]
+        sets = [[(table.name, g, k) for k in ("total", *parts)] for g in rows]
+        sets += [[(table.name, g, "total"), (table.name, g, whole)] for g in rows]
     # Appeal outcomes add up to the appeals decided, which is not shown: by column only.
+    sets += [[(table.name, g, k) for g in rows] for k in keys]
+    return sets
+
+
+def _links(tables: Sequence[Table]) -> list[list[Cell]]:
+    """Figures one table shares with another, so that neither gives away what the other hid:
+    every plan table's row total is the same learners; Welsh-medium provision's learners are
+    the welsh-medium and bilingual cells of plans by language."""
+    named = {t.name: t for t in tables}
+    groups = {r.group for t in tables for r in (t.total, *t.groups)}
+    sets: list[list[Cell]] = []
+    for g in sorted(groups):
+        plans = [(name, g, "total") for name in PLAN_TABLES if name in named]
+        sets += [[a, b] for a, b in pairwise(plans)]
+        if "welsh_medium_provision" in named and "idps_by_language" in named:
+            demand = [("idps_by_language", g, lang.value) for lang in WELSH_MEDIUM_DEMAND]
+            sets.append([("welsh_medium_provision", g, "learners"), *demand])
+    return sets
+
+
+def suppress_tables(tables: Sequence[Table]) -> None:
+    """Hide small and derivable counts, the tables together: a figure hidden in one table is
+    not left to be worked out from another."""
+    cells: dict[Cell, int] = {}
+    for table in tables:
+        for r in (table.total, *table.groups):
+            cells[(table.name, r.group, "total")] = int(r.total)
+            for k in table.columns:
+                cells[(table.name, r.group, k)] = int(r.cells[k])
+    sets = [s for table in tables for s in _sets(table)] + _links(tables)
     hidden = hidden_cells(cells, sets)
-    for i, r in enumerate(rows):
-        for k in keys:
-            value: Count = HIDDEN if (i, k) in hidden else cells[(i, k)]
-            if k == "total":
-                r.total = value
-            else:
-                r.cells[k] = value
+    for table in tables:
+        for r in (table.total, *table.groups):
+            if (table.name, r.group, "total") in hidden:
+                r.total = HIDDEN
+            for k in table.columns:
+                if (table.name, r.group, k) in hidden:
+                    r.cells[k] = HIDDEN
 
 
 async def load(session: AsyncSession, viewer: Viewer, *, authority: str | None) -> list[CaseFact]:
