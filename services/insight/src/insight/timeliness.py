@@ -5,7 +5,8 @@ clocks were met, how many within the statutory time (met on or before the due da
 held when the clock was met), the median and 90th percentile of calendar days taken, breaches and
 how many days late they ran, the exception reasons that paused or lifted clocks, and the clocks
 open today by status. A clock whose limit was lifted (e.g. Regs reg 11(3), Code para 20.x
-exceptions) counts as `limit_lifted`, outside the within-time share.
+exceptions) counts as `limit_lifted`, outside the within-time share. A party's window (an
+appeal) past its date has closed: it is neither open nor a breach (docs/rules.md#windows).
 """
 
 import math
@@ -23,7 +24,7 @@ from insight.access import Viewer
 from insight.models import ClockFact
 from insight.projection import OPEN_STATES
 from insight.suppression import HIDDEN, hidden_cells
-from llwybr_contracts.vocabulary import RuleId
+from llwybr_contracts.vocabulary import WINDOW_RULES, RuleId
 
 NOT_RECORDED = "not-recorded"
 TOTAL = "all"
@@ -147,6 +148,8 @@ def row(
             else:
                 n["late"] += 1
                 breaches.append(_breach(c, c.met_on))
+        elif c.state == "running" and c.rule in WINDOW_RULES and c.due and today > c.due:
+            continue  # a party's window that has closed: nobody is late (docs/rules.md#windows)
         elif c.state in OPEN_STATES:
             counted = True
             n["open"] += 1
