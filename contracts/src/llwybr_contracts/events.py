@@ -100,6 +100,14 @@ class CaseRouted(CaseEvent):
     reason: str = Field(description="routing rule code, e.g. under-compulsory-school-age")
 
 
+class CaseRoutedV2(CaseRouted):
+    """Version 2: the further education institution that decides, by UKPRN (Act s.11): it
+    decides for its student and maintains the plan, so the idp service and the figures need it."""
+
+    version: ClassVar[int] = 2
+    institution: str | None = Field(None, description="the deciding FEI's UKPRN, when an FEI")
+
+
 class ConsentRecorded(CaseEvent):
     topic: ClassVar[str] = topics.REFERRAL
     answer: Literal["given", "refused", "pending"]

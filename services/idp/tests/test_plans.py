@@ -2,6 +2,7 @@
 journey says ALN was decided, edited with every change kept, issued only with what the Act
 requires, versioned with a diff, reviewed, moved and ceased, each step on `aln.idp.v1`."""
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -11,8 +12,15 @@ from sqlmodel import select
 from idp.models import IdpChange
 from llwybr_common.audit import AuditRecord
 from llwybr_common.db import session_scope
-from llwybr_contracts.events import ClockStarted, DeadlineAtRisk, HealthInputReceived
-from llwybr_contracts.states import DecidingBody
+from llwybr_contracts.events import (
+    AlnDecided,
+    CaseOpened,
+    CaseRoutedV2,
+    ClockStarted,
+    DeadlineAtRisk,
+    HealthInputReceived,
+)
+from llwybr_contracts.states import CaseState, DecidingBody
 
 from .conftest import CARDIFF, SCHOOL, SWANSEA, Desk
 
@@ -345,3 +353,43 @@ async def test_the_list_finds_a_cases_plan_by_case_id_within_the_callers_scope(
     # Without the filter the list still holds both.
     r = await desk.http.get("/api/v1/idps", headers=officer)
     assert {idp_id, other_idp} <= {i["idp_id"] for i in r.json()["items"]}
+
+
+async def test_a_college_prepares_and_maintains_its_students_plan(desk: Desk) -> None:
+    # Act s.11: a further education institution decides for its student and maintains the plan;
+    # referral names it (by UKPRN) in version 2 of CaseRouted.
+    college, other_college = "10099001", "10099002"  # the shipped register's
+    case_id = f"case-{uuid.uuid4().hex[:12]}"
+    fei = DecidingBody.FEI
+    await desk.publish(
+        CaseOpened(case_id=case_id, child_ref="child-fei", authority=CARDIFF,
+                   received_on=date(2026, 9, 14), state=CaseState.DECISION_PENDING,
+                   deciding_body=fei),
+        case_id=case_id,
+    )  # fmt: skip
+    await desk.publish(
+        CaseRoutedV2(case_id=case_id, deciding_body=fei, reason="fei-student",
+                     institution=college),
+        case_id=case_id,
+    )  # fmt: skip
+    await desk.publish(
+        AlnDecided(case_id=case_id, has_aln=True, deciding_body=fei, decided_on=date(2026, 11, 2)),
+        case_id=case_id,
+    )
+
+    def fei_alnco(ukprn: str) -> dict[str, str]:
+        return desk.token(["fei-alnco"], [f"fei:{ukprn}"], subject=f"alnco-{ukprn}")
+
+    r = await desk.http.post(f"/api/v1/cases/{case_id}/idp", headers=desk.officer())
+    assert (r.status_code, r.json()["code"]) == (403, "idp.access.not-deciding-body")
+    r = await desk.http.post(f"/api/v1/cases/{case_id}/idp", headers=fei_alnco(other_college))
+    assert (r.status_code, r.json()["code"]) == (404, "idp.not-found.case")
+    r = await desk.http.post(f"/api/v1/cases/{case_id}/idp", headers=fei_alnco(college))
+    assert r.status_code == 201, r.text
+    idp_id = r.json()["idp_id"]
+    await ready_to_issue(desk, idp_id, fei_alnco(college))
+    listed = await desk.http.get("/api/v1/idps", headers=fei_alnco(college))
+    [plan] = [p for p in listed.json()["items"] if p["idp_id"] == idp_id]
+    assert plan["maintainer"] == f"fei:{college}"
+    r = await desk.http.get(f"/api/v1/idps/{idp_id}", headers=fei_alnco(other_college))
+    assert r.status_code == 403

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from temporalio.exceptions import ApplicationError
 
+from llwybr_common.outbox import OutboxMessage
 from llwybr_contracts import journey as j
 from llwybr_contracts.states import DecidingBody
 from llwybr_contracts.vocabulary import REFUSAL_ERROR_TYPE
@@ -49,6 +50,14 @@ async def test_a_student_at_an_fei_is_routed_to_the_fei_on_its_assumed_clock(des
     )
     (case,) = await desk.cases()
     assert (case.institution_ukprn, case.institution_name) == (UKPRN, "Cardiff and Vale College")
+    # the plan's maintainer (idp) and the figures by FEI (insight) learn the college from the
+    # routing event: version 2 names it (a UKPRN, no personal data)
+    [routed] = [
+        m.envelope["data"]
+        for m in await desk.rows(OutboxMessage, key=case.id)
+        if m.event_type == "wales.aln.referral.case-routed.v2"
+    ]
+    assert (routed["deciding_body"], routed["institution"]) == ("fei", UKPRN)
 
 
 async def test_only_the_feis_alnco_acts_and_the_home_authority_only_reads(desk: Desk) -> None:

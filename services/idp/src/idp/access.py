@@ -1,7 +1,8 @@
 """Who sees and who writes which plans.
 
 A plan is written by the body that maintains it (Act s.11, s.14): a school's ALNCo writes their
-school's plans, an authority's officers the authority's. The authority's officers also see the
+school's plans, a further education institution's ALNCo its students' (`fei:<UKPRN>`), an
+authority's officers the authority's. The authority's officers also see the
 school plans of their authority (they may be asked to reconsider or take one over, s.27-28) but
 do not write them. Anyone else sees nothing here: a plan of another school or authority answers
 as one that does not exist. Families' and advocates' read access comes later.
@@ -12,21 +13,23 @@ from dataclasses import dataclass
 from idp.models import CaseFacts, Idp
 from llwybr_common.auth import LA_ROLES, Principal
 from llwybr_common.errors import AccessDenied
+from llwybr_contracts.vocabulary import Role
 
 
 @dataclass(frozen=True)
 class Viewer:
     principal: Principal
-    kind: str  # "la" or "school"
+    kind: str  # "la", "school" or "fei"
     authorities: frozenset[str] = frozenset()
-    schools: frozenset[str] = frozenset()
+    schools: frozenset[str] = frozenset()  # school refs, or an FEI ALNCo's UKPRNs
 
     @property
     def bodies(self) -> frozenset[str]:
-        """The maintaining bodies this viewer acts for (`la:<code>`, `school:<ref>`)."""
+        """The maintaining bodies this viewer acts for (`la:<code>`, `school:<ref>`,
+        `fei:<UKPRN>`)."""
         if self.kind == "la":
             return frozenset(f"la:{a}" for a in self.authorities)
-        return frozenset(f"school:{s}" for s in self.schools)
+        return frozenset(f"{self.kind}:{s}" for s in self.schools)
 
     def may_see(self, plan: Idp) -> bool:
         if self.kind == "la":
@@ -39,12 +42,16 @@ class Viewer:
     def may_see_case(self, case: CaseFacts) -> bool:
         if self.kind == "la":
             return case.owning_authority in self.authorities
+        if self.kind == "fei":
+            return case.institution is not None and case.institution in self.schools
         return case.school_ref is not None and case.school_ref in self.schools
 
     def may_draft(self, case: CaseFacts) -> bool:
         """The deciding body prepares the plan (Act s.11(1), s.13(1), s.14)."""
         if case.deciding_body == "school":
             return self.kind == "school" and case.school_ref in self.schools
+        if case.deciding_body == "fei" and case.institution:  # Act s.11: for its student
+            return self.kind == "fei" and case.institution in self.schools
         return self.kind == "la" and case.owning_authority in self.authorities
 
 
@@ -55,4 +62,7 @@ def viewer_of(principal: Principal) -> Viewer:
     schools = frozenset(principal.scoped("school"))
     if principal.has_role("school-alnco") and schools:
         return Viewer(principal, "school", schools=schools)
+    feis = frozenset(principal.scoped("fei"))
+    if principal.has_role(Role.FEI_ALNCO) and feis:
+        return Viewer(principal, "fei", schools=feis)
     raise AccessDenied("idp.access.role")

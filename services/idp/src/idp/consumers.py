@@ -17,6 +17,7 @@ from llwybr_contracts.events import (
     AlnDecided,
     CaseOpened,
     CaseRouted,
+    CaseRoutedV2,
     ClockChanged,
     ClockStarted,
     DeadlineAtRisk,
@@ -47,6 +48,7 @@ async def on_case_routed(session: AsyncSession, envelope: CloudEvent, event: Cas
         deciding_body=event.deciding_body.value,
         deciding_authority=event.deciding_authority,
         school_ref=event.school_ref,
+        institution=event.institution if isinstance(event, CaseRoutedV2) else None,
     )
 
 

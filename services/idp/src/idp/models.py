@@ -49,9 +49,10 @@ class CaseFacts(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=64)
     child_ref: str | None = None
     authority: str | None = Field(default=None, description="home authority (ONS W06...)")
-    deciding_body: str | None = Field(default=None, description="school or local-authority")
+    deciding_body: str | None = Field(default=None, description="school, local-authority or fei")
     deciding_authority: str | None = None
     school_ref: str | None = None
+    institution: str | None = Field(default=None, description="the deciding FEI's UKPRN (s.11)")
     has_aln: bool | None = None
     aln_decided_on: date | None = None
     updated_at: datetime = _ts()

@@ -30,12 +30,16 @@ def maintenance_policy() -> dict[str, dict[str, str]]:
     return {k: v for k, v in loaded.items() if not k.startswith("_")}
 
 
-def maintainer_for(*, deciding_body: str, authority: str, school_ref: str | None) -> Maintainer:
-    """The maintaining body follows the deciding body (Act s.11, s.14): a school maintains the
-    plan it decided; an authority maintains its own unless its policy directs the learner's
-    school to (s.14(2)), recorded with the policy's reason."""
+def maintainer_for(
+    *, deciding_body: str, authority: str, school_ref: str | None, institution: str | None = None
+) -> Maintainer:
+    """The maintaining body follows the deciding body (Act s.11, s.14): a school or further
+    education institution maintains the plan it decided; an authority maintains its own unless
+    its policy directs the learner's school to (s.14(2)), recorded with the policy's reason."""
     if deciding_body == "school" and school_ref:
         return Maintainer(f"school:{school_ref}", "follows-deciding-body", authority)
+    if deciding_body == "fei" and institution:
+        return Maintainer(f"fei:{institution}", "follows-deciding-body", authority)
     policy = maintenance_policy().get(authority, {})
     if school_ref and policy.get("la_decided_at_school") == "school":
         return Maintainer(

@@ -109,6 +109,7 @@ async def note_case(
     deciding_body: str | None = None,
     deciding_authority: str | None = None,
     school_ref: str | None = None,
+    institution: str | None = None,
 ) -> CaseFacts:
     case = await case_facts(session, case_id)
     for name, value in (
@@ -117,6 +118,7 @@ async def note_case(
         ("deciding_body", deciding_body),
         ("deciding_authority", deciding_authority),
         ("school_ref", school_ref),
+        ("institution", institution),
     ):
         if value is not None:
             setattr(case, name, value)
@@ -390,6 +392,7 @@ async def open_draft(
         deciding_body=case.deciding_body,
         authority=case.owning_authority,
         school_ref=case.school_ref,
+        institution=case.institution,
     )
     now = _now()
     plan = Idp(

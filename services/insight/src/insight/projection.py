@@ -83,6 +83,7 @@ class Projection:
         elif name == "CaseRouted":
             case.deciding_body = d["deciding_body"]
             case.school_ref = d.get("school_ref") or case.school_ref
+            case.fei_ref = d.get("institution") or case.fei_ref  # version 2: the deciding FEI
         elif name == "AlnDecided":
             case.has_aln, case.deciding_body = d["has_aln"], d["deciding_body"]
             case.decided_on = date.fromisoformat(d["decided_on"])

@@ -22,6 +22,7 @@ from llwybr_contracts.events import (
     CaseOpened,
     CaseOpenedV2,
     CaseRouted,
+    CaseRoutedV2,
     ConsentRecorded,
     ReferralReceived,
     ReferralReceivedV2,
@@ -428,12 +429,13 @@ async def _receive(uow: UnitOfWork, *, checked: Checked) -> Intake:
     )
     _event(
         uow,
-        CaseRouted(
+        CaseRoutedV2(
             case_id=case.id,
             deciding_body=route.deciding_body,
             deciding_authority=route.deciding_authority,
             school_ref=case.school_ref,
             reason=route.reason,
+            institution=case.institution_ukprn if route.deciding_body == DecidingBody.FEI else None,
         ),
     )
     if checked.consent:
