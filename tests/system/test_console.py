@@ -128,25 +128,8 @@ async def test_an_la_officer_records_a_no_aln_decision_in_the_browser(
         assert await clock.get_attribute("data-tag") in ("running", "at-risk")
         await accessible(page, "case-en", artefacts)
 
-        # A no-ALN decision with its notice date, today.
-        await page.get_by_text("Record the decision", exact=True).first.click()
-        form = page.locator("#record-decision-form")
-        await form.get_by_label("The learner does not have ALN").check()
-        for field in ("decided_on", "notice_given_on"):
-            await form.locator(f"#record-decision-{field}-day").fill(str(today.day))
-            await form.locator(f"#record-decision-{field}-month").fill(str(today.month))
-            await form.locator(f"#record-decision-{field}-year").fill(str(today.year))
-        async with page.expect_navigation(timeout=90_000):  # the journey's update, under load
-            await form.get_by_role("button", name="Record the decision").click()
-        problem = page.locator(".govuk-error-summary")
-        assert not await problem.count(), await problem.inner_text()
+        await record_no_aln_today(page)
         assert page.url == f"{console}/cases/{case_id}"
-        await page.get_by_text("Decision recorded.").wait_for()
-
-        assert await clock.get_attribute("data-tag") == "met"
-        appeal = page.locator('#clock-table tr[data-rule="tribunal-appeal"]')
-        assert await appeal.get_attribute("data-tag") in ("running", "at-risk")
-        assert "The family may appeal" in await appeal.inner_text()
         await accessible(page, "case-decided-en", artefacts)
 
         await page.get_by_role("link", name="Cymraeg", exact=True).click()
@@ -159,6 +142,29 @@ async def test_an_la_officer_records_a_no_aln_decision_in_the_browser(
         raise
     finally:
         await context.close()
+
+
+async def record_no_aln_today(page: Page) -> None:
+    """On an open case page, in English: record no ALN with today's notice date, then see the
+    decision clock met and the family's appeal window open."""
+    today = today_in_wales()
+    await page.get_by_text("Record the decision", exact=True).first.click()
+    form = page.locator("#record-decision-form")
+    await form.get_by_label("The learner does not have ALN").check()
+    for field in ("decided_on", "notice_given_on"):
+        await form.locator(f"#record-decision-{field}-day").fill(str(today.day))
+        await form.locator(f"#record-decision-{field}-month").fill(str(today.month))
+        await form.locator(f"#record-decision-{field}-year").fill(str(today.year))
+    async with page.expect_navigation(timeout=90_000):  # the journey's update, under load
+        await form.get_by_role("button", name="Record the decision").click()
+    problem = page.locator(".govuk-error-summary")
+    assert not await problem.count(), await problem.inner_text()
+    await page.get_by_text("Decision recorded.").wait_for()
+    clock = page.locator('#clock-table tr[data-rule="la-decision"]')
+    assert await clock.get_attribute("data-tag") == "met"
+    appeal = page.locator('#clock-table tr[data-rule="tribunal-appeal"]')
+    assert await appeal.get_attribute("data-tag") in ("running", "at-risk")
+    assert "The family may appeal" in await appeal.inner_text()
 
 
 async def api(stack: Stack, service: str, method: str, path: str, token: str, **kw: Any) -> Any:

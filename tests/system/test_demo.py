@@ -26,7 +26,7 @@ from llwybr_contracts.journey import QUERY_STATUS, JourneyStatus
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.temporal import journey_workflow_id
 from tests.integration.helpers import eventually
-from tests.system.test_console import accessible
+from tests.system.test_console import accessible, record_no_aln_today
 
 pytestmark = pytest.mark.system
 
@@ -230,23 +230,7 @@ async def test_a_newcomer_signs_in_and_decides_a_demo_case_in_the_browser(
         clock = page.locator('#clock-table tr[data-rule="la-decision"]')
         assert await clock.get_attribute("data-tag") in ("running", "at-risk")
 
-        today = today_in_wales()
-        await page.get_by_text("Record the decision", exact=True).first.click()
-        form = page.locator("#record-decision-form")
-        await form.get_by_label("The learner does not have ALN").check()
-        for field in ("decided_on", "notice_given_on"):
-            await form.locator(f"#record-decision-{field}-day").fill(str(today.day))
-            await form.locator(f"#record-decision-{field}-month").fill(str(today.month))
-            await form.locator(f"#record-decision-{field}-year").fill(str(today.year))
-        async with page.expect_navigation(timeout=90_000):
-            await form.get_by_role("button", name="Record the decision").click()
-        problem = page.locator(".govuk-error-summary")
-        assert not await problem.count(), await problem.inner_text()
-        await page.get_by_text("Decision recorded.").wait_for()
-        assert await clock.get_attribute("data-tag") == "met"
-        appeal = page.locator('#clock-table tr[data-rule="tribunal-appeal"]')
-        assert await appeal.get_attribute("data-tag") in ("running", "at-risk")
-        assert "The family may appeal" in await appeal.inner_text()
+        await record_no_aln_today(page)
         await accessible(page, "demo-case-decided-en", artefacts)
     except Exception:
         await page.screenshot(path=artefacts / "console-demo-failed.png", full_page=True)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from insight.models import CaseFact
-from insight.statutory import academic_years_between, build
+from insight.statutory import StatutoryReport, academic_years_between, build
 from llwybr_contracts.events import (
     AlnDecided,
     CaseOpened,
@@ -185,6 +185,18 @@ async def test_figures_by_year_group_language_and_welsh_provision_match_a_hand_c
     assert "moved up one each 1 September" in content
 
 
+def national(cases: list[CaseFact]) -> StatutoryReport:
+    """The all-Wales statutory figures for the year to TODAY, suppressed as published."""
+    return build(
+        cases,
+        today=TODAY,
+        period_from=date(2025, 7, 1),
+        period_to=TODAY,
+        scope="wales",
+        suppress=True,
+    )
+
+
 def test_welsh_provision_hides_a_learner_split_that_could_be_worked_out() -> None:
     """Fourteen learners in Welsh-medium education with plans: 6 with provision in Welsh, 3
     with none, 5 whose plans' counts are not recorded. The 3 is hidden, and so is the 5 beside
@@ -202,14 +214,7 @@ def test_welsh_provision_hides_a_learner_split_that_could_be_worked_out() -> Non
             provision_items_in_welsh=(0 if i < 3 else 1) if counted else None,
         )
         cases.append(fact)
-    report = build(
-        cases,
-        today=TODAY,
-        period_from=date(2025, 7, 1),
-        period_to=TODAY,
-        scope="wales",
-        suppress=True,
-    )
+    report = national(cases)
     table = next(t for t in report.tables if t.name == "welsh_medium_provision")
     for row in (table.total, *table.groups):
         assert (row.total, row.cells["learners"]) == (14, 14)
@@ -238,14 +243,7 @@ def test_a_figure_hidden_in_one_table_is_not_left_derivable_from_another() -> No
         )
         for i, language in enumerate(languages)
     ]
-    report = build(
-        cases,
-        today=TODAY,
-        period_from=date(2025, 7, 1),
-        period_to=TODAY,
-        scope="wales",
-        suppress=True,
-    )
+    report = national(cases)
     tables = {t.name: t for t in report.tables}
     for by_language, provision in zip(
         (tables["idps_by_language"].total, *tables["idps_by_language"].groups),
