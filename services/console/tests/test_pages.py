@@ -377,6 +377,19 @@ async def test_an_fei_decision_clock_is_marked_assumed_in_both_languages(
     assert "Further education institution's decision (35 term-time days, an assumed limit)" in page
 
 
+async def test_a_colleges_alnco_has_the_worktray_and_the_plans_it_maintains(
+    console: httpx.AsyncClient, fake: Any
+) -> None:
+    # Act s.11: the college decides for its student and maintains the plan (fei:<UKPRN>)
+    fei_case = detail(state="idp-in-preparation")
+    fake.on("GET", f"/api/v1/cases/{CASE_ID}", {**fei_case, "deciding_body": "fei"})
+    await sign_in(console, "alnco.fei.10099011")
+    await console.get("/language/en")
+    page = (await console.get(f"/cases/{CASE_ID}")).text
+    assert 'href="/cases"' in page and 'href="/idps"' in page and 'href="/referrals/new"' in page
+    assert f'href="/cases/{CASE_ID}/idp"' in page
+
+
 def test_every_rule_has_a_name_in_both_languages() -> None:
     from llwybr_common.i18n import has_message
     from llwybr_contracts.vocabulary import RuleId
