@@ -63,7 +63,7 @@ async def test_intake_writes_the_case_with_its_events_starts_the_journey_and_rep
     }
     assert sorted(await desk.events(case_id)) == [
         "wales.aln.referral.case-opened.v2",
-        "wales.aln.referral.case-routed.v1",
+        "wales.aln.referral.case-routed.v2",
         "wales.aln.referral.referral-received.v2",
     ]
     assert desk.relay.woken == 1, "the relay is woken once, after the commit"
