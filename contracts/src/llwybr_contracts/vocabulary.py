@@ -5,6 +5,7 @@ services and the escalation ladder alike (a bare string in three places drifts a
 The rule ids and their limits are set out, with the law behind each, in `docs/rules.md`.
 """
 
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,12 @@ class RuleId(StrEnum):
 WINDOW_RULES: frozenset[str] = frozenset(
     {RuleId.TRIBUNAL_APPEAL, RuleId.CEASE_RECONSIDER_REQUEST, RuleId.TRIBUNAL_REVIEW_APPLICATION}
 )
+
+
+def window_closed(rule: str, due: date | None, today: date) -> bool:
+    """A running clock that is a party's window and whose date has passed. The journey closes
+    such a window without an event, so every reader of a clock asks this one question."""
+    return rule in WINDOW_RULES and due is not None and due < today
 
 
 class Role(StrEnum):

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
-from llwybr_contracts.vocabulary import WINDOW_RULES
+from llwybr_contracts.vocabulary import window_closed
 
 
 class ClockTag(StrEnum):
@@ -50,8 +50,10 @@ def clock_tag(
         return ClockTag.LIFTED
     if status == "paused" or due is None:
         return ClockTag.PAUSED
+    if window_closed(rule, due, today):
+        return ClockTag.CLOSED
     if due < today:
-        return ClockTag.CLOSED if rule in WINDOW_RULES else ClockTag.OVERDUE
+        return ClockTag.OVERDUE
     if due == today:
         return ClockTag.DUE_TODAY
     if at_risk or any(w <= today for w in warnings):

@@ -21,7 +21,7 @@ class Viewer:
     principal: Principal
     kind: str  # "la", "school" or "fei"
     authorities: frozenset[str] = frozenset()
-    schools: frozenset[str] = frozenset()  # school refs, or an FEI ALNCo's UKPRNs
+    refs: frozenset[str] = frozenset()  # a school's ALNCo: school refs; a college's: UKPRNs
 
     @property
     def bodies(self) -> frozenset[str]:
@@ -29,7 +29,7 @@ class Viewer:
         `fei:<UKPRN>`)."""
         if self.kind == "la":
             return frozenset(f"la:{a}" for a in self.authorities)
-        return frozenset(f"{self.kind}:{s}" for s in self.schools)
+        return frozenset(f"{self.kind}:{r}" for r in self.refs)
 
     def may_see(self, plan: Idp) -> bool:
         if self.kind == "la":
@@ -42,16 +42,15 @@ class Viewer:
     def may_see_case(self, case: CaseFacts) -> bool:
         if self.kind == "la":
             return case.owning_authority in self.authorities
-        if self.kind == "fei":
-            return case.institution is not None and case.institution in self.schools
-        return case.school_ref is not None and case.school_ref in self.schools
+        # a school's ALNCo sees its pupils' cases, a college's the cases it decides (s.11)
+        own = case.institution if self.kind == "fei" else case.school_ref
+        return own is not None and own in self.refs
 
     def may_draft(self, case: CaseFacts) -> bool:
-        """The deciding body prepares the plan (Act s.11(1), s.13(1), s.14)."""
-        if case.deciding_body == "school":
-            return self.kind == "school" and case.school_ref in self.schools
-        if case.deciding_body == "fei" and case.institution:  # Act s.11: for its student
-            return self.kind == "fei" and case.institution in self.schools
+        """The deciding body prepares the plan (Act s.11(1), s.13(1), s.14): a school or a
+        college (named by `CaseRouted` version 2) for its own learner, else the authority."""
+        if case.deciding_body == "school" or (case.deciding_body == "fei" and case.institution):
+            return self.kind == case.deciding_body and self.may_see_case(case)
         return self.kind == "la" and case.owning_authority in self.authorities
 
 
@@ -59,10 +58,8 @@ def viewer_of(principal: Principal) -> Viewer:
     authorities = frozenset(principal.scoped("la"))
     if principal.has_role(*LA_ROLES) and authorities:
         return Viewer(principal, "la", authorities=authorities)
-    schools = frozenset(principal.scoped("school"))
-    if principal.has_role("school-alnco") and schools:
-        return Viewer(principal, "school", schools=schools)
-    feis = frozenset(principal.scoped("fei"))
-    if principal.has_role(Role.FEI_ALNCO) and feis:
-        return Viewer(principal, "fei", schools=feis)
+    for role, kind in ((Role.SCHOOL_ALNCO, "school"), (Role.FEI_ALNCO, "fei")):
+        refs = frozenset(principal.scoped(kind))
+        if principal.has_role(role) and refs:
+            return Viewer(principal, kind, refs=refs)
     raise AccessDenied("idp.access.role")

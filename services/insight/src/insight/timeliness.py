@@ -24,7 +24,7 @@ from insight.access import Viewer
 from insight.models import ClockFact
 from insight.projection import OPEN_STATES
 from insight.suppression import HIDDEN, hidden_cells
-from llwybr_contracts.vocabulary import WINDOW_RULES, RuleId
+from llwybr_contracts.vocabulary import RuleId, window_closed
 
 NOT_RECORDED = "not-recorded"
 TOTAL = "all"
@@ -148,7 +148,7 @@ def row(
             else:
                 n["late"] += 1
                 breaches.append(_breach(c, c.met_on))
-        elif c.state == "running" and c.rule in WINDOW_RULES and c.due and today > c.due:
+        elif c.state == "running" and window_closed(c.rule, c.due, today):
             continue  # a party's window that has closed: nobody is late (docs/rules.md#windows)
         elif c.state in OPEN_STATES:
             counted = True
