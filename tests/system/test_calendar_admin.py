@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser
 
 from llwybr.stack import Stack
-from tests.system.test_console import CARDIFF, accessible, api
+from tests.system.test_console import CARDIFF, accessible, api, browser_page
 from tests.system.test_console_pages import both_languages, sign_in_as
 
 pytestmark = pytest.mark.system
@@ -28,19 +28,19 @@ async def test_an_officer_previews_and_imports_a_school_calendar(
     running: Stack, token: Callable[..., str], browser: Browser, artefacts: Path
 ) -> None:
     console = running.url_of("console")
-    context = await browser.new_context(locale="en-GB")
-    page = await context.new_page()
+    async with browser_page(
+        browser, artefacts / "console-calendars-failed.png", locale="en-GB"
+    ) as page:
 
-    async def upload() -> None:
-        await page.locator("#school").fill(SCHOOL)
-        await page.locator("#format").check()  # the first choice: CSV
-        await page.locator("#calendar").set_input_files(
-            {"name": "closure.csv", "mimeType": "text/csv", "buffer": CLOSURE}
-        )
-        await page.locator("form#form button").click()
-        await page.wait_for_load_state()
+        async def upload() -> None:
+            await page.locator("#school").fill(SCHOOL)
+            await page.locator("#format").check()  # the first choice: CSV
+            await page.locator("#calendar").set_input_files(
+                {"name": "closure.csv", "mimeType": "text/csv", "buffer": CLOSURE}
+            )
+            await page.locator("form#form button").click()
+            await page.wait_for_load_state()
 
-    try:
         await sign_in_as(page, console, "Siân Evans", "Sign in as")
         await page.goto(f"{console}/language/en?next=/cases")
         await page.get_by_role("link", name="Calendars").click()
@@ -75,8 +75,3 @@ async def test_an_officer_previews_and_imports_a_school_calendar(
         assert "Caerdydd" in await page.locator("h1").inner_text()
         assert "rhoi'r un diwrnodau ysgol" in await page.locator(".govuk-warning-text").inner_text()
         await accessible(page, "calendar-preview-cy", artefacts)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-calendars-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()

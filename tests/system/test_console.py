@@ -5,7 +5,8 @@ visited, in Welsh and in English, at WCAG 2.2 AA; screenshots are kept as test a
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,21 @@ AXE = (
     / "services/console/src/console/static/vendor/axe-core-4.14.1/axe.min.js"
 )
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@asynccontextmanager
+async def browser_page(browser: Browser, failed: Path, **context: Any) -> AsyncIterator[Page]:
+    """A page in a browser context of its own (`context`: its locale and the like); if the test
+    fails on it, a screenshot of the page as it was is kept at `failed`."""
+    browser_context = await browser.new_context(**context)
+    page = await browser_context.new_page()
+    try:
+        yield page
+    except Exception:
+        await page.screenshot(path=failed, full_page=True)
+        raise
+    finally:
+        await browser_context.close()
 
 
 async def accessible(page: Page, name: str, artefacts: Path) -> None:
@@ -95,9 +111,7 @@ async def test_an_la_officer_records_a_no_aln_decision_in_the_browser(
 
     assert projected(await eventually(lambda: listed(running, officer), projected, within=60))
 
-    context = await browser.new_context(locale="cy-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(browser, artefacts / "console-failed.png", locale="cy-GB") as page:
         console = running.url_of("console")
         await page.goto(f"{console}/cases")
         assert "/sign-in" in page.url  # signed out: to the sign-in page
@@ -137,11 +151,6 @@ async def test_an_la_officer_records_a_no_aln_decision_in_the_browser(
         assert await page.get_attribute("html", "lang") == "cy"
         assert "Wedi'i gwblhau" in await clock.inner_text()
         await accessible(page, "case-decided-cy", artefacts)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()
 
 
 async def record_no_aln_today(page: Page) -> None:
@@ -198,9 +207,9 @@ async def test_the_declo_answers_in_the_browser_and_the_officer_sees_the_health_
     assert await eventually(arrived, lambda s: s == 200, within=60) == 200
 
     console = running.url_of("console")
-    context = await browser.new_context(locale="en-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-declo-failed.png", locale="en-GB"
+    ) as page:
         await page.goto(f"{console}/sign-in")
         await page.get_by_role("button", name="Sign in as Gareth Lewis").click()
         await page.wait_for_url(f"{console}/health-requests")
@@ -256,11 +265,6 @@ async def test_the_declo_answers_in_the_browser_and_the_officer_sees_the_health_
 
         assert await eventually(clock_met, lambda tag: tag == "met", within=60, every=1) == "met"
         await accessible(page, "case-health-answered-en", artefacts)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-declo-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()
 
 
 async def test_every_services_api_documents_load_with_no_other_host(

@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page
 from llwybr.stack import Stack
 from llwybr_common.wales import today_in_wales
 from tests.integration.helpers import eventually
-from tests.system.test_console import CARDIFF, accessible, api, refer
+from tests.system.test_console import CARDIFF, accessible, api, browser_page, refer
 from tests.system.test_notifications import breached_start
 
 pytestmark = pytest.mark.system
@@ -128,9 +128,9 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         breached_start(today_in_wales()).isoformat(),
     )
     console = running.url_of("console")
-    context = await browser.new_context(locale="cy-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-pages-officer-failed.png", locale="cy-GB"
+    ) as page:
         # --- the LA officer (Siân Evans prefers Welsh) ------------------------------------
         await sign_in_as(page, console, "Siân Evans", "Mewngofnodi fel")
         await page.goto(f"{console}/cases/{case_id}")
@@ -210,17 +210,12 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         ).count()
         await both_languages(page, "idp-list", artefacts)
         await page.get_by_role("button", name="Allgofnodi").click()
-    except Exception:
-        await page.screenshot(path=artefacts / "console-pages-officer-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()
 
     # --- the advocate (Owain Jenkins), by keyboard alone --------------------------------------
-    context = await browser.new_context(locale="cy-GB")
-    page = await context.new_page()
-    handoff_id = setup["handoff_id"]
-    try:
+    async with browser_page(
+        browser, artefacts / "console-pages-advocate-failed.png", locale="cy-GB"
+    ) as page:
+        handoff_id = setup["handoff_id"]
         await page.goto(f"{console}/sign-in")
         await tab_to(page, 'form:has(input[name="subject"][value="advocate.snap"]) button')
         async with page.expect_navigation():
@@ -248,11 +243,6 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         assert not await page.locator("#clock-table").count()
         assert "Nid yw caniatâd y teulu" in await page.locator("#consent").inner_text()
         await both_languages(page, "advocacy-case-no-consent", artefacts, keyboard=True)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-pages-advocate-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()
 
     # --- the head of service (David Price prefers English): the alert in the inbox ------------
     head = token("head-of-service", f"la:{CARDIFF}", subject="head-of-service.cardiff")
@@ -262,9 +252,9 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         return [i for i in r.json()["items"] if i["case_id"] == late and i["unread"]]
 
     assert await eventually(alerts, bool, within=60, every=0.5)
-    context = await browser.new_context(locale="en-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-pages-inbox-failed.png", locale="en-GB"
+    ) as page:
         await sign_in_as(page, console, "David Price", "Sign in as")
         count = page.locator("#unread-count")  # the header's count, by htmx after the page
         await count.wait_for()
@@ -282,11 +272,6 @@ async def test_the_officer_the_advocate_and_the_head_of_service_in_the_browser(
         if before > 1:
             await after.wait_for()
             assert int(await after.get_attribute("data-count") or 0) == before - 1
-    except Exception:
-        await page.screenshot(path=artefacts / "console-pages-inbox-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()
 
 
 async def fill_referral(page: Page, family_name: str, nhs_number: str) -> None:
@@ -329,9 +314,9 @@ async def test_sign_in_the_new_referral_form_and_the_plain_pages_in_both_languag
     the page-not-found page, each checked by axe in both languages."""
     console = running.url_of("console")
     family_name = f"Rees-{uuid.uuid4().hex[:8]}"  # a new learner, not one a referral attaches to
-    context = await browser.new_context(locale="cy-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-pages-forms-failed.png", locale="cy-GB"
+    ) as page:
         await page.goto(f"{console}/sign-in")
         await both_languages(page, "sign-in", artefacts)
         await page.get_by_role("button", name="Mewngofnodi fel Siân Evans").click()
@@ -365,8 +350,3 @@ async def test_sign_in_the_new_referral_form_and_the_plain_pages_in_both_languag
         assert response is not None and response.status == 404
         assert await page.locator("h1").inner_text() == "Page not found"
         await both_languages(page, "not-found", artefacts)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-pages-forms-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()

@@ -22,7 +22,7 @@ from playwright.async_api import Browser, Page
 from llwybr.stack import Stack
 from llwybr_common.wales import today_in_wales
 from tests.integration.helpers import eventually
-from tests.system.test_console import CARDIFF, api, refer
+from tests.system.test_console import CARDIFF, api, browser_page, refer
 from tests.system.test_console_pages import both_languages, sign_in_as
 from tests.system.test_notifications import breached_start
 
@@ -82,9 +82,9 @@ async def test_the_manager_reads_timeliness_on_the_dashboard(
     month = today.strftime("%Y-%m")
 
     console = running.url_of("console")
-    context = await browser.new_context(locale="en-GB", accept_downloads=True)
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-dashboard-failed.png", locale="en-GB", accept_downloads=True
+    ) as page:
         await sign_in_as(page, console, "Rhian Morgan", "Sign in as")
         await page.get_by_role("link", name="Dashboard").click()
         await page.wait_for_url(f"{console}/dashboard")
@@ -122,23 +122,13 @@ async def test_the_manager_reads_timeliness_on_the_dashboard(
             assert filed == "*" if shown < 5 else filed in ("*", str(shown))
         assert late not in body and overdue not in body
         assert not await page.locator('a[href^="/dashboard/breaches.csv"]').count()
-    except Exception:
-        await page.screenshot(path=artefacts / "console-dashboard-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()
 
     # --- the board's ALN lead: the same page, its health answers by local authority ---------
-    context = await browser.new_context(locale="cy-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-dashboard-board-failed.png", locale="cy-GB"
+    ) as page:
         await sign_in_as(page, console, "Nia Williams", "Mewngofnodi fel")
         await page.goto(f"{console}/dashboard")
         assert "Fesul awdurdod lleol" in await page.locator("#groups-heading").inner_text()
         assert "Bwrdd Iechyd" in await page.locator("#dashboard-scope").inner_text()
         await both_languages(page, "dashboard-board", artefacts)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-dashboard-board-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()

@@ -26,7 +26,7 @@ from llwybr_contracts.journey import QUERY_STATUS, JourneyStatus
 from llwybr_contracts.states import CaseState
 from llwybr_contracts.temporal import journey_workflow_id
 from tests.integration.helpers import eventually
-from tests.system.test_console import accessible, record_no_aln_today
+from tests.system.test_console import accessible, browser_page, record_no_aln_today
 
 pytestmark = pytest.mark.system
 
@@ -208,9 +208,7 @@ async def test_a_newcomer_signs_in_and_decides_a_demo_case_in_the_browser(
     demo_cases = {e["case_id"] for e in ledger.values()}
 
     console = running.url_of("console")
-    context = await browser.new_context(locale="en-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(browser, artefacts / "console-demo-failed.png", locale="en-GB") as page:
         await page.goto(console)
         await page.get_by_role("button", name="Sign in as Mark Jones").click()
         await page.wait_for_url(f"{console}/cases")
@@ -232,8 +230,3 @@ async def test_a_newcomer_signs_in_and_decides_a_demo_case_in_the_browser(
 
         await record_no_aln_today(page)
         await accessible(page, "demo-case-decided-en", artefacts)
-    except Exception:
-        await page.screenshot(path=artefacts / "console-demo-failed.png", full_page=True)
-        raise
-    finally:
-        await context.close()

@@ -19,7 +19,7 @@ from playwright.async_api import Browser
 from llwybr.stack import Stack
 from llwybr_common.wales import today_in_wales
 from tests.integration.helpers import eventually
-from tests.system.test_console import accessible
+from tests.system.test_console import accessible, browser_page
 from tests.system.test_notifications import mail_about
 
 pytestmark = pytest.mark.system
@@ -84,9 +84,9 @@ async def test_the_family_follows_their_case_from_the_link_in_their_notice(
     assert link.startswith(running.url_of("console"))
 
     # A browser set to English: the page still opens in the family's language, Welsh.
-    context = await browser.new_context(locale="en-GB")
-    page = await context.new_page()
-    try:
+    async with browser_page(
+        browser, artefacts / "console-family-failed.png", locale="en-GB"
+    ) as page:
         response = await page.goto(link)
         assert response is not None and response.status == 200
         assert await page.get_attribute("html", "lang") == "cy"
@@ -117,5 +117,3 @@ async def test_the_family_follows_their_case_from_the_link_in_their_notice(
         assert "This link cannot be opened" in text and "Ni ellir agor y ddolen hon" in text
         assert case_id not in text and "Gwenllian" not in text
         await accessible(page, "family-link-invalid", artefacts)
-    finally:
-        await context.close()
