@@ -138,6 +138,7 @@ class IdempotentConsumer:
         self._subscriber: Any = None  # FastStream's subscriber, once attached
         self.blocked_on: str | None = None
         self.blocked_since: datetime | None = None
+        self._rewind_due = False  # the broker restarted: read every partition from its start
 
     def readiness(self) -> str:
         """What /readyz shows: "ok", or the dependency this consumer waits for, since when."""
@@ -175,6 +176,11 @@ class IdempotentConsumer:
         async def consume(msg: KafkaMessage) -> None:
             await self.process(msg)
 
+    def broker_restarted(self) -> None:
+        """The broker lost its log (`llwybr_common.broker_epoch`): every partition this group
+        holds is read again from its start, once the consumer holds its partitions."""
+        self._rewind_due = True
+
     async def watch_for_lost_log(self, every_seconds: float = 0.25) -> None:
         """Runs for the process's life: rewinds a partition whose log the broker lost.
 
@@ -191,9 +197,31 @@ class IdempotentConsumer:
             if consumer is None:
                 continue
             try:
+                if self._rewind_due and consumer.assignment():
+                    await self.rewind_all(consumer)
                 await self.rewind_if_log_lost(consumer)
             except Exception as exc:  # a broker that is down now is checked again next time
                 log.debug("lost-log check failed", extra={"error": type(exc).__name__})
+
+    async def rewind_all(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        """Read every assigned partition from its start, and commit that start, so a rebalance
+        does not put the group back at a position it committed to the new broker from the old
+        log (an ack in flight as the broker died); the partitions rewound."""
+        self._rewind_due = False
+        assigned = sorted(consumer.assignment())
+        await consumer.seek_to_beginning(*assigned)
+        log.warning(
+            "the broker restarted: reading every partition again from the start",
+            extra={"consumer": self.group_id, "partitions": len(assigned)},
+        )
+        for attempt in range(3):
+            try:
+                await consumer.commit(dict.fromkeys(assigned, 0))
+                break
+            except Exception as exc:  # a rebalance settling: the next ack commits the position
+                log.debug("commit after rewind failed", extra={"error": type(exc).__name__})
+                await asyncio.sleep(0.5 * (attempt + 1))
+        return assigned
 
     async def rewind_if_log_lost(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         """Seek to the start every assigned partition whose position is past the broker's end

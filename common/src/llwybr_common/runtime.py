@@ -25,7 +25,8 @@ from temporalio.client import Client
 
 from llwybr_common.api_docs import install_api_docs
 from llwybr_common.availability import install_availability_handlers
-from llwybr_common.connections import consumer_options, database_options
+from llwybr_common.broker_epoch import watch_broker_epoch
+from llwybr_common.connections import TANSU, consumer_options, database_options, kafka_connection
 from llwybr_common.db import make_engine, schema_name, session_scope
 from llwybr_common.event_signing import signer_from_settings, verifier_from_settings
 from llwybr_common.kafka import IdempotentConsumer, connect_broker
@@ -194,6 +195,11 @@ async def start_runtime(
     for consumer in rt.consumers:
         watch = consumer.watch_for_lost_log()
         rt.tasks.append(asyncio.create_task(watch, name=f"{consumer.group_id}-lost-log-watch"))
+    if rt.consumers and profile is TANSU:  # the embedded broker's log dies with it
+        epoch = watch_broker_epoch(
+            settings.kafka_bootstrap, rt.consumers, kafka_connection(settings)
+        )
+        rt.tasks.append(asyncio.create_task(epoch, name=f"{service}-broker-epoch-watch"))
     if publishes:
         rt.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
     log.info("service started", extra={"schema": schema})

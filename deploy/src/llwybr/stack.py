@@ -345,18 +345,22 @@ async def register_search_attributes(
 async def create_topics(bootstrap: str, environ: Mapping[str, str] | None = None) -> list[str]:
     """Create every topic of the catalogue that does not exist yet, with the replication,
     `min.insync.replicas` and partitions `environ`'s LLWYBR_KAFKA_* settings ask (embedded
-    defaults: 1 and 1); returns those created."""
+    defaults: 1 and 1), and mark the embedded broker's start (`llwybr_common.broker_epoch`);
+    returns the topics created."""
     from llwybr.provision import ProvisionError, settings_from, topic_specs
     from llwybr.provision import create_topics as provision_topics
-    from llwybr_common.connections import kafka_connection
+    from llwybr_common.broker_epoch import mark_broker_epoch
+    from llwybr_common.connections import TANSU, kafka_connection, probe_broker
 
     settings = settings_from(os.environ if environ is None else environ)
+    connection = kafka_connection(settings)
     try:
-        report = await provision_topics(
-            bootstrap, topic_specs(settings), kafka_connection(settings)
-        )
+        report = await provision_topics(bootstrap, topic_specs(settings), connection)
     except ProvisionError as exc:
         raise StackError(str(exc)) from exc
+    if await probe_broker(bootstrap, connection) is TANSU:
+        # Its log lives in memory: the services rewind their consumers when this mark changes.
+        await mark_broker_epoch(bootstrap, connection)
     return report.created
 
 
