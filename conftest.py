@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -71,8 +72,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     from xdist.scheduler import LoadScopeScheduling
 
     class StackGroups(LoadScopeScheduling):
+        _ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # xdist queues units by their number of tests, which put the whole stack's
+            # (80 tests, the longest by far) eighth, behind the authorization matrices: it
+            # started minutes in and was the run's tail. Handed out first, it runs beside
+            # everything else.
+            if not self._ordered:
+                self._ordered = True
+                if "whole-stack" in self.workqueue:
+                    self.workqueue.move_to_end("whole-stack", last=False)
+            super()._assign_work_unit(node)
 
     return StackGroups(config, log)
 
