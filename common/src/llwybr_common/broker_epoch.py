@@ -81,6 +81,7 @@ class BrokerEpoch:
     async def start(self) -> None:
         await self._consumer.start()
         self._consumer.assign([_PARTITION])
+        self._consumer.pause(_PARTITION)  # fetched only while read: no idle polling
 
     async def stop(self) -> None:
         await self._consumer.stop()
@@ -94,9 +95,13 @@ class BrokerEpoch:
         """The mark, or None when none came within the wait (the broker restarted and is not
         marked yet, is down, or is slow: nothing to act on)."""
         self._consumer.seek(_PARTITION, 0)  # drops anything fetched before
-        batch = await self._consumer.getmany(
-            _PARTITION, timeout_ms=int(wait_seconds * 1000), max_records=1
-        )
+        self._consumer.resume(_PARTITION)
+        try:
+            batch = await self._consumer.getmany(
+                _PARTITION, timeout_ms=int(wait_seconds * 1000), max_records=1
+            )
+        finally:
+            self._consumer.pause(_PARTITION)
         records = batch.get(_PARTITION) or []
         value = records[0].value if records else None
         return value.decode() if value else None
