@@ -27,7 +27,8 @@ CATALOGUE_TABLE = {
     "aln.health.v1": {"HealthInputReceived", "HealthInputImpractical"},
     "aln.idp.v1": {"IdpDrafted", "IdpIssued", "IdpReviewed", "IdpTransferred", "IdpCeased"},
     "aln.advocacy.v1": {
-        "AdvocacyHandoffAccepted", "DisagreementRaised", "AppealLodged", "AppealDecided",
+        "AdvocacyHandoffAccepted", "DisagreementRaised", "DisagreementConcluded", "AppealLodged",
+        "AppealDecided",
     },
     "aln.notifications.v1": {"NotificationDelivered", "NotificationFailed"},
 }  # fmt: skip

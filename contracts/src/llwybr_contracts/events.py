@@ -304,6 +304,15 @@ class DisagreementRaised(CaseEvent):
     disagreement_resolution: bool = True
 
 
+class DisagreementConcluded(CaseEvent):
+    """How the authority's disagreement resolution arrangements (Act s.68) ended for a case:
+    a code, never the substance of the disagreement."""
+
+    topic: ClassVar[str] = topics.ADVOCACY
+    outcome: Literal["resolved", "not-resolved", "withdrawn"]
+    concluded_on: date
+
+
 class AppealLodged(CaseEvent):
     topic: ClassVar[str] = topics.ADVOCACY
     lodged_on: date

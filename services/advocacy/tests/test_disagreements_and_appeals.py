@@ -1,4 +1,5 @@
-"""Disagreements (Act s.68) publish `DisagreementRaised` and keep their outcome; appeals to the
+"""Disagreements (Act s.68) publish `DisagreementRaised` and, with their outcome,
+`DisagreementConcluded`; appeals to the
 Education Tribunal for Wales (Act s.70) publish `AppealLodged`, measured against the
 `tribunal-appeal` window, and `AppealDecided` with any order and its deadline."""
 
@@ -45,6 +46,12 @@ async def test_a_disagreement_is_published_and_its_outcome_kept(desk: Desk) -> N
     )
     assert done.status_code == 200, done.text
     assert (done.json()["outcome"], done.json()["outcome_on"]) == ("not-resolved", "2026-11-26")
+    assert (await desk.events(case_id))[1:] == [
+        (
+            "wales.aln.advocacy.disagreement-concluded.v1",
+            {"case_id": case_id, "outcome": "not-resolved", "concluded_on": "2026-11-26"},
+        )
+    ]
     again = await desk.http.post(
         outcome, json={"outcome": "resolved", "on": "2026-11-26"}, headers=desk.officer()
     )

@@ -14,6 +14,7 @@ from llwybr_contracts.events import (
     CaseOpened,
     ClockMet,
     ClockStarted,
+    DisagreementConcluded,
     DisagreementRaised,
     Event,
     IdpCeased,
@@ -77,6 +78,16 @@ def case_events(i: int, rng: random.Random) -> tuple[dict[str, Any], list[Event]
         )
     fact["disagreements"] = rng.randrange(3)
     out += [DisagreementRaised(case_id=case_id, raised_on=start)] * fact["disagreements"]
+    # Each disagreement raised may have ended, by one of the three outcomes.
+    fact["concluded"] = [
+        rng.choice(("resolved", "not-resolved", "withdrawn"))
+        for _ in range(fact["disagreements"])
+        if rng.random() < 0.7
+    ]
+    out += [
+        DisagreementConcluded(case_id=case_id, outcome=outcome, concluded_on=start)
+        for outcome in fact["concluded"]
+    ]
     fact["appeal"] = rng.choice((None, "upheld", "dismissed"))
     if fact["appeal"]:
         out.append(AppealLodged(case_id=case_id, lodged_on=start))
@@ -96,7 +107,10 @@ def hand_count(facts: list[dict[str, Any]], authority: str) -> dict[str, dict[st
             "requested": sum(1 for f in mine if f["reconsidered"]),
             "decided": sum(1 for f in mine if f["reconsideration_decided"]),
         },
-        "disagreements": {"raised": sum(f["disagreements"] for f in mine)},
+        "disagreements": {
+            "raised": sum(f["disagreements"] for f in mine),
+            **Counter(f"concluded:{o}" for f in mine for o in f["concluded"]),
+        },
         "appeals": dict(appeals),
     }
 
@@ -116,6 +130,7 @@ async def test_statutory_figures_match_a_hand_count(desk: Desk) -> None:
     tables = {t["name"]: t for t in r.json()["tables"]}
     counted = hand_count(facts, CARDIFF)
     assert counted["reconsiderations"]["decided"], "the data set decides some reconsiderations"
+    assert len(counted["disagreements"]) == 4, "the data set ends disagreements every way"
     for name, want in counted.items():
         (row,) = tables[name]["groups"]
         got = {k: v for k, v in row["cells"].items() if v}

@@ -33,6 +33,7 @@ from llwybr_contracts.events import (
     AdvocacyHandoffAccepted,
     AppealDecided,
     AppealLodged,
+    DisagreementConcluded,
     DisagreementRaised,
 )
 from llwybr_contracts.vocabulary import RuleId
@@ -547,6 +548,11 @@ async def record_disagreement_outcome(
         resource_id=disagreement_id,
         case_id=found.case_id,
         purpose=f"disagreement outcome: {body.outcome}",
+    )
+    uow.add_event(
+        DisagreementConcluded(case_id=found.case_id, outcome=body.outcome, concluded_on=body.on),
+        event_id=f"advocacy-disagreement-{disagreement_id}-concluded",
+        subject=found.case_id,
     )
     return found
 

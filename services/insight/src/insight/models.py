@@ -51,6 +51,7 @@ class CaseFact(SQLModel, table=True):
     # Days the authority decided a reconsideration (its clock met).
     reconsiderations_decided: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     disagreements: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
+    disagreement_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeals_lodged: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeal_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     closed_on: date | None = None

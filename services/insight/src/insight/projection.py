@@ -98,6 +98,9 @@ class Projection:
             case.idp_ceased_on = date.fromisoformat(d["on"])
         elif name == "DisagreementRaised":
             case.disagreements = [*case.disagreements, d["raised_on"]]
+        elif name == "DisagreementConcluded":
+            ended = f"{d['concluded_on']}|{d['outcome']}"
+            case.disagreement_outcomes = [*case.disagreement_outcomes, ended]
         elif name == "AppealLodged":
             case.appeals_lodged = [*case.appeals_lodged, d["lodged_on"]]
         elif name == "AppealDecided":

@@ -131,16 +131,17 @@ def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> l
         decided = ["decided" for d in c.reconsiderations_decided if _in(d, start, end)]
         return requested + decided
     if name == "disagreements":
-        return ["raised" for d in c.disagreements if _in(d, start, end)]
+        raised = ["raised" for d in c.disagreements if _in(d, start, end)]
+        return raised + _outcomes(c.disagreement_outcomes, "concluded", start, end)
     if name == "appeals":
         lodged = ["lodged" for d in c.appeals_lodged if _in(d, start, end)]
-        decided = [
-            f"decided:{o.split('|', 1)[1]}"
-            for o in c.appeal_outcomes
-            if _in(o.split("|", 1)[0], start, end)
-        ]
-        return lodged + decided
+        return lodged + _outcomes(c.appeal_outcomes, "decided", start, end)
     raise KeyError(name)
+
+
+def _outcomes(ended: list[str], verb: str, start: date, end: date) -> list[str]:
+    """`<verb>:<outcome>` for each `<date>|<outcome>` in the period."""
+    return [f"{verb}:{o.split('|', 1)[1]}" for o in ended if _in(o.split("|", 1)[0], start, end)]
 
 
 PLAN_TABLES = ("idps_by_maintainer", "idps_by_year_group", "idps_by_language")
@@ -180,7 +181,15 @@ TABLES: dict[str, tuple[str, Sequence[str]]] = {
         "LA reconsiderations requested and decided in the period (s.26, s.27)",
         ("requested", "decided"),
     ),
-    "disagreements": ("disagreements raised in the period (s.68)", ("raised",)),
+    "disagreements": (
+        "disagreements raised, and concluded by outcome, in the period (s.68)",
+        (
+            "raised",
+            "concluded:resolved",
+            "concluded:not-resolved",
+            "concluded:withdrawn",
+        ),
+    ),
     "appeals": ("Tribunal appeals lodged and decided in the period, by outcome (s.70)", ()),
 }
 
@@ -230,9 +239,9 @@ def build(
 
 def _row(group: str, counts: dict[str, int], columns: Sequence[str], name: str) -> TableRow:
     cells: dict[str, Count] = {c: counts.get(c, 0) for c in columns}
-    # Appeals and reconsiderations count lodged (requested) and decided apart: the row total
-    # is the first alone.
-    total = sum(v for k, v in counts.items() if not k.startswith("decided"))
+    # Appeals, reconsiderations and disagreements count those begun and those ended apart: the
+    # row total is the first alone.
+    total = sum(v for k, v in counts.items() if not _ended(k))
     if name in PARTS:
         total = counts.get(PARTS[name][0], 0)
     return TableRow(group=group, total=total, cells=cells)
@@ -241,19 +250,26 @@ def _row(group: str, counts: dict[str, int], columns: Sequence[str], name: str) 
 Cell = tuple[str, str, str]  # (table, group, column); column "total" is the row total
 
 
+def _ended(column: str) -> bool:
+    """A column of what ended in the period (an appeal decided, a disagreement concluded), not
+    part of the row total of what began."""
+    return column.startswith(("decided", "concluded"))
+
+
 def _sets(table: Table) -> list[list[Cell]]:
     """The cells of one table that add up: each row's breakdown with its total, each column
     across the groups with the total row."""
     rows = [r.group for r in (table.total, *table.groups)]
     keys = ["total", *table.columns]
-    additive = ["total", *(c for c in table.columns if not c.startswith("decided"))]
+    additive = ["total", *(c for c in table.columns if not _ended(c))]
     sets = [[(table.name, g, k) for k in additive] for g in rows]
     if table.name in PARTS:
         whole, parts = PARTS[table.name]
         # The row total is the `whole` column itself: both are one figure, hidden together.
         sets = [[(table.name, g, k) for k in ("total", *parts)] for g in rows]
         sets += [[(table.name, g, "total"), (table.name, g, whole)] for g in rows]
-    # Appeal outcomes add up to the appeals decided, which is not shown: by column only.
+    # Outcomes add up to the appeals decided (disagreements concluded), which is not shown:
+    # by column only.
     sets += [[(table.name, g, k) for g in rows] for k in keys]
     return sets
 
