@@ -1,6 +1,6 @@
 """Statutory figures from the event table against a hand count of a generated data set: plans
-by maintaining body, referrals by source, decisions, reconsiderations requested and decided,
-disagreements, appeals and their outcomes."""
+by maintaining body, referrals by source, decisions, reconsiderations requested and decided (by
+outcome), disagreements, appeals and their outcomes."""
 
 import random
 from collections import Counter
@@ -76,6 +76,14 @@ def case_events(i: int, rng: random.Random) -> tuple[dict[str, Any], list[Event]
         out.append(
             ClockMet(case_id=case_id, rule="la-reconsider-decision", due=start, met_on=start)
         )
+        # ... and then its decision, as the journey emits them: the reconsideration's outcome.
+        fact["aln"] = fact["reconsidered_aln"] = rng.random() < 0.5
+        out.append(
+            AlnDecided(
+                case_id=case_id, has_aln=fact["aln"], deciding_body="local-authority",
+                decided_on=start,
+            )
+        )  # fmt: skip
     fact["disagreements"] = rng.randrange(3)
     out += [DisagreementRaised(case_id=case_id, raised_on=start)] * fact["disagreements"]
     # Each disagreement raised may have ended, by one of the three outcomes.
@@ -106,6 +114,11 @@ def hand_count(facts: list[dict[str, Any]], authority: str) -> dict[str, dict[st
         "reconsiderations": {
             "requested": sum(1 for f in mine if f["reconsidered"]),
             "decided": sum(1 for f in mine if f["reconsideration_decided"]),
+            **Counter(
+                "decided:aln" if f["reconsidered_aln"] else "decided:no-aln"
+                for f in mine
+                if f["reconsideration_decided"]
+            ),
         },
         "disagreements": {
             "raised": sum(f["disagreements"] for f in mine),
@@ -129,7 +142,7 @@ async def test_statutory_figures_match_a_hand_count(desk: Desk) -> None:
     assert r.status_code == 200, r.text
     tables = {t["name"]: t for t in r.json()["tables"]}
     counted = hand_count(facts, CARDIFF)
-    assert counted["reconsiderations"]["decided"], "the data set decides some reconsiderations"
+    assert len(counted["reconsiderations"]) == 4, "reconsiderations decided both ways"
     assert len(counted["disagreements"]) == 4, "the data set ends disagreements every way"
     for name, want in counted.items():
         (row,) = tables[name]["groups"]
@@ -157,6 +170,11 @@ async def test_statutory_figures_match_a_hand_count(desk: Desk) -> None:
         for key in ("total", *table["columns"]):
             column = [row["total"] if key == "total" else row["cells"][key] for row in rows]
             assert column.count("*") != 1, (name, key, column)
+    # A reconsideration's outcomes add up to those decided: none is left to be worked out.
+    table = next(t for t in body["tables"] if t["name"] == "reconsiderations")
+    for row in (table["total"], *table["groups"]):
+        ended = [row["cells"][k] for k in ("decided", "decided:aln", "decided:no-aln")]
+        assert ended.count("*") != 1, row
     wales = {t["name"]: t["total"] for t in body["tables"]}
     decided = Counter("aln" if f["aln"] else "no-aln" for f in facts)
     assert wales["decisions"]["cells"] == {k: v if v >= 5 else "*" for k, v in decided.items()}

@@ -1,6 +1,7 @@
 """Small numbers: primary suppression under 5, secondary suppression of the next-smallest cell
 wherever a lone hidden cell could be worked out from its total."""
 
+from insight.statutory import Table, TableRow, suppress_tables
 from insight.suppression import hidden_cells
 
 
@@ -38,3 +39,17 @@ def test_secondary_suppression_spreads_across_rows_and_columns_until_none_is_der
 def test_a_set_whose_other_cells_are_all_hidden_stays_as_it_is() -> None:
     cells = {"total": 4, "x": 2, "y": 2}
     assert hidden_cells(cells, [["total", "x", "y"]]) == {"total", "x", "y"}
+
+
+def test_a_reconsiderations_outcomes_are_hidden_with_the_number_decided() -> None:
+    # 12 decided = 3 ALN + 9 no ALN: the 3 is hidden, and would be 12 - 9 if both were shown.
+    columns = ["requested", "decided", "decided:aln", "decided:no-aln"]
+    counts = {"requested": 20, "decided": 12, "decided:aln": 3, "decided:no-aln": 9}
+    rows = [TableRow(group=g, total=20, cells=dict(counts)) for g in ("all", "W06000015")]
+    table = Table(
+        name="reconsiderations", meaning="", columns=columns, total=rows[0], groups=rows[1:]
+    )
+    suppress_tables([table])
+    for row in (table.total, *table.groups):
+        ended = [row.cells[k] for k in ("decided", "decided:aln", "decided:no-aln")]
+        assert ended.count("*") == 2, row

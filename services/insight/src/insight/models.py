@@ -50,6 +50,8 @@ class CaseFact(SQLModel, table=True):
     reconsiderations: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     # Days the authority decided a reconsideration (its clock met).
     reconsiderations_decided: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
+    # How each decided reconsideration came out (the authority's AlnDecided): `<date>|aln`.
+    reconsideration_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     disagreements: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     disagreement_outcomes: list[str] = Field(default_factory=list, sa_column=Column(_JSON))
     appeals_lodged: list[str] = Field(default_factory=list, sa_column=Column(_JSON))

@@ -87,6 +87,12 @@ class Projection:
         elif name == "AlnDecided":
             case.has_aln, case.deciding_body = d["has_aln"], d["deciding_body"]
             case.decided_on = date.fromisoformat(d["decided_on"])
+            # The journey meets a reconsideration's clock and then emits the authority's
+            # decision (Act s.26(3), s.27): the decision is that reconsideration's outcome.
+            done, told = case.reconsiderations_decided, case.reconsideration_outcomes
+            if len(told) < len(done):
+                outcome = "aln" if d["has_aln"] else "no-aln"
+                case.reconsideration_outcomes = [*told, f"{done[len(told)]}|{outcome}"]
         elif name == "IdpIssued":
             case.idp_issued_on = case.idp_issued_on or date.fromisoformat(d["on"])
             case.idp_maintainer = case.idp_maintainer or _maintainer(case.deciding_body)

@@ -27,7 +27,8 @@ NOTES: tuple[tuple[str, str], ...] = (
         "statutory tables",
         "current IDPs by maintaining body, year group, language of education; "
         "Welsh-medium provision; referrals by source; decisions; reconsiderations requested "
-        "and decided (the authority's decision made: its clock met); disagreements raised, "
+        "and decided (the authority's decision made: its clock met), by outcome (ALN or "
+        "not); disagreements raised, "
         "and concluded by outcome (resolved, not resolved, withdrawn); appeals "
         "lodged and decided, by outcome",
     ),

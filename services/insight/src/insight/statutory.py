@@ -129,7 +129,7 @@ def _values(c: CaseFact, name: str, *, today: date, start: date, end: date) -> l
     if name == "reconsiderations":
         requested = ["requested" for d in c.reconsiderations if _in(d, start, end)]
         decided = ["decided" for d in c.reconsiderations_decided if _in(d, start, end)]
-        return requested + decided
+        return requested + decided + _outcomes(c.reconsideration_outcomes, "decided", start, end)
     if name == "disagreements":
         raised = ["raised" for d in c.disagreements if _in(d, start, end)]
         return raised + _outcomes(c.disagreement_outcomes, "concluded", start, end)
@@ -178,8 +178,9 @@ TABLES: dict[str, tuple[str, Sequence[str]]] = {
     "referrals_by_source": ("referrals received in the period, by who referred", SOURCES),
     "decisions": ("decisions whether a learner has ALN made in the period", ("aln", "no-aln")),
     "reconsiderations": (
-        "LA reconsiderations requested and decided in the period (s.26, s.27)",
-        ("requested", "decided"),
+        "LA reconsiderations requested, and decided by outcome (the learner has ALN or not), "
+        "in the period (s.26, s.27)",
+        ("requested", "decided", "decided:aln", "decided:no-aln"),
     ),
     "disagreements": (
         "disagreements raised, and concluded by outcome, in the period (s.68)",
@@ -269,8 +270,11 @@ def _sets(table: Table) -> list[list[Cell]]:
         sets = [[(table.name, g, k) for k in ("total", *parts)] for g in rows]
         sets += [[(table.name, g, "total"), (table.name, g, whole)] for g in rows]
     # Outcomes add up to the appeals decided (disagreements concluded), which is not shown:
-    # by column only.
+    # by column only. A reconsideration's outcomes add up to its `decided`, which is.
     sets += [[(table.name, g, k) for g in rows] for k in keys]
+    outcomes = [c for c in table.columns if c.startswith("decided:")]
+    if "decided" in table.columns and outcomes:
+        sets += [[(table.name, g, k) for k in ("decided", *outcomes)] for g in rows]
     return sets
 
 
