@@ -1,13 +1,16 @@
 """When the services rewind their consumers: only when the broker's mark changes, never while
-the broker is down or slow (a read that brings no mark is no news). The real broker's restart
-is in tests/integration/test_broker_restart.py."""
+the broker is down or slow (a read that brings no mark is no news); and partitions the group
+assigns soon after a restart start from the beginning. The real broker's restart is in
+tests/integration/test_broker_restart.py."""
 
 import asyncio
 from collections.abc import Iterator
 
 import pytest
+from aiokafka import TopicPartition
 
-from llwybr_common import broker_epoch
+from llwybr_common import broker_epoch, kafka
+from llwybr_common.kafka import IdempotentConsumer
 
 pytestmark = pytest.mark.unit
 
@@ -68,3 +71,47 @@ async def test_the_mark_after_an_outage_is_compared_with_the_last_one_seen(
 ) -> None:
     # Down, then back with a new mark: one rewind. The first mark of all is no change.
     assert await watch([None, "a", None, None, "b", "c"], monkeypatch) == [2, 2]
+
+
+class Member:
+    """The consumer's group member as aiokafka gives it: where each partition is read from."""
+
+    def __init__(self) -> None:
+        self.from_start: list[object] = []
+
+    async def seek_to_beginning(self, *partitions: object) -> None:
+        self.from_start += partitions
+
+
+def idempotent_consumer(member: Member) -> IdempotentConsumer:
+    consumer = IdempotentConsumer(
+        topic="aln.journey.v1",
+        group_id="g",
+        engine=None,  # type: ignore[arg-type]
+        broker=None,  # type: ignore[arg-type]
+        handlers={},
+    )
+    consumer._subscriber = type("Subscriber", (), {"consumer": member})()
+    return consumer
+
+
+async def test_partitions_assigned_soon_after_a_restart_are_read_from_their_start() -> None:
+    member = Member()
+    consumer = idempotent_consumer(member)
+    partitions = [TopicPartition("aln.journey.v1", 0), TopicPartition("aln.journey.v1", 1)]
+    await consumer.assigned(partitions)  # an ordinary rebalance: its committed offsets stand
+    assert member.from_start == []
+    consumer.broker_restarted()
+    await consumer.assigned(partitions)  # the group re-formed on the new broker
+    assert member.from_start == partitions
+
+
+async def test_long_after_a_restart_an_assignment_keeps_its_offsets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    member = Member()
+    consumer = idempotent_consumer(member)
+    monkeypatch.setattr(kafka, "REJOIN_SECONDS", -1.0)  # the window has passed
+    consumer.broker_restarted()
+    await consumer.assigned([TopicPartition("aln.journey.v1", 0)])
+    assert member.from_start == []

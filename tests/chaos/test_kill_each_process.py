@@ -305,6 +305,43 @@ async def where_health_requests_stopped(stack: Stack, run: Run, got: dict[str, A
     return out
 
 
+async def where_journey_started_stopped(stack: Stack, run: Run, got: dict[str, Any]) -> Any:
+    """For each case with no `journey-started` notification: its JourneyStarted rows in the
+    journey outbox (sent or not) and whether notifications' inbox holds them, so a failure says
+    whether the event left the journey and whether the notifications consumer ever read it."""
+    if "error" in got:
+        return None
+    missing = [c for c in run.cases.values() if got["journey_started"].get(c) != 1]
+    if not missing:
+        return None
+    try:
+        conn = await asyncpg.connect(superuser_dsn(stack), timeout=5)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    out: dict[str, Any] = {}
+    try:
+        for case in missing:
+            rows = await conn.fetch(
+                "SELECT event_id, sent_at IS NOT NULL AS sent FROM journey.outbox "
+                "WHERE key = $1 AND event_type LIKE '%journey-started%'",
+                case,
+            )
+            ids = [r["event_id"] for r in rows]
+            seen = await conn.fetch(
+                "SELECT event_id FROM notifications.inbox WHERE event_id = ANY($1)", ids
+            )
+            out[case] = {
+                "outbox": [(r["event_id"][-12:], r["sent"]) for r in rows],
+                "notifications_inbox": [r["event_id"][-12:] for r in seen],
+            }
+    except Exception as exc:
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close()
+    return out
+
+
 KINDS = ["referral", "worker", "bridge", "notifications", "temporal", "kafka", "postgres"]
 # A run per kind, so a failure names the kill that broke an invariant. `LLWYBR_CHAOS_IN_TURN=1`
 # kills every kind in turn in one run instead (the broker before PostgreSQL, so the replay is
@@ -377,6 +414,8 @@ async def test_kill_9_then_restart_loses_and_doubles_nothing(
                     f"dead letters: {await dead_letters_of(stack, run)}",
                     "where the missing health requests stopped: "
                     f"{await where_health_requests_stopped(stack, run, got)}",
+                    "where the missing JourneyStarted stopped: "
+                    f"{await where_journey_started_stopped(stack, run, got)}",
                     "log:",
                     *run.log,
                 ]

@@ -12,11 +12,12 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -45,6 +46,10 @@ from llwybr_contracts.topics import dlq
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
+
+# How long after a broker restart a partition the group assigns is read from its start: the
+# groups re-form on the new broker within seconds, longer on a loaded machine.
+REJOIN_SECONDS = 60.0
 
 # Headers on a dead letter: the consumer group, the attempt count and the error (docs/events.md).
 DLQ_GROUP = "x-llwybr-consumer-group"
@@ -139,6 +144,9 @@ class IdempotentConsumer:
         self.blocked_on: str | None = None
         self.blocked_since: datetime | None = None
         self._rewind_due = False  # the broker restarted: read every partition from its start
+        # Until then (monotonic seconds), partitions the group assigns start from the beginning:
+        # a rejoin after the restart positions them at offsets committed from the old log.
+        self._rewind_assigned_until = 0.0
 
     def readiness(self) -> str:
         """What /readyz shows: "ok", or the dependency this consumer waits for, since when."""
@@ -162,6 +170,7 @@ class IdempotentConsumer:
         subscriber = router.subscriber(
             *self.topics,
             group_id=self.group_id,
+            listener=_RewindOnAssignment(self),
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             max_workers=1,
@@ -180,6 +189,7 @@ class IdempotentConsumer:
         """The broker lost its log (`llwybr_common.broker_epoch`): every partition this group
         holds is read again from its start, once the consumer holds its partitions."""
         self._rewind_due = True
+        self._rewind_assigned_until = time.monotonic() + REJOIN_SECONDS
 
     async def watch_for_lost_log(self, every_seconds: float = 0.25) -> None:
         """Runs for the process's life: rewinds a partition whose log the broker lost.
@@ -202,6 +212,19 @@ class IdempotentConsumer:
                 await self.rewind_if_log_lost(consumer)
             except Exception as exc:  # a broker that is down now is checked again next time
                 log.debug("lost-log check failed", extra={"error": type(exc).__name__})
+
+    async def assigned(self, partitions: Collection[TopicPartition]) -> None:
+        """The group gave this consumer `partitions`: soon after a broker restart, read them
+        from their start (an ack in flight as the group re-formed may have committed its old
+        position to the new broker, and the rejoin would skip everything below it)."""
+        consumer = getattr(self._subscriber, "consumer", None)
+        if consumer is None or not partitions or time.monotonic() > self._rewind_assigned_until:
+            return
+        await consumer.seek_to_beginning(*partitions)
+        log.warning(
+            "assigned after the broker restarted: reading from the start",
+            extra={"consumer": self.group_id, "partitions": len(partitions)},
+        )
 
     async def rewind_all(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         """Read every assigned partition from its start, and commit that start, so a rebalance
@@ -373,3 +396,17 @@ class IdempotentConsumer:
                 DLQ_ORIGIN: topic,
             },
         )
+
+
+class _RewindOnAssignment(ConsumerRebalanceListener):
+    """Tells the consumer what its group assigned it (aiokafka calls this once the positions
+    of the new assignment may be set)."""
+
+    def __init__(self, consumer: IdempotentConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        await self._consumer.assigned(assigned)
