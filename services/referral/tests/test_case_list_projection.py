@@ -104,4 +104,6 @@ async def test_the_list_sorts_on_the_next_duty_never_on_the_familys_appeal_windo
     item = await listed(desk, case_id)
     assert (item["next_rule"], item["next_due"]) == ("idp-review", "2027-08-31")
     assert not item["overdue"]
-    assert {c["rule"] for c in item["open_clocks"]} == {"tribunal-appeal", "idp-review"}
+    # ... and it says so itself, for a partner system reading the list: closed, not running
+    statuses = {c["rule"]: c["status"] for c in item["open_clocks"]}
+    assert statuses == {"tribunal-appeal": "closed", "idp-review": "running"}

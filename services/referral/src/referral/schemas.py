@@ -150,7 +150,10 @@ class ClockBriefPublic(BaseModel):
     rule: str
     subject: str | None = Field(None, description="the health request id of its clock")
     due: date | None = Field(description="None while paused")
-    status: Literal["running", "paused"]
+    status: Literal["running", "paused", "closed"] = Field(
+        description="closed: a party's window (an appeal, a review application) past its date,"
+        " in which nobody is late (docs/rules.md#windows)"
+    )
     at_risk: bool = Field(description="the journey has warned that this due date is near")
 
 

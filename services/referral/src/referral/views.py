@@ -2,8 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Literal
 
 from llwybr_contracts import journey as j
+from llwybr_contracts.vocabulary import window_closed
 from referral.models import Case, CaseClock, CaseHealthAnswer, Child, TimelineEntry
 from referral.schemas import (
     CaseDetailPublic,
@@ -38,12 +40,19 @@ def case_public(
                 rule=c.rule,
                 subject=c.subject or None,
                 due=c.due,
-                status="paused" if c.status == "paused" else "running",
+                status=_brief_status(c, today),
                 at_risk=at_risk,
             )
             for c, at_risk in clocks
         ],
     )
+
+
+def _brief_status(clock: CaseClock, today: date) -> Literal["running", "paused", "closed"]:
+    if clock.status == "paused":
+        return "paused"
+    # A party's window past its date: nobody is late (docs/rules.md#windows).
+    return "closed" if window_closed(clock.rule, clock.due, today) else "running"
 
 
 def family_contact(child: Child) -> FamilyContactPublic | None:
