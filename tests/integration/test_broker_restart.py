@@ -120,7 +120,6 @@ async def restart_under(
     *,
     new_count: int,
     burst_first: bool = False,
-    topics_late: bool = False,
 ) -> tuple[list[str], list[str]]:
     """OLD events handled, the broker killed and started again, the consumer stranded at its
     old position, `new_count` new events published (before the consumer reads the new log when
@@ -171,12 +170,7 @@ async def restart_under(
         tansu.kill()
         await asyncio.sleep(1)
         tansu.start()
-        if topics_late:
-            # The consumer is back in its group before the stack has created the topics again.
-            await asyncio.sleep(4)
-            await tansu.create(topic)
-            await publish_new()
-        elif burst_first:
+        if burst_first:
             await tansu.create(topic, mark=False)
             await strand_at(consumer, topic, OLD, meanwhile=publish_new)
             await mark_broker_epoch(tansu.bootstrap)  # as the stack does once topics exist
@@ -213,14 +207,4 @@ async def test_a_new_log_longer_than_the_old_position_is_read_from_its_start(
     # The new log has grown past the old position before the consumer reads it: only the
     # broker's new epoch mark says that events new-0 to new-11 were never handled.
     new, got = await restart_under(infra, tansu, unique, new_count=2 * OLD, burst_first=True)
-    assert sorted(got) == sorted(new), f"lost after the restart: {set(new) - set(got)}"
-
-
-async def test_a_topic_created_after_the_consumer_rejoined_is_read(
-    infra: Endpoints, tansu: Tansu, unique: str
-) -> None:
-    # The consumer rejoins the new broker while its topic does not exist yet, so its group
-    # holds no partition of it; the topic appears a few seconds later, when the stack creates
-    # it. The consumer must start reading it then, not at its next routine metadata refresh.
-    new, got = await restart_under(infra, tansu, unique, new_count=OLD, topics_late=True)
     assert sorted(got) == sorted(new), f"lost after the restart: {set(new) - set(got)}"
