@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,7 +256,6 @@ async def where_health_requests_stopped(stack: Stack, run: Run, got: dict[str, A
     }
     if not missing:
         return None
-    out: dict[str, Any] = {}
     try:
         from temporalio.client import Client
 
@@ -264,45 +263,41 @@ async def where_health_requests_stopped(stack: Stack, run: Run, got: dict[str, A
 
         assert stack.endpoints is not None
         temporal = await Client.connect(stack.endpoints.temporal)
-        conn = await asyncpg.connect(superuser_dsn(stack), timeout=5)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
-    try:
-        for case, request in missing.items():
-            seen: dict[str, Any] = {"request": request}
-            try:
-                if request:
-                    handle = temporal.get_workflow_handle(health_workflow_id(request))
-                    status = (await handle.describe()).status
-                    seen["child"] = status.name if status else None
-            except Exception as exc:
-                seen["child"] = type(exc).__name__
-            rows = await conn.fetch(
-                "SELECT event_id, event_type, sent_at IS NOT NULL AS sent FROM journey.outbox "
-                "WHERE key = $1 ORDER BY seq",
-                case,
-            )
-            ids = [r["event_id"] for r in rows]
-            inbox = await conn.fetch(
-                "SELECT consumer, event_id FROM health_liaison.inbox WHERE event_id = ANY($1)", ids
-            )
-            attempts = await conn.fetch(
-                "SELECT event_id, attempts, last_error FROM health_liaison.delivery_attempts "
-                "WHERE event_id = ANY($1)",
-                ids,
-            )
-            seen["journey_outbox"] = [
-                (r["event_type"].split(".")[-2], r["event_id"][-12:], r["sent"]) for r in rows
-            ]
-            seen["health_liaison_inbox"] = [r["event_id"][-12:] for r in inbox]
-            seen["health_liaison_attempts"] = [tuple(r) for r in attempts]
-            out[case] = seen
-    except Exception as exc:
-        out["error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        with contextlib.suppress(Exception):
-            await conn.close()
-    return out
+
+    async def look(conn: asyncpg.Connection, case: str) -> dict[str, Any]:
+        request = missing[case]
+        seen: dict[str, Any] = {"request": request}
+        try:
+            if request:
+                handle = temporal.get_workflow_handle(health_workflow_id(request))
+                status = (await handle.describe()).status
+                seen["child"] = status.name if status else None
+        except Exception as exc:
+            seen["child"] = type(exc).__name__
+        rows = await conn.fetch(
+            "SELECT event_id, event_type, sent_at IS NOT NULL AS sent FROM journey.outbox "
+            "WHERE key = $1 ORDER BY seq",
+            case,
+        )
+        ids = [r["event_id"] for r in rows]
+        inbox = await conn.fetch(
+            "SELECT consumer, event_id FROM health_liaison.inbox WHERE event_id = ANY($1)", ids
+        )
+        attempts = await conn.fetch(
+            "SELECT event_id, attempts, last_error FROM health_liaison.delivery_attempts "
+            "WHERE event_id = ANY($1)",
+            ids,
+        )
+        seen["journey_outbox"] = [
+            (r["event_type"].split(".")[-2], r["event_id"][-12:], r["sent"]) for r in rows
+        ]
+        seen["health_liaison_inbox"] = [r["event_id"][-12:] for r in inbox]
+        seen["health_liaison_attempts"] = [tuple(r) for r in attempts]
+        return seen
+
+    return await per_case(stack, list(missing), look)
 
 
 async def where_journey_started_stopped(stack: Stack, run: Run, got: dict[str, Any]) -> Any:
@@ -314,26 +309,39 @@ async def where_journey_started_stopped(stack: Stack, run: Run, got: dict[str, A
     missing = [c for c in run.cases.values() if got["journey_started"].get(c) != 1]
     if not missing:
         return None
+
+    async def look(conn: asyncpg.Connection, case: str) -> dict[str, Any]:
+        rows = await conn.fetch(
+            "SELECT event_id, sent_at IS NOT NULL AS sent FROM journey.outbox "
+            "WHERE key = $1 AND event_type LIKE '%journey-started%'",
+            case,
+        )
+        ids = [r["event_id"] for r in rows]
+        seen = await conn.fetch(
+            "SELECT event_id FROM notifications.inbox WHERE event_id = ANY($1)", ids
+        )
+        return {
+            "outbox": [(r["event_id"][-12:], r["sent"]) for r in rows],
+            "notifications_inbox": [r["event_id"][-12:] for r in seen],
+        }
+
+    return await per_case(stack, missing, look)
+
+
+async def per_case(
+    stack: Stack,
+    cases: list[str],
+    look: Callable[[asyncpg.Connection, str], Awaitable[dict[str, Any]]],
+) -> Any:
+    """`look` at each case on one superuser connection; a failure is reported, never raised."""
     try:
         conn = await asyncpg.connect(superuser_dsn(stack), timeout=5)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     out: dict[str, Any] = {}
     try:
-        for case in missing:
-            rows = await conn.fetch(
-                "SELECT event_id, sent_at IS NOT NULL AS sent FROM journey.outbox "
-                "WHERE key = $1 AND event_type LIKE '%journey-started%'",
-                case,
-            )
-            ids = [r["event_id"] for r in rows]
-            seen = await conn.fetch(
-                "SELECT event_id FROM notifications.inbox WHERE event_id = ANY($1)", ids
-            )
-            out[case] = {
-                "outbox": [(r["event_id"][-12:], r["sent"]) for r in rows],
-                "notifications_inbox": [r["event_id"][-12:] for r in seen],
-            }
+        for case in cases:
+            out[case] = await look(conn, case)
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
     finally:
